@@ -1,0 +1,33 @@
+# Two commands on a fresh machine with Python 3.11+ and make:
+#   make demo   create .venv, install, solve a generated instance
+#   make test   create .venv, install with test extras, run the whole default suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+JOBS   ?= 2
+
+.PHONY: demo test test-slow bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed, found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test,plots]'
+	@touch $@
+
+demo: $(VENV)/.installed
+	$(BIN)/python examples/quickstart.py
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest -n $(JOBS) -q
+
+test-slow: $(VENV)/.installed
+	$(BIN)/python -m pytest -n $(JOBS) -q -m slow
+
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/formulation_times.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

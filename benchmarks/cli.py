@@ -1,0 +1,154 @@
+"""The `alliance` command line.
+
+    alliance solve FILE|SPEC [--solver S] [--formulation F] [--time-limit T] [--mip-gap G]
+                             [--threads N] [--seed K] [--verbose]
+    alliance solvers
+
+FILE is a QKP file (Billionnet-Soutif format); SPEC generates one, e.g.
+`qkp:n=60,density=50,seed=1`. Bad arguments and bad files print one line on
+stderr and exit with status 2; a solver error exits with 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_ERROR = 1   # the solver failed
+EXIT_USAGE = 2   # bad arguments or bad input
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports errors in one line, without the usage block."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"alliance: error: {message} (see 'alliance --help')\n")
+
+
+def parse_spec(spec: str) -> dict[str, str]:
+    """'qkp:n=60,density=50,seed=1' -> {'kind': 'qkp', 'n': '60', ...}."""
+    kind, _, rest = spec.partition(":")
+    out = {"kind": kind}
+    for part in filter(None, rest.split(",")):
+        key, eq, value = part.partition("=")
+        if not eq or not key.strip():
+            raise ValueError(f"bad instance spec {spec!r}: expected key=value items, got {part!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def load_problem(arg: str):
+    """A SelectionProblem from a QKP file path or a generator spec."""
+    from instances import generate_qkp, read_qkp
+
+    if arg.startswith("qkp:"):
+        spec = parse_spec(arg)
+        unknown = set(spec) - {"kind", "n", "density", "seed"}
+        if unknown:
+            raise ValueError(f"bad instance spec {arg!r}: unknown key(s) {', '.join(sorted(unknown))}; "
+                             f"use n, density, seed")
+        try:
+            n = int(spec.get("n", "100"))
+            density = float(spec.get("density", "50"))
+            seed = int(spec.get("seed", "0"))
+        except ValueError as exc:
+            raise ValueError(f"bad instance spec {arg!r}: {exc}") from None
+        return generate_qkp(n, density, seed)
+    path = Path(arg)
+    if not path.exists():
+        raise FileNotFoundError(f"{arg}: no such file (give a QKP file or a spec like qkp:n=60,density=50,seed=1)")
+    return read_qkp(path)
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
+def _gap(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a relative gap such as 0.001, got {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a relative gap in [0, 1), got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of `alliance`."""
+    ap = _Parser(prog="alliance", description="Alliance portfolio selection: solve and benchmark.")
+    sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    s = sub.add_parser("solve", help="solve a QKP file or a generated instance and print the result")
+    s.add_argument("instance", help="QKP file, or a spec like qkp:n=60,density=50,seed=1")
+    s.add_argument("--solver", default="highs", help="highs (default), bruteforce, pyomo:<name>")
+    s.add_argument("--formulation", default="auto", help="auto (default), standard, glover, miqp")
+    s.add_argument("--time-limit", type=_positive_float, default=None, help="seconds")
+    s.add_argument("--mip-gap", type=_gap, default=None, help="stop at this relative gap (default: prove optimality)")
+    s.add_argument("--threads", type=_positive_int, default=None)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--verbose", action="store_true", help="show the solver log")
+    sub.add_parser("solvers", help="list solvers and whether they can run here")
+    return ap
+
+
+def _cmd_solve(args: argparse.Namespace) -> int:
+    from optimizer import Termination, solve
+
+    problem = load_problem(args.instance)
+    print(problem.summary())
+    result = solve(problem, solver=args.solver, formulation=args.formulation, time_limit=args.time_limit,
+                   mip_gap=args.mip_gap, threads=args.threads, seed=args.seed, verbose=args.verbose)
+    print(result.summary())
+    return EXIT_ERROR if result.termination is Termination.ERROR else 0
+
+
+def _cmd_solvers(args: argparse.Namespace) -> int:
+    from optimizer import available_solvers
+
+    table = available_solvers()
+    for row in table.itertuples():
+        mark = "yes" if row.available else "no "
+        print(f"{row.solver:<22} {mark}  {row.detail}  [{row.formulations}]")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `alliance` console script."""
+    args = build_parser().parse_args(argv)
+    from optimizer.errors import AllianceError, SolverError, VerificationError
+
+    try:
+        return {"solve": _cmd_solve, "solvers": _cmd_solvers}[args.command](args)
+    except (SolverError, VerificationError) as exc:
+        print(f"alliance: solver error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except (AllianceError, OSError, ValueError) as exc:
+        print(f"alliance: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("alliance: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # never a traceback on the command line
+        print(f"alliance: internal error: {type(exc).__name__}: {exc} (please report it)", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

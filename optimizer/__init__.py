@@ -1,0 +1,30 @@
+"""Alliance portfolio selection: canonical problem, solve(), verified results."""
+
+from optimizer.errors import (
+    AllianceError,
+    FormulationError,
+    ProblemError,
+    SolverError,
+    SolverUnavailableError,
+    VerificationError,
+)
+from optimizer.problem import SelectionProblem
+from optimizer.result import Result, Termination
+from optimizer.solve import solve
+from optimizer.solvers import available_solvers
+
+__all__ = [
+    "AllianceError",
+    "FormulationError",
+    "ProblemError",
+    "Result",
+    "SelectionProblem",
+    "SolverError",
+    "SolverUnavailableError",
+    "Termination",
+    "VerificationError",
+    "available_solvers",
+    "solve",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,34 @@
+"""Error types of the engine.
+
+Every error a user can cause derives from :class:`AllianceError`, so a caller
+(and the command line) can catch one type and print one readable line.
+"""
+
+from __future__ import annotations
+
+
+class AllianceError(Exception):
+    """Base class of every documented error raised by the engine."""
+
+
+class ProblemError(AllianceError, ValueError):
+    """A `SelectionProblem` (or its input data) is malformed.
+
+    The message names the field, the offending index and how to fix it.
+    """
+
+
+class SolverUnavailableError(AllianceError):
+    """The requested solver is unknown or cannot run here; the message says why."""
+
+
+class FormulationError(AllianceError, ValueError):
+    """The requested formulation is unknown or cannot be used with this solver."""
+
+
+class VerificationError(AllianceError):
+    """A solver's answer failed the independent check (infeasible x or wrong objective)."""
+
+
+class SolverError(AllianceError):
+    """A solver failed in a way that left no usable answer."""

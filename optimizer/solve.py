@@ -1,0 +1,135 @@
+"""`solve`: one entry point from a canonical problem to a verified `Result`."""
+
+from __future__ import annotations
+
+import math
+import time
+import traceback
+from typing import Sequence
+
+import numpy as np
+
+import formulations
+from optimizer.diagnose import infeasibility_reason
+from optimizer.errors import FormulationError, ProblemError, VerificationError
+from optimizer.problem import SelectionProblem
+from optimizer.result import Result, Termination
+from optimizer.solvers import SolveOptions, get_solver
+from optimizer.verify import objective_tolerance, to_binary, verify_solution, violations
+
+
+def _integral_objective(problem: SelectionProblem) -> bool:
+    """True when every 0/1 vector has an integer objective (all gains integer)."""
+    return bool(np.all(problem.c == np.round(problem.c)) and np.all(problem.pair_q == np.round(problem.pair_q)))
+
+
+def _check_options(time_limit, mip_gap, threads, seed) -> None:
+    if time_limit is not None and not (isinstance(time_limit, (int, float)) and time_limit > 0):
+        raise ValueError(f"time_limit must be a positive number of seconds or None, got {time_limit!r}")
+    if mip_gap is not None and not (isinstance(mip_gap, (int, float)) and 0 <= mip_gap < 1):
+        raise ValueError(f"mip_gap must be a relative gap in [0, 1) or None, got {mip_gap!r}")
+    if threads is not None and not (isinstance(threads, int) and threads >= 1):
+        raise ValueError(f"threads must be a whole number >= 1 or None, got {threads!r}")
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ValueError(f"seed must be an integer, got {seed!r}")
+
+
+def solve(
+    problem: SelectionProblem,
+    *,
+    solver: str = "highs",
+    formulation: str = "auto",
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+    threads: int | None = None,
+    seed: int = 0,
+    warm_start: Sequence[float] | np.ndarray | None = None,
+    verbose: bool = False,
+) -> Result:
+    """Solve `problem` and return a verified :class:`Result`.
+
+    The answer is checked independently of the solver (constraints and
+    objective recomputed from the canonical arrays); a mismatch raises
+    :class:`~optimizer.errors.VerificationError`. Limits never raise: a time
+    limit returns the incumbent and the bound. `mip_gap=None` asks for proven
+    optimality. `warm_start` is a 0/1 vector over the items.
+    """
+    if not isinstance(problem, SelectionProblem):
+        raise TypeError(f"solve() takes a SelectionProblem, got {type(problem).__name__}")
+    _check_options(time_limit, mip_gap, threads, seed)
+    adapter = get_solver(solver)
+    if adapter.formulations:
+        if formulation == "auto":
+            formulation = formulations.choose(problem, adapter.formulations)
+        elif formulation not in formulations.REGISTRY:
+            raise FormulationError(f"unknown formulation {formulation!r}; known: auto, {', '.join(formulations.REGISTRY)}")
+        elif formulation not in adapter.formulations:
+            raise FormulationError(f"solver {solver!r} does not take formulation {formulation!r}; "
+                                   f"it takes: {', '.join(adapter.formulations)}")
+    else:
+        if formulation not in ("auto", "none"):
+            raise FormulationError(f"solver {solver!r} works on the problem directly; use formulation='auto'")
+        formulation = "none"
+
+    start = None
+    start_note = ""
+    if warm_start is not None:
+        ws = np.asarray(warm_start, dtype=float)
+        if ws.shape != (problem.n,):
+            raise ProblemError(f"warm_start has shape {ws.shape}, expected ({problem.n},): one 0/1 value per item")
+        try:
+            start = to_binary(problem, ws).astype(float)
+        except Exception as exc:
+            raise ProblemError(f"warm_start: {exc}") from None
+        broken = violations(problem, start)
+        if broken:
+            start_note = "warm start ignored, it is infeasible: " + "; ".join(broken)
+            start = None
+
+    base = dict(solver=adapter.name, formulation=formulation)
+    reason = infeasibility_reason(problem)
+    if reason is not None:
+        return Result(Termination.INFEASIBLE, message=reason, **base)
+
+    integral = _integral_objective(problem)
+    t0 = time.perf_counter()
+    model = formulations.build(formulation, problem) if adapter.formulations else None
+    build_seconds = time.perf_counter() - t0
+    options = SolveOptions(time_limit=time_limit, mip_gap=0.0 if mip_gap is None else float(mip_gap),
+                           abs_gap=(1.0 - 1e-6) if integral and mip_gap is None else None,
+                           threads=threads, seed=seed, verbose=verbose,
+                           warm_start=None if start is None or model is None else model.start_vector(start))
+    try:
+        raw = adapter.solve(problem, model, options)
+    except KeyboardInterrupt:
+        return Result(Termination.INTERRUPTED, build_seconds=build_seconds,
+                      solve_seconds=time.perf_counter() - t0 - build_seconds,
+                      message="interrupted by the user before the solver returned a solution", **base)
+    except Exception as exc:
+        return Result(Termination.ERROR, build_seconds=build_seconds,
+                      solve_seconds=time.perf_counter() - t0 - build_seconds,
+                      message=f"{adapter.name} failed: {type(exc).__name__}: {exc}",
+                      log=traceback.format_exc(), **base)
+
+    result = Result(raw.termination, solver=adapter.name, solver_version=raw.version, formulation=formulation,
+                    build_seconds=build_seconds + raw.load_seconds, solve_seconds=raw.solve_seconds,
+                    nodes=raw.nodes, message="; ".join(s for s in (raw.message, start_note) if s), log=raw.log)
+    if raw.x is not None:
+        result.x, result.objective = verify_solution(problem, raw.x, raw.objective, source=adapter.name)
+        result.selected = tuple(problem.names[i] for i in np.flatnonzero(result.x))
+    elif raw.termination is Termination.OPTIMAL:
+        result.termination = Termination.ERROR
+        result.message = f"{adapter.name} claimed optimality but returned no solution"
+    if raw.bound is not None and result.termination is not Termination.INFEASIBLE:
+        bound = raw.bound
+        if integral:  # every portfolio has an integer value, so the bound can be rounded down
+            bound = math.floor(bound + 1e-6)
+        if result.objective is not None and bound < result.objective - objective_tolerance(result.objective):
+            raise VerificationError(f"{adapter.name} reported bound {raw.bound!r} below the value "
+                                    f"{result.objective!r} of its own verified solution")
+        result.bound = max(bound, result.objective) if result.objective is not None else bound
+    if result.termination is Termination.OPTIMAL and result.objective is not None and mip_gap is None:
+        result.bound = result.objective if result.bound is None else result.bound
+    if result.termination is Termination.INFEASIBLE and not result.message:
+        result.message = "the solver proved that no portfolio satisfies all constraints"
+    return result

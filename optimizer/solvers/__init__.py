@@ -1,0 +1,59 @@
+"""Solver registry: each solver is one module defining `Adapter`, listed once here.
+
+Modules are imported lazily, so an optional solver package that is missing
+costs nothing until asked for, and its absence is reported with a reason.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import pandas as pd
+
+from optimizer.errors import SolverUnavailableError
+from optimizer.solvers.base import RawAnswer, SolveOptions, SolverAdapter
+
+#: solver name -> module. "pyomo" takes a suffix: "pyomo:<pyomo solver name>".
+REGISTRY: dict[str, str] = {
+    "highs": "optimizer.solvers.highs",
+    "pyomo": "optimizer.solvers.pyomo",
+    "bruteforce": "optimizer.solvers.bruteforce",
+}
+
+#: Pyomo solver names probed by `available_solvers()`.
+PYOMO_PROBES = ("highs", "scip_direct", "gurobi_direct", "cbc", "glpk", "cplex_direct")
+
+__all__ = ["REGISTRY", "RawAnswer", "SolveOptions", "SolverAdapter", "available_solvers", "get_solver"]
+
+
+def get_solver(name: str) -> SolverAdapter:
+    """The adapter for `name` ("highs", "bruteforce", "pyomo:<name>"); raises if unusable here."""
+    base, _, arg = name.partition(":")
+    if base not in REGISTRY:
+        known = ", ".join(sorted(REGISTRY)).replace("pyomo", "pyomo:<name>")
+        raise SolverUnavailableError(f"unknown solver {name!r}; known solvers: {known}")
+    if base == "pyomo" and not arg:
+        raise SolverUnavailableError("solver 'pyomo' needs a Pyomo solver name, e.g. 'pyomo:highs' or 'pyomo:scip_direct'")
+    module = importlib.import_module(REGISTRY[base])
+    adapter = module.Adapter(arg) if arg else module.Adapter()
+    ok, why = adapter.availability()
+    if not ok:
+        raise SolverUnavailableError(f"solver {name!r} is not available here: {why}")
+    return adapter
+
+
+def available_solvers() -> pd.DataFrame:
+    """Every registered solver (and probed Pyomo solver) with whether it can run here and why not."""
+    rows = []
+    names = [n for n in REGISTRY if n != "pyomo"] + [f"pyomo:{p}" for p in PYOMO_PROBES]
+    for name in names:
+        base, _, arg = name.partition(":")
+        try:
+            module = importlib.import_module(REGISTRY[base])
+            adapter = module.Adapter(arg) if arg else module.Adapter()
+            ok, why = adapter.availability()
+            forms = ",".join(adapter.formulations) or "-"
+        except Exception as exc:  # a broken optional package must not hide the others
+            ok, why, forms = False, f"{type(exc).__name__}: {exc}", "-"
+        rows.append({"solver": name, "available": ok, "detail": why, "formulations": forms})
+    return pd.DataFrame(rows)

@@ -1,0 +1,136 @@
+"""HiGHS through highspy, the model passed as arrays in bulk (no Pyomo on this path)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import time
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from optimizer.result import Termination
+from optimizer.solvers.base import RawAnswer, SolveOptions
+
+if TYPE_CHECKING:
+    from formulations.model import MipModel
+    from optimizer.problem import SelectionProblem
+
+
+def _termination(status_name: str) -> Termination:
+    return {
+        "kOptimal": Termination.OPTIMAL,
+        "kInfeasible": Termination.INFEASIBLE,
+        "kUnboundedOrInfeasible": Termination.INFEASIBLE,  # x is bounded: never unbounded
+        "kTimeLimit": Termination.TIME_LIMIT,
+        "kInterrupt": Termination.INTERRUPTED,
+        "kHighsInterrupt": Termination.INTERRUPTED,
+        "kIterationLimit": Termination.INTERRUPTED,
+        "kSolutionLimit": Termination.INTERRUPTED,
+        "kObjectiveBound": Termination.INTERRUPTED,
+        "kObjectiveTarget": Termination.INTERRUPTED,
+    }.get(status_name, Termination.ERROR)
+
+
+class Adapter:
+    """HiGHS MIP solver; linear formulations only (HiGHS has no MIQP)."""
+
+    name = "highs"
+    formulations = ("standard", "glover")
+
+    def availability(self) -> tuple[bool, str]:
+        """highspy is a required dependency, but report cleanly if it is broken."""
+        try:
+            import highspy
+
+            h = highspy.Highs()
+            return True, f"HiGHS {h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+        except Exception as exc:  # pragma: no cover - only with a broken install
+            return False, f"highspy cannot be imported ({exc}); pip install highspy"
+
+    def solve(self, problem: "SelectionProblem", model: "MipModel | None", options: SolveOptions) -> RawAnswer:
+        """Load the arrays into HiGHS, run it, read back status, x, objective and bound."""
+        import highspy
+
+        assert model is not None
+        if model.is_quadratic:
+            raise ValueError("HiGHS cannot solve models with a quadratic objective over binaries")
+        t0 = time.perf_counter()
+        h = highspy.Highs()
+        log_fd, log_path = tempfile.mkstemp(prefix="highs-", suffix=".log")
+        os.close(log_fd)
+        try:
+            h.setOptionValue("output_flag", True)
+            h.setOptionValue("log_to_console", bool(options.verbose))
+            h.setOptionValue("log_file", log_path)
+            if options.time_limit is not None:
+                h.setOptionValue("time_limit", float(options.time_limit))
+            if options.mip_gap is not None:
+                h.setOptionValue("mip_rel_gap", float(options.mip_gap))
+            if options.abs_gap is not None:
+                h.setOptionValue("mip_abs_gap", float(options.abs_gap))
+            if options.threads is not None:
+                h.setOptionValue("threads", int(options.threads))
+            h.setOptionValue("random_seed", int(options.seed))
+
+            lp = highspy.HighsLp()
+            lp.num_col_ = model.num_col
+            lp.num_row_ = model.num_row
+            lp.col_cost_ = model.col_cost
+            lp.col_lower_ = model.col_lower
+            lp.col_upper_ = model.col_upper
+            lp.row_lower_ = model.row_lower
+            lp.row_upper_ = model.row_upper
+            lp.offset_ = float(model.offset)
+            lp.sense_ = highspy.ObjSense.kMaximize
+            lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+            lp.a_matrix_.num_col_ = model.num_col
+            lp.a_matrix_.num_row_ = model.num_row
+            lp.a_matrix_.start_ = model.row_start.astype(np.int32)
+            lp.a_matrix_.index_ = model.row_index.astype(np.int32)
+            lp.a_matrix_.value_ = model.row_value
+            h.passModel(lp)
+            ints = np.flatnonzero(model.integrality).astype(np.int32)
+            h.changeColsIntegrality(ints.size, ints, np.full(ints.size, 1, dtype=np.uint8))
+            if options.warm_start is not None:
+                start = highspy.HighsSolution()
+                start.col_value = np.asarray(options.warm_start, dtype=np.float64)
+                start.value_valid = True
+                h.setSolution(start)
+            load_seconds = time.perf_counter() - t0
+
+            t1 = time.perf_counter()
+            # Ctrl-C cancels the solve and returns the incumbent (signals reach the main thread only)
+            h.HandleKeyboardInterrupt = threading.current_thread() is threading.main_thread()
+            h.solve()
+            solve_seconds = time.perf_counter() - t1
+
+            status = h.getModelStatus()
+            info = h.getInfo()
+            termination = _termination(status.name)
+            x = objective = None
+            if info.primal_solution_status == 2:  # kSolutionStatusFeasible
+                x = np.asarray(h.getSolution().col_value[: model.n_items], dtype=np.float64)
+                objective = float(info.objective_function_value)
+            bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else None
+            if termination is Termination.INFEASIBLE:
+                bound = None
+            message = "" if termination is not Termination.ERROR else f"HiGHS stopped with status {status.name}"
+            return RawAnswer(termination=termination, x=x, objective=objective, bound=bound,
+                             nodes=int(info.mip_node_count), load_seconds=load_seconds,
+                             solve_seconds=solve_seconds, log=_read(log_path), message=message,
+                             version=f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}")
+        finally:
+            try:
+                os.unlink(log_path)
+            except OSError:
+                pass
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
