@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 REGISTRY: dict[str, str] = {
     "standard": "formulations.standard",
+    "rlt": "formulations.rlt",
     "glover": "formulations.glover",
     "miqp": "formulations.miqp",
 }

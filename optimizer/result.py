@@ -17,6 +17,9 @@ class Termination(str, Enum):
     INTERRUPTED = "interrupted"  # stopped by the user (Ctrl-C) or another limit
     ERROR = "error"              # the solver failed; see Result.message
 
+    def __str__(self) -> str:
+        return self.value
+
 
 def relative_gap(objective: float | None, bound: float | None) -> float | None:
     """(bound - objective) / max(|objective|, 1); None when either is missing."""

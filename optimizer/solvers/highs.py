@@ -37,7 +37,7 @@ class Adapter:
     """HiGHS MIP solver; linear formulations only (HiGHS has no MIQP)."""
 
     name = "highs"
-    formulations = ("standard", "glover")
+    formulations = ("standard", "rlt", "glover")
 
     def availability(self) -> tuple[bool, str]:
         """highspy is a required dependency, but report cleanly if it is broken."""

@@ -1,0 +1,338 @@
+"""The alliance domain: a focal cluster, its candidate partners, and its goals.
+
+A :class:`Scenario` holds pandas tables and plain settings; :meth:`Scenario.compile`
+turns it into the canonical :class:`SelectionProblem` with the default scoring
+of :mod:`optimizer.scoring`. How each determinant of alliance capacity and
+needs (Colovic, propositions 1-9) enters the model:
+
+=====================================  ============================================================
+determinant                            field
+=====================================  ============================================================
+P1 resources and capabilities          ``limits`` (budget, management, ...) with ``use_<resource>``
+                                       columns in the candidate table: rows ``A x <= b``
+P2 ability to spread outcomes          ``focal.diffusion`` (delta, scales every gain); a
+                                       ``diffusion`` resource row (members who can take part)
+P3 knowledge acquisition goals         ``strategy.domain_weights`` (w_d), ``strategy.breadth``
+                                       (0 = depth, few strong ties; 1 = breadth, many weak ties)
+P4 image and reputation goals          ``strategy.reputation_weight`` (rho) on ``reputation``;
+                                       ``peers.size_min``
+P5 rate of technological change        ``focal.tech_change`` (tau): gains x (1 + tau), size target
+                                       ``ceil(size_min (1 + tau))``
+P6 partners' resources                 ``endowment`` column (e_i^theta scales the gain)
+P7 competing clusters' portfolios      ``peers``: size range and foreign-share range
+P8 policy incentives                   ``policy.subsidies`` (share of budget cost paid),
+                                       ``policy.bonus`` (added gain), by partner or group
+=====================================  ============================================================
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from optimizer.errors import ProblemError
+from optimizer.problem import SelectionProblem
+from optimizer.scoring import Scoring, endowment_factor, knowledge_gain, overlap
+
+#: candidate columns every scenario needs (profile columns k_<domain> and use_<resource> come on top)
+REQUIRED_COLUMNS = ("id", "name", "region", "country", "foreign", "industry", "endowment", "reputation",
+                    "coord_cost")
+#: pair table columns; a and b are candidate ids, the rest default to 0 / False
+PAIR_COLUMNS = ("a", "b", "rivalry", "conflict", "synergy", "tie")
+
+#: group keys accepted in policy tables besides a candidate id
+GROUP_KEYS = ("region", "country", "industry")
+
+
+@dataclass(frozen=True)
+class Focal:
+    """The focal cluster: who it is and what it already knows."""
+
+    name: str = "focal cluster"
+    region: str = ""
+    country: str = ""
+    profile: Mapping[str, float] = field(default_factory=dict)  # domain -> knowledge level in [0, 1]
+    diffusion: float = 1.0      # delta in (0, 1]: share of alliance outcomes the cluster can spread
+    tech_change: float = 0.0    # tau >= 0: rate of technological change in its industry
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """What the cluster seeks."""
+
+    domain_weights: Mapping[str, float] = field(default_factory=dict)  # w_d; missing domains weigh 1
+    reputation_weight: float = 0.0   # rho
+    breadth: float = 0.5             # 0: depth (few strong ties) .. 1: breadth (many weak ties)
+
+
+@dataclass(frozen=True)
+class Peers:
+    """Benchmark from competing clusters' portfolios."""
+
+    size_min: int = 0
+    size_max: int | None = None
+    foreign_share_min: float = 0.0
+    foreign_share_max: float = 1.0
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Policy incentives. Keys: a candidate id, or 'region:<r>', 'country:<c>', 'industry:<i>'."""
+
+    subsidies: Mapping[str, float] = field(default_factory=dict)  # share of budget cost paid, in [0, 1]
+    bonus: Mapping[str, float] = field(default_factory=dict)      # gain added per chosen partner
+
+
+@dataclass(frozen=True)
+class Level:
+    """An engagement level (e.g. weak membership vs strong joint programme)."""
+
+    name: str
+    gain: float = 1.0                       # g_l: scales knowledge gain and knowledge pair terms
+    use: Mapping[str, float] = field(default_factory=dict)  # multiplier of resource use per resource
+    strong: bool = False                    # strong ties gain under a depth strategy, weak under breadth
+
+
+@dataclass(frozen=True)
+class ForeignValue:
+    """Lavie & Miller's term: a piecewise-linear value of the number of foreign partners.
+
+    ``values[k]`` is the value at ``breakpoints[k]`` foreign partners; in between
+    it is interpolated linearly, beyond the last breakpoint it stays flat.
+    """
+
+    breakpoints: tuple[float, ...]
+    values: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        bp, val = np.asarray(self.breakpoints, float), np.asarray(self.values, float)
+        if bp.size < 2 or bp.shape != val.shape:
+            raise ProblemError("foreign_value: give at least two breakpoints and one value per breakpoint")
+        if not (np.all(np.isfinite(bp)) and np.all(np.isfinite(val))):
+            raise ProblemError("foreign_value: breakpoints and values must be finite numbers")
+        if bp[0] != 0 or np.any(np.diff(bp) <= 0):
+            raise ProblemError("foreign_value: breakpoints must start at 0 and increase strictly")
+
+    def __call__(self, count: np.ndarray | float) -> np.ndarray:
+        """Value at a number (or numbers) of foreign partners."""
+        return np.interp(count, self.breakpoints, self.values)
+
+    @classmethod
+    def sigmoid(cls, midpoint: float = 3.0, steepness: float = 1.5, scale: float = 1.0,
+                breakpoints: tuple[float, ...] | None = None) -> "ForeignValue":
+        """A sigmoid shape sampled at breakpoints (default 0..2*midpoint), zero at 0 foreign partners."""
+        bp = np.arange(0, int(math.ceil(2 * midpoint)) + 1, dtype=float) if breakpoints is None else np.asarray(breakpoints, float)
+        s = 1.0 / (1.0 + np.exp(-steepness * (bp - midpoint)))
+        return cls(tuple(bp.tolist()), tuple((scale * (s - s[0])).tolist()))
+
+
+@dataclass(frozen=True, eq=False)
+class Scenario:
+    """A focal cluster, its candidate partners and its goals, as pandas tables and settings."""
+
+    candidates: pd.DataFrame
+    focal: Focal = field(default_factory=Focal)
+    limits: Mapping[str, float] = field(default_factory=dict)        # resource -> limit
+    strategy: Strategy = field(default_factory=Strategy)
+    peers: Peers = field(default_factory=Peers)
+    policy: Policy = field(default_factory=Policy)
+    pairs: pd.DataFrame | None = None
+    levels: tuple[Level, ...] = ()          # engagement levels; column 'levels' says which a candidate offers
+    mandatory: tuple[str, ...] = ()         # candidate ids that must be in
+    excluded: tuple[str, ...] = ()          # candidate ids that must stay out
+    region_caps: Mapping[str, int] = field(default_factory=dict)
+    required_domains: tuple[str, ...] = ()  # at least one chosen partner must cover each
+    foreign_value: ForeignValue | None = None
+    scoring: Scoring = field(default_factory=Scoring)
+    name: str = "scenario"
+
+    def __post_init__(self) -> None:
+        cand = self.candidates
+        if not isinstance(cand, pd.DataFrame):
+            raise ProblemError("candidates must be a pandas DataFrame with one row per candidate partner")
+        missing = [c for c in REQUIRED_COLUMNS if c not in cand.columns]
+        if missing:
+            raise ProblemError(f"candidates: missing column(s) {', '.join(missing)}; required: "
+                               f"{', '.join(REQUIRED_COLUMNS)}, k_<domain> per domain, use_<resource> per limit")
+        ids = cand["id"].astype(str)
+        dup = ids[ids.duplicated()]
+        if len(dup):
+            raise ProblemError(f"candidates: id {dup.iloc[0]!r} appears more than once (row {dup.index[0]}); ids must be unique")
+        domains = self.domains
+        profile_cols = [c for c in cand.columns if c.startswith("k_")]
+        expected = [f"k_{d}" for d in domains]
+        if sorted(profile_cols) != sorted(expected):
+            extra = sorted(set(profile_cols) - set(expected))
+            lacking = sorted(set(expected) - set(profile_cols))
+            raise ProblemError(
+                f"candidates: profile columns must match the focal profile's domains ({', '.join(domains)}); "
+                + (f"no domain for {', '.join(extra)}; " if extra else "")
+                + (f"missing {', '.join(lacking)}" if lacking else ""))
+        numeric = ["endowment", "reputation", "coord_cost"] + expected + [f"use_{r}" for r in self.limits]
+        for col in numeric:
+            if col not in cand.columns:
+                raise ProblemError(f"candidates: missing column {col!r} (limit {col[4:]!r} needs each candidate's use)")
+            values = pd.to_numeric(cand[col], errors="coerce")
+            bad = values.isna() | ~np.isfinite(values.astype(float))
+            if bad.any():
+                row = int(np.flatnonzero(bad.to_numpy())[0])
+                raise ProblemError(f"candidates: column {col!r} row {row} ({ids.iloc[row]}) is {cand[col].iloc[row]!r}, "
+                                   f"expected a finite number")
+            if (values < 0).any():
+                row = int(np.flatnonzero((values < 0).to_numpy())[0])
+                raise ProblemError(f"candidates: column {col!r} row {row} ({ids.iloc[row]}) is negative; expected >= 0")
+            if col.startswith("k_") and (values > 1).any():
+                row = int(np.flatnonzero((values > 1).to_numpy())[0])
+                raise ProblemError(f"candidates: knowledge level {col!r} row {row} ({ids.iloc[row]}) is "
+                                   f"{values.iloc[row]}, expected a value in [0, 1]")
+        for d, v in self.focal.profile.items():
+            if not (0 <= float(v) <= 1):
+                raise ProblemError(f"focal.profile[{d!r}] is {v!r}, expected a knowledge level in [0, 1]")
+        for r, v in self.limits.items():
+            if not (np.isfinite(float(v)) and float(v) >= 0):
+                raise ProblemError(f"limits[{r!r}] is {v!r}: a resource limit must be a finite number >= 0")
+        if not (0 < self.focal.diffusion <= 1):
+            raise ProblemError(f"focal.diffusion is {self.focal.diffusion!r}, expected a value in (0, 1]")
+        if self.focal.tech_change < 0:
+            raise ProblemError(f"focal.tech_change is {self.focal.tech_change!r}, expected >= 0")
+        if not (0 <= self.strategy.breadth <= 1):
+            raise ProblemError(f"strategy.breadth is {self.strategy.breadth!r}, expected a value in [0, 1]")
+        unknown_w = sorted(set(self.strategy.domain_weights) - set(domains))
+        if unknown_w:
+            raise ProblemError(f"strategy.domain_weights: unknown domain(s) {', '.join(unknown_w)}; domains are {', '.join(domains)}")
+        p = self.peers
+        if not (0 <= p.foreign_share_min <= p.foreign_share_max <= 1):
+            raise ProblemError(f"peers: foreign share range [{p.foreign_share_min}, {p.foreign_share_max}] must satisfy "
+                               f"0 <= min <= max <= 1")
+        known = set(ids)
+        for label, seq in (("mandatory", self.mandatory), ("excluded", self.excluded)):
+            for cid in seq:
+                if str(cid) not in known:
+                    raise ProblemError(f"{label}: unknown candidate id {cid!r}")
+        both = set(map(str, self.mandatory)) & set(map(str, self.excluded))
+        if both:
+            raise ProblemError(f"candidate {sorted(both)[0]!r} is both mandatory and excluded; remove it from one")
+        for d in self.required_domains:
+            if d not in domains:
+                raise ProblemError(f"required_domains: unknown domain {d!r}; domains are {', '.join(domains)}")
+        for key, v in list(self.policy.subsidies.items()) + list(self.policy.bonus.items()):
+            self._policy_mask(key)
+        for key, v in self.policy.subsidies.items():
+            if not (0 <= float(v) <= 1):
+                raise ProblemError(f"policy.subsidies[{key!r}] is {v!r}: a subsidy is the share of the budget cost paid, in [0, 1]")
+        if self.policy.subsidies and "budget" not in self.limits:
+            raise ProblemError("policy.subsidies lower the 'budget' resource, but limits has no 'budget'")
+        level_names = [lv.name for lv in self.levels]
+        if len(set(level_names)) != len(level_names):
+            raise ProblemError("levels: level names must be unique")
+        for lv in self.levels:
+            unknown_r = sorted(set(lv.use) - set(self.limits))
+            if unknown_r:
+                raise ProblemError(f"levels[{lv.name!r}].use: unknown resource(s) {', '.join(unknown_r)}")
+        if self.pairs is not None:
+            self._check_pairs(known)
+
+    def _check_pairs(self, known: set[str]) -> None:
+        pairs = self.pairs
+        for col in ("a", "b"):
+            if col not in pairs.columns:
+                raise ProblemError(f"pairs: missing column {col!r}; pairs need a, b (candidate ids) and any of "
+                                   f"rivalry, conflict, synergy, tie")
+        unknown_cols = sorted(set(pairs.columns) - set(PAIR_COLUMNS))
+        if unknown_cols:
+            raise ProblemError(f"pairs: unknown column(s) {', '.join(unknown_cols)}; known: {', '.join(PAIR_COLUMNS)}")
+        for row, (a, b) in enumerate(zip(pairs["a"].astype(str), pairs["b"].astype(str))):
+            for col, cid in (("a", a), ("b", b)):
+                if cid not in known:
+                    raise ProblemError(f"pairs: row {row} column {col!r}: unknown candidate id {cid!r}")
+            if a == b:
+                raise ProblemError(f"pairs: row {row} pairs candidate {a!r} with itself")
+        key = [tuple(sorted(t)) for t in zip(pairs["a"].astype(str), pairs["b"].astype(str))]
+        seen: dict[tuple, int] = {}
+        for row, k in enumerate(key):
+            if k in seen:
+                raise ProblemError(f"pairs: rows {seen[k]} and {row} both describe the pair {k[0]!r}-{k[1]!r}; "
+                                   f"give each pair once")
+            seen[k] = row
+        for col in ("rivalry", "synergy", "tie"):
+            if col in pairs.columns:
+                values = pd.to_numeric(pairs[col], errors="coerce")
+                bad = values.isna() | ~np.isfinite(values.astype(float)) | (values < 0)
+                if bad.any():
+                    row = int(np.flatnonzero(bad.to_numpy())[0])
+                    raise ProblemError(f"pairs: row {row} column {col!r} is {pairs[col].iloc[row]!r}, "
+                                       f"expected a finite number >= 0")
+
+    # ----------------------------------------------------------------- views
+    @property
+    def domains(self) -> tuple[str, ...]:
+        """Knowledge domains, in the order of the focal profile."""
+        return tuple(self.focal.profile)
+
+    @property
+    def ids(self) -> list[str]:
+        """Candidate ids, as strings, in table order."""
+        return self.candidates["id"].astype(str).tolist()
+
+    def profiles(self) -> np.ndarray:
+        """Candidates x domains knowledge levels."""
+        return self.candidates[[f"k_{d}" for d in self.domains]].to_numpy(dtype=float)
+
+    def _policy_mask(self, key: str) -> np.ndarray:
+        """Which candidates a policy key applies to."""
+        kind, sep, value = str(key).partition(":")
+        if sep and kind in GROUP_KEYS:
+            return (self.candidates[kind].astype(str) == value).to_numpy()
+        mask = (self.candidates["id"].astype(str) == str(key)).to_numpy()
+        if not mask.any():
+            raise ProblemError(f"policy: key {key!r} is neither a candidate id nor one of "
+                               f"{', '.join(k + ':<value>' for k in GROUP_KEYS)}")
+        return mask
+
+    def policy_vector(self, table: Mapping[str, float]) -> np.ndarray:
+        """Per-candidate value of a policy table (later keys add to earlier ones)."""
+        out = np.zeros(len(self.candidates))
+        for key, v in table.items():
+            out[self._policy_mask(key)] += float(v)
+        return out
+
+    def replace(self, **changes: Any) -> "Scenario":
+        """A copy with some fields changed (validated again); the original is untouched."""
+        return replace(self, **changes)
+
+    def compile(self, **overrides: Callable) -> "CompiledScenario":
+        """The canonical problem with the default scoring (overridable per function)."""
+        from optimizer.compile import compile_scenario
+
+        return compile_scenario(self, **overrides)
+
+
+@dataclass
+class CompiledScenario:
+    """A compiled scenario: the canonical problem and the map back to the domain."""
+
+    scenario: Scenario
+    problem: SelectionProblem
+    item_candidate: np.ndarray           # candidate row per item, -1 for auxiliary items
+    item_level: tuple[str, ...]          # engagement level per item ('' without levels)
+    linear_parts: dict[str, np.ndarray]  # objective parts on items: diversity, reputation, ...
+    pair_parts: dict[str, np.ndarray]    # objective parts on the problem's pairs: synergy, redundancy, ...
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def partner_items(self) -> np.ndarray:
+        """Indices of items that are real partners (not auxiliary)."""
+        return np.flatnonzero(self.item_candidate >= 0)
+
+    def breakdown(self, x: np.ndarray) -> dict[str, float]:
+        """Objective of x split into its named terms; the terms sum to the objective."""
+        x = np.asarray(x, dtype=float)
+        p = self.problem
+        both = x[p.pair_i] * x[p.pair_j]
+        out = {name: float(v @ x) for name, v in self.linear_parts.items()}
+        out.update({name: float(v @ both) for name, v in self.pair_parts.items()})
+        return out
