@@ -9,12 +9,25 @@ from optimizer.errors import (
     VerificationError,
 )
 from optimizer.problem import SelectionProblem
+from optimizer.report import PortfolioReport, WhyNot
+from optimizer.scenario import Focal, ForeignValue, Level, Peers, Policy, Scenario, Strategy
+from optimizer.scoring import Scoring
 from optimizer.result import Result, Termination
 from optimizer.solve import solve
 from optimizer.solvers import available_solvers
 
 __all__ = [
     "AllianceError",
+    "Focal",
+    "ForeignValue",
+    "Level",
+    "Peers",
+    "Policy",
+    "PortfolioReport",
+    "Scenario",
+    "Scoring",
+    "Strategy",
+    "WhyNot",
     "FormulationError",
     "ProblemError",
     "Result",

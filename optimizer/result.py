@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from enum import Enum
 
 import numpy as np
@@ -46,6 +47,7 @@ class Result:
     message: str = ""                      # plain-language reason (infeasibility, error, ...)
     log: str = ""                          # the solver's log
     stages: list[dict] = field(default_factory=list)  # pipeline stages that ran, with times
+    report: Any = None                     # PortfolioReport when a Scenario was solved
 
     @property
     def has_solution(self) -> bool:

@@ -13,7 +13,9 @@ import formulations
 from optimizer.diagnose import infeasibility_reason
 from optimizer.errors import FormulationError, ProblemError, VerificationError
 from optimizer.problem import SelectionProblem
+from optimizer.report import PortfolioReport
 from optimizer.result import Result, Termination
+from optimizer.scenario import Scenario
 from optimizer.solvers import SolveOptions, get_solver
 from optimizer.verify import objective_tolerance, to_binary, verify_solution, violations
 
@@ -35,7 +37,7 @@ def _check_options(time_limit, mip_gap, threads, seed) -> None:
 
 
 def solve(
-    problem: SelectionProblem,
+    problem: SelectionProblem | Scenario,
     *,
     solver: str = "highs",
     formulation: str = "auto",
@@ -53,9 +55,27 @@ def solve(
     :class:`~optimizer.errors.VerificationError`. Limits never raise: a time
     limit returns the incumbent and the bound. `mip_gap=None` asks for proven
     optimality. `warm_start` is a 0/1 vector over the items.
+
+    A :class:`Scenario` is compiled first; its result names partners in
+    `selected` and carries a :class:`~optimizer.report.PortfolioReport` in
+    `report`.
     """
+    if isinstance(problem, Scenario):
+        options = dict(solver=solver, formulation=formulation, time_limit=time_limit, mip_gap=mip_gap,
+                       threads=threads, seed=seed, verbose=verbose)
+        t0 = time.perf_counter()
+        compiled = problem.compile()
+        compile_seconds = time.perf_counter() - t0
+        result = solve(compiled.problem, warm_start=warm_start, **options)
+        result.build_seconds += compile_seconds
+        result.stages.insert(0, {"stage": "compile", "seconds": compile_seconds})
+        if result.x is not None:
+            names = compiled.problem.names
+            result.selected = tuple(names[i] for i in compiled.partner_items if result.x[i])
+        result.report = PortfolioReport(compiled, result, options)
+        return result
     if not isinstance(problem, SelectionProblem):
-        raise TypeError(f"solve() takes a SelectionProblem, got {type(problem).__name__}")
+        raise TypeError(f"solve() takes a SelectionProblem or a Scenario, got {type(problem).__name__}")
     _check_options(time_limit, mip_gap, threads, seed)
     adapter = get_solver(solver)
     if adapter.formulations:
