@@ -75,7 +75,7 @@ class PortfolioReport:
 
     def breakdown(self) -> pd.Series:
         """Objective by term (diversity, reputation, bonus, coordination, foreign, synergy,
-        redundancy, conflict, complexity); the terms sum to the objective."""
+        redundancy, ties, conflict, complexity); the terms sum to the objective."""
         return pd.Series(self.compiled.breakdown(self.x), name="objective")
 
     def partners(self) -> pd.DataFrame:

@@ -116,6 +116,9 @@ class ForeignValue:
             raise ProblemError("foreign_value: breakpoints and values must be finite numbers")
         if bp[0] != 0 or np.any(np.diff(bp) <= 0):
             raise ProblemError("foreign_value: breakpoints must start at 0 and increase strictly")
+        if val[0] != 0:
+            raise ProblemError(f"foreign_value: values[0] is {val[0]!r}; the value with no foreign partner is the "
+                               f"baseline and must be 0 (subtract it from every value)")
 
     def __call__(self, count: np.ndarray | float) -> np.ndarray:
         """Value at a number (or numbers) of foreign partners."""
@@ -205,6 +208,9 @@ class Scenario:
         if unknown_w:
             raise ProblemError(f"strategy.domain_weights: unknown domain(s) {', '.join(unknown_w)}; domains are {', '.join(domains)}")
         p = self.peers
+        if p.size_min < 0 or (p.size_max is not None and p.size_min > p.size_max):
+            raise ProblemError(f"peers: size range [{p.size_min}, {p.size_max}] is empty or negative; "
+                               f"need 0 <= size_min <= size_max")
         if not (0 <= p.foreign_share_min <= p.foreign_share_max <= 1):
             raise ProblemError(f"peers: foreign share range [{p.foreign_share_min}, {p.foreign_share_max}] must satisfy "
                                f"0 <= min <= max <= 1")

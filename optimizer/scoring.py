@@ -7,14 +7,20 @@ tables and returns numpy arrays, so a user can replace any of them:
 
     gain        c_i  = delta (1 + tau) g_l e_i^theta sum_d w_d max(0, k_id - k_0d)
                        + rho q_i + bonus_i - kappa1 coord_i
-    redundancy  r_ij = beta g_a g_b sum_d min(k_id, k_jd) + tie_weight tie_ij
+    redundancy  r_ij = beta' g_a g_b sum_d min(k_id, k_jd)        (knowledge overlap)
+    ties        t_ij = tie_weight tie_ij                           (existing tie: network redundancy)
     conflict    s_ij = gamma rivalry_ij
-    complexity  kappa2 per pair of chosen partners (so kappa2 |S|(|S|-1)/2 in all)
-    pair term   q_ij = g_a g_b synergy_ij - r_ij - s_ij - kappa2
+    complexity  kappa2' per pair of chosen partners (so kappa2' |S|(|S|-1)/2 in all)
+    pair term   q_ij = g_a g_b synergy_ij - r_ij - t_ij - s_ij - kappa2'
 
-e_i is the endowment divided by the candidates' mean endowment (so theta acts
-on a unitless ratio); g_l is the engagement level's gain factor (1 without
-levels); k are knowledge levels in [0, 1].
+with the breadth/depth strategy b in [0, 1] (0.5 is neutral):
+beta' = beta (0.5 + b) and kappa2' = kappa2 (1.5 - b), so a breadth strategy
+dislikes overlap more and tolerates more alliances.
+
+e_i is the endowment divided by the mean endowment of all candidates (so theta
+acts on a unitless ratio; 0^0 = 1); g_l is the engagement level's gain factor
+under the strategy (`level_gain`; 1 without levels); k are knowledge levels in
+[0, 1]. Only the knowledge terms (diversity, synergy, redundancy) scale with g.
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ class Scoring:
         for name, value in self.__dict__.items():
             if not np.isfinite(value):
                 raise ValueError(f"scoring.{name} is {value!r}: it must be a finite number")
-            if name != "theta" and value < 0:
+            if value < 0:
                 raise ValueError(f"scoring.{name} is {value!r}: it must be >= 0")
 
 
@@ -50,7 +56,8 @@ def endowment_factor(endowment: np.ndarray, theta: float) -> np.ndarray:
     endowment = np.asarray(endowment, dtype=float)
     mean = endowment.mean() if endowment.size else 0.0
     ratio = endowment / mean if mean > 0 else np.ones_like(endowment)
-    return np.power(ratio, theta, where=ratio > 0, out=np.zeros_like(ratio))
+    zero_value = 1.0 if theta == 0 else 0.0   # 0^0 = 1; 0^theta = 0 for theta > 0
+    return np.power(ratio, theta, where=ratio > 0, out=np.full_like(ratio, zero_value))
 
 
 def knowledge_gain(profiles: np.ndarray, focal: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -93,7 +100,7 @@ def default_linear_terms(scenario) -> dict[str, np.ndarray]:
 
 def default_pair_terms(scenario, i: np.ndarray, j: np.ndarray, rivalry: np.ndarray, synergy: np.ndarray,
                        tie: np.ndarray) -> dict[str, np.ndarray]:
-    """Parts of q for candidate pairs (i, j): synergy, redundancy, conflict, complexity (signed).
+    """Parts of q for candidate pairs (i, j): synergy, redundancy, ties, conflict, complexity (signed).
 
     Synergy and redundancy are knowledge terms, scaled by the two levels' gain
     factors at compile time. Under a breadth strategy overlap weighs more
@@ -102,7 +109,8 @@ def default_pair_terms(scenario, i: np.ndarray, j: np.ndarray, rivalry: np.ndarr
     s, breadth = scenario.scoring, scenario.strategy.breadth
     return {
         "synergy": synergy,
-        "redundancy": -(s.beta * (0.5 + breadth) * overlap(scenario.profiles(), i, j) + s.tie_weight * tie),
+        "redundancy": -s.beta * (0.5 + breadth) * overlap(scenario.profiles(), i, j),
+        "ties": -s.tie_weight * tie,
         "conflict": -s.gamma * rivalry,
         "complexity": np.full(i.size, -s.kappa2 * (1.5 - breadth)),
     }
