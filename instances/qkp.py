@@ -91,10 +91,10 @@ def read_qkp(path: str | os.PathLike) -> SelectionProblem:
         raise InstanceFormatError(path, f"n must be a whole number >= 1, found {toks[pos]!r}", line=lines[pos])
     n = int(n_val)
     pos += 1
-    c = _numbers(path, toks, lines, pos, n, f"{n} linear profits")
+    c = _numbers(path, toks, lines, pos, n, "linear profits")
     pos += n
     npairs = n * (n - 1) // 2
-    q = _numbers(path, toks, lines, pos, npairs, f"{npairs} pair profits (upper triangle)")
+    q = _numbers(path, toks, lines, pos, npairs, "pair profits (upper triangle)")
     pos += npairs
     rest = len(toks) - pos
     if rest == n + 2 and toks[pos] == "0":  # published variant: constraint type 0 before the capacity
@@ -104,8 +104,8 @@ def read_qkp(path: str | os.PathLike) -> SelectionProblem:
         raise InstanceFormatError(
             path, f"after the pair profits expected the capacity and {n} weights ({n + 1} numbers, or "
                   f"{n + 2} with a leading constraint type 0), found {rest}", line=line)
-    cap = _numbers(path, toks, lines, pos, 1, "the capacity")
-    w = _numbers(path, toks, lines, pos + 1, n, f"{n} weights")
+    cap = _numbers(path, toks, lines, pos, 1, "capacity")
+    w = _numbers(path, toks, lines, pos + 1, n, "weights")
     i, j = np.triu_indices(n, k=1)
     keep = q != 0
     try:
@@ -113,6 +113,14 @@ def read_qkp(path: str | os.PathLike) -> SelectionProblem:
                                 row_names=("capacity",), name=name)
     except ProblemError as exc:
         raise InstanceFormatError(path, str(exc)) from None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _fmt(values: np.ndarray) -> str:
@@ -136,6 +144,9 @@ def write_qkp(problem: SelectionProblem, path: str | os.PathLike, published: boo
     if extras:
         raise ProblemError(f"the QKP file format holds one knapsack row and pair terms only; this problem also has "
                            f"{', '.join(extras)}")
+    if published and _is_number(problem.name):
+        raise ProblemError(f"problem name {problem.name!r} is a number: in the published variant it could not "
+                           f"be told apart from n; rename the problem")
     n = problem.n
     Q = np.zeros((n, n))
     Q[problem.pair_i, problem.pair_j] = problem.pair_q

@@ -27,7 +27,7 @@ _EMPTY_FLOAT = np.zeros(0, dtype=np.float64)
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
-    a = np.ascontiguousarray(a)
+    a = np.array(a, copy=True, order="C")  # our own copy: never freeze or alias the caller's array
     a.setflags(write=False)
     return a
 
@@ -64,7 +64,7 @@ def _int_array(value: Any, field_name: str, ndim: int = 1) -> np.ndarray:
         raise ProblemError(f"{field_name}: expected integer item indices, got {raw.dtype} values") from None
     if not np.all(np.isfinite(f)) or not np.all(f == np.round(f)):
         k = int(np.flatnonzero(~(np.isfinite(f.ravel()) & (f.ravel() == np.round(f.ravel()))))[0])
-        raise ProblemError(f"{field_name}: entry {k} is {f.ravel()[k]!r}, not an integer item index")
+        raise ProblemError(f"{field_name}: entry {k} is {float(f.ravel()[k])!r}, not an integer item index")
     a = f.astype(np.int64)
     if ndim == 2:
         if a.ndim != 2 or a.shape[1] != 2:
@@ -192,7 +192,8 @@ class SelectionProblem:
         # portfolio size -----------------------------------------------------
         size_max = n if self.size_max is None else self.size_max
         for label, v in (("size_min", self.size_min), ("size_max", size_max)):
-            if isinstance(v, bool) or not float(v).is_integer() or v < 0:
+            if (isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating))
+                    or not np.isfinite(v) or not float(v).is_integer() or v < 0):
                 raise ProblemError(f"{label} is {v!r}: it must be a whole number >= 0")
         size_min, size_max = int(self.size_min), int(size_max)
         if size_min > size_max:
@@ -295,7 +296,17 @@ class SelectionProblem:
         return X @ self.c + (X[:, self.pair_i] * X[:, self.pair_j]) @ self.pair_q
 
     def replace(self, **changes: Any) -> "SelectionProblem":
-        """A copy with some fields changed, validated again."""
+        """A copy with some fields changed, validated again.
+
+        Default item and row names (x0.., row0..) are regenerated when the
+        number of items or rows changes; names given explicitly are kept.
+        """
+        if "names" not in changes and self.names == tuple(f"x{i}" for i in range(self.n)):
+            changes["names"] = None
+        if "row_names" not in changes and self.row_names == tuple(f"row{r}" for r in range(self.A.shape[0])):
+            changes["row_names"] = None
+        if "size_max" not in changes and self.size_max == self.n:
+            changes["size_max"] = None  # "no limit" stays no limit when items are added
         return replace(self, **changes)
 
     @property

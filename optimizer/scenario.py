@@ -306,6 +306,19 @@ class Scenario:
             out[self._policy_mask(key)] += float(v)
         return out
 
+    def summary(self) -> str:
+        """One line: focal cluster, candidates, domains, limits and constraint kinds."""
+        parts = [f"{len(self.candidates)} candidates", f"{len(self.domains)} domains",
+                 "limits " + ", ".join(f"{k}={v:g}" for k, v in self.limits.items())]
+        if self.levels:
+            parts.append("levels " + "/".join(lv.name for lv in self.levels))
+        for label, v in (("pairs", 0 if self.pairs is None else len(self.pairs)), ("mandatory", len(self.mandatory)),
+                         ("excluded", len(self.excluded)), ("region caps", len(self.region_caps)),
+                         ("required domains", len(self.required_domains))):
+            if v:
+                parts.append(f"{label} {v}")
+        return f"{self.name}: focal {self.focal.name}; " + ", ".join(parts)
+
     def replace(self, **changes: Any) -> "Scenario":
         """A copy with some fields changed (validated again); the original is untouched."""
         return replace(self, **changes)

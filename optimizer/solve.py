@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 import time
 import traceback
 from typing import Sequence
@@ -25,14 +26,22 @@ def _integral_objective(problem: SelectionProblem) -> bool:
     return bool(np.all(problem.c == np.round(problem.c)) and np.all(problem.pair_q == np.round(problem.pair_q)))
 
 
+def _is_real(v: object) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(float(v))
+
+
+def _is_int(v: object) -> bool:
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+
 def _check_options(time_limit, mip_gap, threads, seed) -> None:
-    if time_limit is not None and not (isinstance(time_limit, (int, float)) and time_limit > 0):
+    if time_limit is not None and not (_is_real(time_limit) and time_limit > 0):
         raise ValueError(f"time_limit must be a positive number of seconds or None, got {time_limit!r}")
-    if mip_gap is not None and not (isinstance(mip_gap, (int, float)) and 0 <= mip_gap < 1):
+    if mip_gap is not None and not (_is_real(mip_gap) and 0 <= mip_gap < 1):
         raise ValueError(f"mip_gap must be a relative gap in [0, 1) or None, got {mip_gap!r}")
-    if threads is not None and not (isinstance(threads, int) and threads >= 1):
+    if threads is not None and not (_is_int(threads) and threads >= 1):
         raise ValueError(f"threads must be a whole number >= 1 or None, got {threads!r}")
-    if not isinstance(seed, int) or isinstance(seed, bool):
+    if not _is_int(seed):
         raise ValueError(f"seed must be an integer, got {seed!r}")
 
 
@@ -78,6 +87,8 @@ def solve(
         raise TypeError(f"solve() takes a SelectionProblem or a Scenario, got {type(problem).__name__}")
     _check_options(time_limit, mip_gap, threads, seed)
     adapter = get_solver(solver)
+    if problem.n == 0 and adapter.formulations:  # nothing to decide: enumeration answers at once
+        adapter, formulation = get_solver("bruteforce"), "auto"
     if adapter.formulations:
         if formulation == "auto":
             formulation = formulations.choose(problem, adapter.formulations)
@@ -135,7 +146,17 @@ def solve(
                     build_seconds=build_seconds + raw.load_seconds, solve_seconds=raw.solve_seconds,
                     nodes=raw.nodes, message="; ".join(s for s in (raw.message, start_note) if s), log=raw.log)
     if raw.x is not None:
-        result.x, result.objective = verify_solution(problem, raw.x, raw.objective, source=adapter.name)
+        claimed = raw.objective
+        auxiliary = model is not None and model.num_col > model.n_items
+        if auxiliary and raw.columns is not None and claimed is not None:
+            # the solver's claim must match its own columns; x itself may be worth more than that
+            # claim, since product columns need not be tight away from the optimum
+            own = model.objective(raw.columns)
+            if abs(own - claimed) > objective_tolerance(own):
+                raise VerificationError(f"{adapter.name} reported objective {claimed!r} but its own column values "
+                                        f"give {own!r} in the {formulation} model")
+        result.x, result.objective = verify_solution(problem, raw.x, claimed, source=adapter.name,
+                                                     exact=not auxiliary)
         result.selected = tuple(problem.names[i] for i in np.flatnonzero(result.x))
     elif raw.termination is Termination.OPTIMAL:
         result.termination = Termination.ERROR

@@ -26,6 +26,10 @@ def to_binary(problem: SelectionProblem, x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     if x.shape != (problem.n,):
         raise VerificationError(f"solution has {x.size} values, the problem has {problem.n} items")
+    bad = np.flatnonzero(~np.isfinite(x))
+    if bad.size:
+        k = int(bad[0])
+        raise VerificationError(f"solution value of item {k} ({problem.names[k]}) is {x[k]}, not 0 or 1")
     rounded = np.round(x)
     off = np.flatnonzero((np.abs(x - rounded) > INTEGRALITY_TOL) | (rounded < 0) | (rounded > 1))
     if off.size:
@@ -73,18 +77,25 @@ def is_feasible(problem: SelectionProblem, x: np.ndarray) -> bool:
 
 
 def verify_solution(problem: SelectionProblem, x: np.ndarray, claimed_objective: float | None,
-                    source: str = "solver") -> tuple[np.ndarray, float]:
+                    source: str = "solver", exact: bool = True) -> tuple[np.ndarray, float]:
     """Check x and the claimed objective; return (binary x, recomputed objective).
 
-    Raises :class:`VerificationError` naming the violated constraint or the
-    objective mismatch.
+    With `exact=False` the claim may fall short of the recomputed value (a
+    linearization's product columns need not be tight away from the optimum,
+    and they only ever undervalue x); it may never exceed it. Raises
+    :class:`VerificationError` naming the violated constraint or the mismatch.
     """
+    if claimed_objective is not None and not np.isfinite(claimed_objective):
+        raise VerificationError(f"{source} reported objective {claimed_objective!r}, not a finite number")
     xb = to_binary(problem, x)
     broken = violations(problem, xb)
     if broken:
         raise VerificationError(f"{source} returned an infeasible solution: " + "; ".join(broken))
     value = problem.objective(xb)
-    if claimed_objective is not None and abs(value - claimed_objective) > objective_tolerance(value):
+    if claimed_objective is None:
+        return xb, value
+    diff = claimed_objective - value
+    if diff > objective_tolerance(value) or (exact and -diff > objective_tolerance(value)):
         raise VerificationError(
             f"{source} reported objective {claimed_objective!r} but the solution's objective "
             f"recomputed from the problem is {value!r} (difference {claimed_objective - value:.6g})"

@@ -1,6 +1,2 @@
-"""Test configuration: make tests/ importable for the small shared helpers."""
-
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent))
+"""Test configuration. tests/ is a package (tests/__init__.py) so that its folders, which mirror
+the package tree, never shadow the real packages; shared helpers are imported as tests.<module>."""

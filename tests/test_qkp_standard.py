@@ -6,7 +6,7 @@ import pytest
 
 from instances import read_qkp
 from optimizer import Termination, solve
-from shared_data import QKP_STANDARD, optima, require_qkp_standard, standard_instances
+from tests.shared_data import QKP_STANDARD, optima, require_qkp_standard, standard_instances
 
 # Without ../shared the lists are empty; keep one placeholder id so the skip reason shows.
 N100 = standard_instances(100) or ["(no ../shared)"]

@@ -33,6 +33,7 @@ class RawAnswer:
 
     termination: Termination
     x: np.ndarray | None = None            # values of the item columns
+    columns: np.ndarray | None = None      # values of every model column (checked against the objective)
     objective: float | None = None         # as claimed by the solver
     bound: float | None = None
     nodes: int | None = None

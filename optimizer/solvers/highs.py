@@ -73,6 +73,9 @@ class Adapter:
             if options.threads is not None:
                 h.setOptionValue("threads", int(options.threads))
             h.setOptionValue("random_seed", int(options.seed))
+            if model.num_col == 0:  # HiGHS refuses an empty model; there is nothing to decide
+                return RawAnswer(Termination.OPTIMAL, x=np.zeros(0), columns=np.zeros(0), objective=model.offset,
+                                 bound=model.offset, nodes=0, version=self.availability()[1].split()[-1])
 
             lp = highspy.HighsLp()
             lp.num_col_ = model.num_col
@@ -109,15 +112,16 @@ class Adapter:
             status = h.getModelStatus()
             info = h.getInfo()
             termination = _termination(status.name)
-            x = objective = None
+            x = objective = columns = None
             if info.primal_solution_status == 2:  # kSolutionStatusFeasible
-                x = np.asarray(h.getSolution().col_value[: model.n_items], dtype=np.float64)
+                columns = np.asarray(h.getSolution().col_value, dtype=np.float64)
+                x = columns[: model.n_items]
                 objective = float(info.objective_function_value)
             bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else None
             if termination is Termination.INFEASIBLE:
                 bound = None
             message = "" if termination is not Termination.ERROR else f"HiGHS stopped with status {status.name}"
-            return RawAnswer(termination=termination, x=x, objective=objective, bound=bound,
+            return RawAnswer(termination=termination, x=x, columns=columns, objective=objective, bound=bound,
                              nodes=int(info.mip_node_count), load_seconds=load_seconds,
                              solve_seconds=solve_seconds, log=_read(log_path), message=message,
                              version=f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}")

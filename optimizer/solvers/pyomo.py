@@ -101,11 +101,15 @@ class Adapter:
 
         def row(_m, r):
             s, e = int(start[r]), int(start[r + 1])
+            if s == e:  # an empty row is a constant: Pyomo rejects it as a constraint (diagnosis checks it)
+                return pe.Constraint.Skip
             expr = LinearExpression(constant=0.0, linear_coefs=value[s:e], linear_vars=[v[k] for k in index[s:e]])
             return (rlo[r], expr, rup[r])
 
         m.rows = pe.Constraint(range(model.num_row), rule=row)
         nz = np.flatnonzero(model.col_cost)
+        if nz.size == 0 and not model.is_quadratic and model.num_col:
+            nz = np.arange(1)  # a constant objective makes some interfaces report "unknown"; keep one 0 * v[0]
         expr = LinearExpression(constant=0.0, linear_coefs=model.col_cost[nz].tolist(), linear_vars=[v[k] for k in nz.tolist()])
         if model.offset:
             expr = expr + float(model.offset)
@@ -166,17 +170,29 @@ class Adapter:
             TC.objectiveLimit: Termination.INTERRUPTED,
         }.get(tc, Termination.ERROR)
         x = objective = None
+        columns = None
         if results.solution_status in (SolutionStatus.feasible, SolutionStatus.optimal):
             loader = results.solution_loader
             get = getattr(loader, "get_vars", None) or loader.get_primals  # renamed in Pyomo 6.10
-            primals = get([m.v[k] for k in range(model.n_items)])
-            x = np.array([primals[m.v[k]] for k in range(model.n_items)], dtype=float)
+            primals = get()
+            columns = self._column_values(m, model, lambda var: primals.get(var))
+            x = columns[: model.n_items]
             objective = None if results.incumbent_objective is None else float(results.incumbent_objective)
         bound = results.objective_bound
         bound = float(bound) if bound is not None and np.isfinite(bound) else None
         version = ".".join(str(p) for p in (opt.version() or ()))
         message = "" if termination is not Termination.ERROR else f"Pyomo reported {tc.name}"
-        return RawAnswer(termination, x=x, objective=objective, bound=bound, version=version, message=message)
+        return RawAnswer(termination, x=x, columns=columns, objective=objective, bound=bound, version=version,
+                         message=message)
+
+    @staticmethod
+    def _column_values(m: Any, model: "MipModel", value_of: Any) -> np.ndarray:
+        """All column values; a column the solver never saw (in no row, zero cost) sits at its lower bound."""
+        out = np.empty(model.num_col)
+        for k in range(model.num_col):
+            v = value_of(m.v[k])
+            out[k] = model.col_lower[k] if v is None else float(v)
+        return out
 
     def _solve_legacy(self, m: Any, model: "MipModel", options: SolveOptions, tee: list) -> RawAnswer:
         import pyomo.environ as pe
@@ -199,13 +215,14 @@ class Adapter:
             TC.infeasibleOrUnbounded: Termination.INFEASIBLE, TC.userInterrupt: Termination.INTERRUPTED,
             TC.maxIterations: Termination.INTERRUPTED, TC.maxEvaluations: Termination.INTERRUPTED,
         }.get(tc, Termination.ERROR)
-        x = objective = None
+        x = objective = columns = None
         if len(results.solution) > 0:
             m.solutions.load_from(results)
-            x = np.array([pe.value(m.v[k]) for k in range(model.n_items)], dtype=float)
+            columns = self._column_values(m, model, lambda var: var.value)
+            x = columns[: model.n_items]
             objective = float(pe.value(m.objective))
         bound = results.problem.upper_bound
         bound = float(bound) if bound is not None and np.isfinite(bound) else None
         version = ".".join(str(p) for p in (opt.version() or ())) if hasattr(opt, "version") else ""
-        return RawAnswer(termination, x=x, objective=objective, bound=bound, version=version,
+        return RawAnswer(termination, x=x, columns=columns, objective=objective, bound=bound, version=version,
                          message="" if termination is not Termination.ERROR else f"Pyomo reported {tc}")

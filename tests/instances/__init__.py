@@ -1,0 +1,1 @@
+"""Test package (an __init__.py is needed: tests/optimizer etc. would otherwise shadow the real packages)."""

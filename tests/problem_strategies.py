@@ -1,0 +1,164 @@
+"""Helpers shared by the test modules: random problems, the enumeration oracle, solver lookup.
+
+Imported as tests.problem_strategies (the tests folders are packages).
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import strategies as st
+
+from optimizer import SelectionProblem
+from optimizer.result import Termination
+from optimizer.solvers import SolveOptions, bruteforce
+
+# ----------------------------------------------------------------------------- solvers
+
+#: the adapters the equivalence tests run, with the formulations each one takes
+EQUIVALENCE_SOLVERS = ("highs", "pyomo:highs", "pyomo:scip_direct")
+
+
+def adapter_formulations(solver: str) -> tuple[str, ...]:
+    """Formulations an adapter declares, read from its class (no availability check)."""
+    import importlib
+
+    from optimizer.solvers import REGISTRY
+
+    base, _, arg = solver.partition(":")
+    module = importlib.import_module(REGISTRY[base])
+    adapter = module.Adapter(arg) if arg else module.Adapter()
+    return tuple(adapter.formulations)
+
+
+@functools.lru_cache(maxsize=None)
+def _availability() -> dict[str, tuple[bool, str]]:
+    from optimizer import available_solvers
+
+    table = available_solvers()
+    return {row.solver: (bool(row.available), str(row.detail)) for row in table.itertuples()}
+
+
+def require_solver(solver: str) -> None:
+    """pytest.skip with the reason when `solver` cannot run here."""
+    ok, why = _availability().get(solver, (False, "not listed by optimizer.available_solvers()"))
+    if not ok:
+        pytest.skip(f"solver {solver!r} is not available here: {why}")
+
+
+# ----------------------------------------------------------------------------- oracle
+
+def enumerate_optimum(problem: SelectionProblem) -> tuple[Termination, float | None, np.ndarray | None]:
+    """Exact answer by enumeration, without the cheap diagnosis that solve() runs first."""
+    raw = bruteforce.Adapter().solve(problem, None, SolveOptions())
+    return raw.termination, raw.objective, raw.x
+
+
+def same_value(a: float, b: float, tol: float = 1e-6) -> bool:
+    """Objective values equal within tol (relative for large values)."""
+    return abs(a - b) <= tol * max(1.0, abs(b))
+
+
+# ----------------------------------------------------------------------------- shared folder
+
+def shared_dir() -> Path | None:
+    """The project's read-only ../shared folder (beside the repository), or None when absent."""
+    candidate = Path(__file__).resolve().parents[1].parent / "shared"  # tests/ -> repository -> its parent
+    return candidate if candidate.is_dir() else None
+
+
+# ----------------------------------------------------------------------------- strategies
+
+def _values(integral: bool, lo: int = -20, hi: int = 20) -> st.SearchStrategy[float]:
+    if integral:
+        return st.integers(lo, hi).map(float)
+    # two decimals: non-integer gains, yet exact enough that ties stay ties
+    return st.one_of(st.just(0.0), st.integers(lo * 100, hi * 100).map(lambda v: v / 100.0))
+
+
+@st.composite
+def problems(draw, min_n: int = 1, max_n: int = 10) -> SelectionProblem:
+    """A small SelectionProblem using any mix of every constraint kind.
+
+    Mixed-sign pair values, explicit zero pair values, pairs absent, integral
+    or non-integral gains; knapsack rows with some negative coefficients;
+    size range; conflicts; groups (possibly empty or overlapping); covers;
+    forced-in and forced-out items. About one knapsack row in ten is all zeros.
+    """
+    n = draw(st.integers(min_n, max_n))
+    items = st.integers(0, n - 1)
+    integral = draw(st.booleans())
+    c = draw(st.lists(_values(integral), min_size=n, max_size=n))
+
+    all_pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    pairs = draw(st.lists(st.sampled_from(all_pairs), unique=True, max_size=len(all_pairs))) if all_pairs else []
+    q = [draw(_values(integral, -15, 25)) for _ in pairs]
+    if pairs and draw(st.booleans()):  # shuffle the order of the pair list (i < j within each pair)
+        perm = draw(st.permutations(range(len(pairs))))
+        pairs, q = [pairs[k] for k in perm], [q[k] for k in perm]
+
+    kwargs: dict = {}
+    m = draw(st.integers(0, 3))
+    if m:
+        A, b = [], []
+        for _ in range(m):
+            allow_neg = draw(st.booleans())
+            coef = st.integers(-4 if allow_neg else 0, 9)
+            if not integral and draw(st.booleans()):
+                coef = coef.map(lambda v: v / 2.0)
+            row = draw(st.lists(coef, min_size=n, max_size=n))
+            if draw(st.integers(0, 9)) == 0:
+                row = [0.0] * n  # a row that constrains nothing (or everything, when b < 0)
+            elif not any(row):
+                row[draw(items)] = float(draw(st.integers(1, 9)))
+            pos = sum(v for v in row if v > 0)
+            b.append(float(draw(st.integers(-2, max(int(pos), 0)))))
+            A.append(row)
+        kwargs.update(A=A, b=b)
+
+    if draw(st.booleans()):
+        size_min = draw(st.integers(0, n))
+        size_max = draw(st.one_of(st.none(), st.integers(size_min, n + 2)))
+        kwargs.update(size_min=size_min, size_max=size_max)
+    if n >= 2 and draw(st.booleans()):
+        conf = draw(st.lists(st.tuples(items, items).filter(lambda t: t[0] != t[1]), max_size=n))
+        kwargs["conflicts"] = conf  # either orientation, duplicates allowed
+    if draw(st.booleans()):
+        kwargs["groups"] = draw(st.lists(st.lists(items, unique=True, max_size=4), max_size=3))
+    if draw(st.booleans()):
+        kwargs["covers"] = draw(st.lists(st.lists(items, unique=True, min_size=1, max_size=4), min_size=1, max_size=3))
+    if draw(st.booleans()):
+        status = draw(st.lists(st.sampled_from([0, 0, 0, 1, 2]), min_size=n, max_size=n))
+        kwargs["forced_in"] = [i for i, s in enumerate(status) if s == 1]
+        kwargs["forced_out"] = [i for i, s in enumerate(status) if s == 2]
+
+    return SelectionProblem(c=c, pair_i=[p[0] for p in pairs], pair_j=[p[1] for p in pairs], pair_q=q,
+                            name="hypothesis", **kwargs)
+
+
+# ----------------------------------------------------------------------------- known adapter bugs
+
+def has_idle_column(problem: SelectionProblem, formulation: str) -> bool:
+    """True when some model column appears in no row and has no objective weight.
+
+    The Pyomo adapter fails on such models (see test_pyomo_item_used_nowhere in
+    tests/optimizer/test_solve.py), so the Pyomo equivalence tests leave them out.
+    Remove this filter once that bug is fixed.
+    """
+    import formulations
+
+    model = formulations.build(formulation, problem)
+    used = np.zeros(model.num_col, bool)
+    used[model.row_index] = True
+    used[model.col_cost != 0] = True
+    used[model.quad_i] = True
+    used[model.quad_j] = True
+    return not used.all()
+
+
+def has_empty_knapsack_row(problem: SelectionProblem) -> bool:
+    """True when a row of A is all zeros (pyomo:scip_direct fails on it, see test_scip_all_zero_knapsack_row)."""
+    return bool(problem.A.shape[0] and np.any(np.all(problem.A == 0, axis=1)))
