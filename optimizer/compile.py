@@ -10,7 +10,7 @@ import numpy as np
 
 from optimizer.errors import ProblemError
 from optimizer.problem import SelectionProblem
-from optimizer.scenario import CompiledScenario, Level, Scenario
+from optimizer.scenario import CompiledScenario, Level, Scenario, flag_values
 from optimizer.scoring import default_linear_terms, default_pair_terms, level_gain
 
 #: pair parts scaled by the two engagement levels' gain factors
@@ -53,7 +53,7 @@ def _pair_table(scenario: Scenario, n: int) -> tuple[np.ndarray, ...]:
                 mat[a, b] = v
                 mat[b, a] = v
         if "conflict" in pairs.columns:
-            flag = pairs["conflict"].fillna(False).astype(str).str.lower().isin(["true", "1", "yes", "1.0"]).to_numpy()
+            flag = flag_values(pairs["conflict"])
             edges = list(zip(a[flag].tolist(), b[flag].tolist()))
     return rivalry, synergy, tie, edges
 
@@ -127,7 +127,7 @@ def compile_scenario(scenario: Scenario, *, linear_terms: Callable = default_lin
         rows.append(mask.astype(float))
         limits.append(float(cap))
         row_names.append(f"region:{region}")
-    foreign = cand["foreign"].astype(str).str.lower().isin(["true", "1", "yes", "1.0"]).to_numpy()
+    foreign = flag_values(cand["foreign"])
     f_item = foreign[item_candidate].astype(float)
     p = scenario.peers
     if p.foreign_share_min > 0:

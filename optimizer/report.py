@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.result import Result, Termination
-from optimizer.scenario import CompiledScenario
+from optimizer.scenario import CompiledScenario, flag_values
 from optimizer.scoring import overlap
 from optimizer.verify import violations
 
@@ -24,7 +24,7 @@ def _consistent_aux(compiled: CompiledScenario, x: np.ndarray) -> np.ndarray:
     if aux.size == 0:
         return x
     x = x.copy()
-    foreign = compiled.scenario.candidates["foreign"].astype(str).str.lower().isin(["true", "1", "yes", "1.0"]).to_numpy()
+    foreign = flag_values(compiled.scenario.candidates["foreign"])
     partners = compiled.partner_items
     count = int(round(x[partners] @ foreign[compiled.item_candidate[partners]]))
     x[aux] = 0.0
@@ -121,7 +121,7 @@ class PortfolioReport:
             red = float(np.mean(overlap(prof, cands[a], cands[b]) > sc.scoring.overlap_threshold))
         else:
             red = 0.0
-        foreign = cand["foreign"].astype(str).str.lower().isin(["true", "1", "yes", "1.0"]).to_numpy()
+        foreign = flag_values(cand["foreign"])
         out: dict[str, Any] = {
             "termination": self.result.termination.value,
             "objective": self.result.objective,

@@ -44,6 +44,16 @@ REQUIRED_COLUMNS = ("id", "name", "region", "country", "foreign", "industry", "e
 #: pair table columns; a and b are candidate ids, the rest default to 0 / False
 PAIR_COLUMNS = ("a", "b", "rivalry", "conflict", "synergy", "tie")
 
+#: spellings of a true / false flag in tables (foreign, conflict)
+TRUE_WORDS = frozenset({"true", "1", "yes", "1.0"})
+FALSE_WORDS = frozenset({"false", "0", "no", "0.0", ""})
+
+
+def flag_values(column: pd.Series) -> np.ndarray:
+    """A boolean array from a column of flags (True/False, 1/0, yes/no; blank is False)."""
+    return column.fillna(False).astype(str).str.strip().str.lower().isin(TRUE_WORDS).to_numpy()
+
+
 #: group keys accepted in policy tables besides a candidate id
 GROUP_KEYS = ("region", "country", "industry")
 
@@ -222,6 +232,17 @@ class Scenario:
         both = set(map(str, self.mandatory)) & set(map(str, self.excluded))
         if both:
             raise ProblemError(f"candidate {sorted(both)[0]!r} is both mandatory and excluded; remove it from one")
+        for region, cap in self.region_caps.items():
+            if isinstance(cap, bool) or not isinstance(cap, (int, float, np.integer, np.floating)) or cap < 0 \
+                    or not float(cap).is_integer():
+                raise ProblemError(f"region_caps[{region!r}] is {cap!r}: a cap is a whole number of partners >= 0")
+        foreign = cand["foreign"]
+        text = foreign.astype(str).str.strip().str.lower()
+        bad_flag = np.flatnonzero(~(foreign.isna() | text.isin(list(TRUE_WORDS | FALSE_WORDS))).to_numpy())
+        if bad_flag.size:
+            row = int(bad_flag[0])
+            raise ProblemError(f"candidates: column 'foreign' row {row} ({ids.iloc[row]}) is {foreign.iloc[row]!r}, "
+                               f"expected true/false (or 1/0, yes/no)")
         for d in self.required_domains:
             if d not in domains:
                 raise ProblemError(f"required_domains: unknown domain {d!r}; domains are {', '.join(domains)}")
@@ -251,19 +272,30 @@ class Scenario:
         unknown_cols = sorted(set(pairs.columns) - set(PAIR_COLUMNS))
         if unknown_cols:
             raise ProblemError(f"pairs: unknown column(s) {', '.join(unknown_cols)}; known: {', '.join(PAIR_COLUMNS)}")
-        for row, (a, b) in enumerate(zip(pairs["a"].astype(str), pairs["b"].astype(str))):
-            for col, cid in (("a", a), ("b", b)):
-                if cid not in known:
-                    raise ProblemError(f"pairs: row {row} column {col!r}: unknown candidate id {cid!r}")
-            if a == b:
-                raise ProblemError(f"pairs: row {row} pairs candidate {a!r} with itself")
-        key = [tuple(sorted(t)) for t in zip(pairs["a"].astype(str), pairs["b"].astype(str))]
-        seen: dict[tuple, int] = {}
-        for row, k in enumerate(key):
-            if k in seen:
-                raise ProblemError(f"pairs: rows {seen[k]} and {row} both describe the pair {k[0]!r}-{k[1]!r}; "
-                                   f"give each pair once")
-            seen[k] = row
+        a, b = pairs["a"].astype(str).to_numpy(), pairs["b"].astype(str).to_numpy()
+        for col, ids in (("a", a), ("b", b)):
+            unknown = np.flatnonzero(~np.isin(ids, list(known)))
+            if unknown.size:
+                row = int(unknown[0])
+                raise ProblemError(f"pairs: row {row} column {col!r}: unknown candidate id {ids[row]!r}")
+        same = np.flatnonzero(a == b)
+        if same.size:
+            raise ProblemError(f"pairs: row {int(same[0])} pairs candidate {a[same[0]]!r} with itself")
+        key = pd.Series([f"{min(x, y)}\x00{max(x, y)}" for x, y in zip(a, b)])
+        dup = np.flatnonzero(key.duplicated().to_numpy())
+        if dup.size:
+            row = int(dup[0])
+            first = int(np.flatnonzero((key == key.iloc[row]).to_numpy())[0])
+            raise ProblemError(f"pairs: rows {first} and {row} both describe the pair {a[row]!r}-{b[row]!r}; "
+                               f"give each pair once")
+        if "conflict" in pairs.columns:
+            flag = pairs["conflict"]
+            text = flag.astype(str).str.strip().str.lower()
+            bad = np.flatnonzero(~(flag.isna() | text.isin(list(TRUE_WORDS | FALSE_WORDS))).to_numpy())
+            if bad.size:
+                row = int(bad[0])
+                raise ProblemError(f"pairs: row {row} column 'conflict' is {flag.iloc[row]!r}, expected true/false "
+                                   f"(or 1/0, yes/no)")
         for col in ("rivalry", "synergy", "tie"):
             if col in pairs.columns:
                 values = pd.to_numeric(pairs[col], errors="coerce")
@@ -292,7 +324,11 @@ class Scenario:
         """Which candidates a policy key applies to."""
         kind, sep, value = str(key).partition(":")
         if sep and kind in GROUP_KEYS:
-            return (self.candidates[kind].astype(str) == value).to_numpy()
+            mask = (self.candidates[kind].astype(str) == value).to_numpy()
+            if not mask.any():
+                raise ProblemError(f"policy: key {key!r} matches no candidate; {kind}s are "
+                                   f"{', '.join(sorted(set(self.candidates[kind].astype(str))))}")
+            return mask
         mask = (self.candidates["id"].astype(str) == str(key)).to_numpy()
         if not mask.any():
             raise ProblemError(f"policy: key {key!r} is neither a candidate id nor one of "

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from optimizer.errors import ProblemError
+
 
 @dataclass(frozen=True)
 class Scoring:
@@ -45,10 +47,10 @@ class Scoring:
 
     def __post_init__(self) -> None:
         for name, value in self.__dict__.items():
-            if not np.isfinite(value):
-                raise ValueError(f"scoring.{name} is {value!r}: it must be a finite number")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+                raise ProblemError(f"scoring.{name} is {value!r}: it must be a finite number")
             if value < 0:
-                raise ValueError(f"scoring.{name} is {value!r}: it must be >= 0")
+                raise ProblemError(f"scoring.{name} is {value!r}: it must be >= 0")
 
 
 def endowment_factor(endowment: np.ndarray, theta: float) -> np.ndarray:

@@ -362,8 +362,10 @@ def random_scenario(seed: int, family: str) -> tuple[Scenario, set[str]]:
         fmax = float(rng.choice([0.5, 0.67, 1.0]))
     peers = Peers(size_min=size_min, size_max=size_max, foreign_share_min=fmin, foreign_share_max=fmax)
 
-    keys = ([f"p{i}" for i in range(n)] + [f"region:{r}" for r in REGIONS] + [f"country:{c}" for c in COUNTRIES]
-            + [f"industry:{x}" for x in INDUSTRIES])
+    # group keys only for groups that have candidates: a key matching nobody is rejected as a typo
+    keys = ([f"p{i}" for i in range(n)] + [f"region:{r}" for r in sorted(set(cand["region"]))]
+            + [f"country:{c}" for c in sorted(set(cand["country"]))]
+            + [f"industry:{x}" for x in sorted(set(cand["industry"]))])
     subsidies, bonus = {}, {}
     if "subsidy" in on:
         for key in rng.choice(keys, int(rng.integers(1, 3)), replace=False):
