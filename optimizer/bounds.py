@@ -107,7 +107,6 @@ def lagrangian_bound(problem: SelectionProblem, incumbent: float, iterations: in
     target = np.concatenate([pj, pi])
     lam = q / 2.0
     cap_in = cap - a                      # room left for partners once item k is in
-    forced_weight = a[fin].sum()
     best = None
     step = 2.0
     stall = 0
@@ -124,7 +123,9 @@ def lagrangian_bound(problem: SelectionProblem, incumbent: float, iterations: in
             if stall >= 10:
                 step *= 0.5
                 stall = 0
-        gap = bound_value - incumbent
+        # Polyak step towards the incumbent; without one, towards a bound 5% lower
+        aim = incumbent if np.isfinite(incumbent) else bound_value - max(1.0, 0.05 * abs(bound_value))
+        gap = bound_value - aim
         if gap <= 1e-9 or step < 1e-4:
             break
         # d bound / d lam_p = outer_j * frac(j takes i) - outer_i * frac(i takes j)
@@ -167,6 +168,8 @@ def _fixed_bounds(gain: np.ndarray, a: np.ndarray, cap: float, fin: np.ndarray,
     def greedy(capacity: np.ndarray) -> np.ndarray:
         """Continuous knapsack value of the greedy order at many capacities."""
         capacity = np.asarray(capacity, dtype=float)
+        if order.size == 0:  # nothing worth taking
+            return np.where(capacity < 0, -np.inf, 0.0)
         k = np.searchsorted(cw, capacity, side="right") - 1       # items fully taken
         k = np.clip(k, 0, order.size)
         val = cv[k]
