@@ -1,11 +1,13 @@
 """The `alliance` command line.
 
-    alliance solve FILE|SPEC [--solver S] [--formulation F] [--time-limit T] [--mip-gap G]
-                             [--threads N] [--seed K] [--verbose]
+    alliance solve FILE|BUNDLE|SPEC [--solver S] [--formulation F] [--time-limit T] [--mip-gap G]
+                                    [--threads N] [--seed K] [--verbose]
     alliance solvers
 
-FILE is a QKP file (Billionnet-Soutif format); SPEC generates one, e.g.
-`qkp:n=60,density=50,seed=1`. Bad arguments and bad files print one line on
+FILE is a QKP file (Billionnet-Soutif format); BUNDLE a scenario folder
+(scenario.toml, candidates.csv, pairs.csv), solved with its portfolio report;
+SPEC generates an instance, e.g. `qkp:n=60,density=50,seed=1` or
+`alliance:n=60,seed=1`. Bad arguments and bad files print one line on
 stderr and exit with status 2; a solver error exits with 1.
 """
 
@@ -39,8 +41,20 @@ def parse_spec(spec: str) -> dict[str, str]:
 
 
 def load_problem(arg: str):
-    """A SelectionProblem from a QKP file path or a generator spec."""
-    from instances import generate_qkp, read_qkp
+    """A SelectionProblem (QKP file, qkp: spec) or a Scenario (bundle folder, alliance: spec)."""
+    from instances import generate_alliance, generate_qkp, read_qkp, read_scenario
+
+    if arg.startswith("alliance:"):
+        spec = parse_spec(arg)
+        unknown = set(spec) - {"kind", "n", "seed", "levels"}
+        if unknown:
+            raise ValueError(f"bad instance spec {arg!r}: unknown key(s) {', '.join(sorted(unknown))}; "
+                             f"use n, seed, levels")
+        try:
+            n, seed = int(spec.get("n", "60")), int(spec.get("seed", "0"))
+        except ValueError as exc:
+            raise ValueError(f"bad instance spec {arg!r}: {exc}") from None
+        return generate_alliance(n, seed=seed, levels=spec.get("levels", "false").lower() in ("1", "true", "yes"))
 
     if arg.startswith("qkp:"):
         spec = parse_spec(arg)
@@ -57,8 +71,9 @@ def load_problem(arg: str):
         return generate_qkp(n, density, seed)
     path = Path(arg)
     if not path.exists():
-        raise FileNotFoundError(f"{arg}: no such file (give a QKP file or a spec like qkp:n=60,density=50,seed=1)")
-    return read_qkp(path)
+        raise FileNotFoundError(f"{arg}: no such file or folder (give a QKP file, a scenario bundle folder, "
+                                f"or a spec like qkp:n=60,density=50,seed=1)")
+    return read_scenario(path) if path.is_dir() else read_qkp(path)
 
 
 def _positive_float(text: str) -> float:
@@ -96,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap = _Parser(prog="alliance", description="Alliance portfolio selection: solve and benchmark.")
     sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
     s = sub.add_parser("solve", help="solve a QKP file or a generated instance and print the result")
-    s.add_argument("instance", help="QKP file, or a spec like qkp:n=60,density=50,seed=1")
+    s.add_argument("instance", help="QKP file, scenario bundle folder, or a spec like qkp:n=60,density=50,seed=1 "
+                                    "or alliance:n=60,seed=1")
     s.add_argument("--solver", default="highs", help="highs (default), bruteforce, pyomo:<name>")
     s.add_argument("--formulation", default="auto", help="auto (default), standard, glover, miqp")
     s.add_argument("--time-limit", type=_positive_float, default=None, help="seconds")
@@ -116,6 +132,9 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     result = solve(problem, solver=args.solver, formulation=args.formulation, time_limit=args.time_limit,
                    mip_gap=args.mip_gap, threads=args.threads, seed=args.seed, verbose=args.verbose)
     print(result.summary())
+    if result.report is not None:
+        print()
+        print(result.report.to_text())
     return EXIT_ERROR if result.termination is Termination.ERROR else 0
 
 

@@ -1,7 +1,10 @@
 """Data in: readers and writers of instance files, and generators."""
 
-from instances.errors import InstanceFormatError
+from instances.alliance import generate_alliance
+from instances.bundle import read_scenario, write_scenario
+from instances.errors import BundleWriteError, InstanceFormatError
 from instances.generate import generate_qkp
 from instances.qkp import read_qkp, write_qkp
 
-__all__ = ["InstanceFormatError", "generate_qkp", "read_qkp", "write_qkp"]
+__all__ = ["BundleWriteError", "InstanceFormatError", "generate_alliance", "generate_qkp", "read_qkp", "read_scenario",
+           "write_qkp", "write_scenario"]

@@ -6,10 +6,25 @@ from optimizer.errors import AllianceError
 
 
 class InstanceFormatError(AllianceError, ValueError):
-    """A data file does not follow its format."""
+    """A data file does not follow its format.
 
-    def __init__(self, path: object, message: str, line: int | None = None) -> None:
+    ``line`` is the line in the file; for tables ``row`` is the row as a
+    spreadsheet numbers it (header = row 1) and ``column`` the column name; for
+    TOML files ``key`` is the dotted key. Each is None when it does not apply.
+    """
+
+    def __init__(self, path: object, message: str, line: int | None = None, *, row: int | None = None,
+                 column: str | None = None, key: str | None = None) -> None:
         where = f"{path}" + (f":{line}" if line is not None else "")
-        super().__init__(f"{where}: {message}")
+        parts = ([f"row {row}"] if row is not None else []) + ([f"column {column!r}"] if column is not None else []) \
+            + ([f"key {key!r}"] if key is not None else [])
+        super().__init__(f"{where}: " + (", ".join(parts) + ": " if parts else "") + message)
         self.path = str(path)
         self.line = line
+        self.row = row
+        self.column = column
+        self.key = key
+
+
+class BundleWriteError(AllianceError, FileExistsError):
+    """A scenario bundle cannot be written there (a file, or a non-empty folder that is not a bundle)."""
