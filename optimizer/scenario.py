@@ -41,7 +41,7 @@ from optimizer.scoring import Scoring, endowment_factor, knowledge_gain, overlap
 #: candidate columns every scenario needs (profile columns k_<domain> and use_<resource> come on top)
 REQUIRED_COLUMNS = ("id", "name", "region", "country", "foreign", "industry", "endowment", "reputation",
                     "coord_cost")
-#: pair table columns; a and b are candidate ids, the rest default to 0 / False
+#: pair table columns; a and b are candidate ids; a missing column counts as 0 / False
 PAIR_COLUMNS = ("a", "b", "rivalry", "conflict", "synergy", "tie")
 
 #: spellings of a true / false flag in tables (foreign, conflict)
@@ -214,6 +214,8 @@ class Scenario:
             raise ProblemError(f"focal.tech_change is {self.focal.tech_change!r}, expected >= 0")
         if not (0 <= self.strategy.breadth <= 1):
             raise ProblemError(f"strategy.breadth is {self.strategy.breadth!r}, expected a value in [0, 1]")
+        if not self.strategy.reputation_weight >= 0 or any(not float(w) >= 0 for w in self.strategy.domain_weights.values()):
+            raise ProblemError("strategy: reputation_weight and domain_weights must be numbers >= 0")
         unknown_w = sorted(set(self.strategy.domain_weights) - set(domains))
         if unknown_w:
             raise ProblemError(f"strategy.domain_weights: unknown domain(s) {', '.join(unknown_w)}; domains are {', '.join(domains)}")
@@ -257,6 +259,8 @@ class Scenario:
         if len(set(level_names)) != len(level_names):
             raise ProblemError("levels: level names must be unique")
         for lv in self.levels:
+            if not (np.isfinite(lv.gain) and lv.gain >= 0) or any(not (np.isfinite(v) and v >= 0) for v in lv.use.values()):
+                raise ProblemError(f"levels[{lv.name!r}]: gain and use multipliers must be finite numbers >= 0")
             unknown_r = sorted(set(lv.use) - set(self.limits))
             if unknown_r:
                 raise ProblemError(f"levels[{lv.name!r}].use: unknown resource(s) {', '.join(unknown_r)}")
