@@ -54,6 +54,15 @@ def flag_values(column: pd.Series) -> np.ndarray:
     return column.fillna(False).astype(str).str.strip().str.lower().isin(TRUE_WORDS).to_numpy()
 
 
+def _check_flags(column: pd.Series, where: str) -> None:
+    """Raise naming the first cell that is not a recognised flag spelling (blank is allowed)."""
+    text = column.astype(str).str.strip().str.lower()
+    bad = np.flatnonzero(~(column.isna() | text.isin(list(TRUE_WORDS | FALSE_WORDS))).to_numpy())
+    if bad.size:
+        row = int(bad[0])
+        raise ProblemError(f"{where} row {row} is {column.iloc[row]!r}, expected true/false (or 1/0, yes/no)")
+
+
 #: group keys accepted in policy tables besides a candidate id
 GROUP_KEYS = ("region", "country", "industry")
 
@@ -238,13 +247,7 @@ class Scenario:
             if isinstance(cap, bool) or not isinstance(cap, (int, float, np.integer, np.floating)) or cap < 0 \
                     or not float(cap).is_integer():
                 raise ProblemError(f"region_caps[{region!r}] is {cap!r}: a cap is a whole number of partners >= 0")
-        foreign = cand["foreign"]
-        text = foreign.astype(str).str.strip().str.lower()
-        bad_flag = np.flatnonzero(~(foreign.isna() | text.isin(list(TRUE_WORDS | FALSE_WORDS))).to_numpy())
-        if bad_flag.size:
-            row = int(bad_flag[0])
-            raise ProblemError(f"candidates: column 'foreign' row {row} ({ids.iloc[row]}) is {foreign.iloc[row]!r}, "
-                               f"expected true/false (or 1/0, yes/no)")
+        _check_flags(cand["foreign"], "candidates: column 'foreign'")
         for d in self.required_domains:
             if d not in domains:
                 raise ProblemError(f"required_domains: unknown domain {d!r}; domains are {', '.join(domains)}")
@@ -293,13 +296,7 @@ class Scenario:
             raise ProblemError(f"pairs: rows {first} and {row} both describe the pair {a[row]!r}-{b[row]!r}; "
                                f"give each pair once")
         if "conflict" in pairs.columns:
-            flag = pairs["conflict"]
-            text = flag.astype(str).str.strip().str.lower()
-            bad = np.flatnonzero(~(flag.isna() | text.isin(list(TRUE_WORDS | FALSE_WORDS))).to_numpy())
-            if bad.size:
-                row = int(bad[0])
-                raise ProblemError(f"pairs: row {row} column 'conflict' is {flag.iloc[row]!r}, expected true/false "
-                                   f"(or 1/0, yes/no)")
+            _check_flags(pairs["conflict"], "pairs: column 'conflict'")
         for col in ("rivalry", "synergy", "tie"):
             if col in pairs.columns:
                 values = pd.to_numeric(pairs[col], errors="coerce")

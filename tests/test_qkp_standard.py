@@ -1,4 +1,10 @@
-"""The published standard QKP instances solved to proven optimality by the default solve()."""
+"""The published standard QKP instances solved to proven optimality by the default solve().
+
+The default suite solves the n = 100 instances at 25% pair density (about 10 s each
+here); the denser n = 100 ones and all n = 200 ones take up to minutes each with the
+current exact pipeline, so they run under the slow marker (`make test-slow`) to keep the
+default suite within its 10-minute budget.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,9 @@ from optimizer import Termination, solve
 from tests.shared_data import QKP_STANDARD, optima, require_qkp_standard, standard_instances
 
 # Without ../shared the lists are empty; keep one placeholder id so the skip reason shows.
-N100 = standard_instances(100) or ["(no ../shared)"]
+N100 = standard_instances(100)
+N100_FAST = [k for k in N100 if k.startswith("jeu_100_25_")] or ["(no ../shared)"]
+N100_SLOW = [k for k in N100 if not k.startswith("jeu_100_25_")] or ["(no ../shared)"]
 N200 = standard_instances(200) or ["(no ../shared)"]
 
 
@@ -22,8 +30,14 @@ def _solve_to_optimum(name: str) -> None:
     assert result.bound == result.objective  # integral data: a proven optimum has bound == objective
 
 
-@pytest.mark.parametrize("name", N100)
-def test_n100_solved_to_published_optimum(name: str) -> None:
+@pytest.mark.parametrize("name", N100_FAST)
+def test_n100_sparse_solved_to_published_optimum(name: str) -> None:
+    _solve_to_optimum(name)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", N100_SLOW)
+def test_n100_dense_solved_to_published_optimum(name: str) -> None:
     _solve_to_optimum(name)
 
 

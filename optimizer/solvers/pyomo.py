@@ -50,7 +50,7 @@ class Adapter:
         self.solver_name = solver_name
         self.name = f"pyomo:{solver_name}"
         quad = solver_name in QUADRATIC_SOLVERS
-        self.formulations = ("standard", "glover", "miqp") if quad else ("standard", "glover")
+        self.formulations = ("rlt", "standard", "glover", "miqp") if quad else ("rlt", "standard", "glover")
 
     def _is_contrib(self) -> bool:
         return self.solver_name in _contrib_factory()._cls

@@ -126,6 +126,7 @@ def test_miqp_keeps_the_products_in_the_objective():
 def test_unknown_formulation_and_choice():
     with pytest.raises(KeyError, match="unknown formulation 'nope'"):
         formulations.build("nope", PAIRED)
+    assert formulations.choose(PAIRED, ("standard", "rlt", "glover")) == "rlt"
     assert formulations.choose(PAIRED, ("standard", "glover")) == "standard"
     assert formulations.choose(PAIRED, ("glover", "standard")) == "standard"
     assert formulations.choose(PAIRED, ("glover",)) == "glover"
