@@ -71,6 +71,8 @@ class Adapter:
             if options.abs_gap is not None:
                 h.setOptionValue("mip_abs_gap", float(options.abs_gap))
             if options.threads is not None:
+                # one thread scheduler per process: reset it so a new thread count takes effect
+                highspy.Highs.resetGlobalScheduler(True)
                 h.setOptionValue("threads", int(options.threads))
             h.setOptionValue("random_seed", int(options.seed))
             if model.num_col == 0:  # HiGHS refuses an empty model; there is nothing to decide

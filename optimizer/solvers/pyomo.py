@@ -151,6 +151,12 @@ class Adapter:
             kwargs["time_limit"] = float(options.time_limit)
         if options.threads is not None:
             kwargs["threads"] = int(options.threads)
+            if self.solver_name == "highs":
+                # HiGHS keeps one thread scheduler per process and refuses a new thread count
+                # once it runs; reset it (no other HiGHS solve runs in this process meanwhile)
+                import highspy
+
+                highspy.Highs.resetGlobalScheduler(True)
         if "rel_gap" in opt.config:
             kwargs["rel_gap"] = 0.0 if options.mip_gap is None else float(options.mip_gap)
         if options.abs_gap is not None and "abs_gap" in opt.config:
