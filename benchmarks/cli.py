@@ -28,15 +28,21 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"alliance: error: {message} (see 'alliance --help')\n")
 
 
-def parse_spec(spec: str) -> dict[str, str]:
-    """'qkp:n=60,density=50,seed=1' -> {'kind': 'qkp', 'n': '60', ...}."""
-    kind, _, rest = spec.partition(":")
-    out = {"kind": kind}
+def parse_spec(spec: str, defaults: dict[str, object]) -> dict[str, object]:
+    """'qkp:n=60,density=50' -> {'n': 60, 'density': 50.0, ...}: keys and types from `defaults`."""
+    _, _, rest = spec.partition(":")
+    out = dict(defaults)
     for part in filter(None, rest.split(",")):
-        key, eq, value = part.partition("=")
-        if not eq or not key.strip():
+        key, eq, value = (t.strip() for t in part.partition("="))
+        if not eq or not key:
             raise ValueError(f"bad instance spec {spec!r}: expected key=value items, got {part!r}")
-        out[key.strip()] = value.strip()
+        if key not in defaults:
+            raise ValueError(f"bad instance spec {spec!r}: unknown key {key!r}; use {', '.join(defaults)}")
+        kind = type(defaults[key])
+        try:
+            out[key] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
+        except ValueError:
+            raise ValueError(f"bad instance spec {spec!r}: {key}={value!r} is not a {kind.__name__}") from None
     return out
 
 
@@ -45,30 +51,11 @@ def load_problem(arg: str):
     from instances import generate_alliance, generate_qkp, read_qkp, read_scenario
 
     if arg.startswith("alliance:"):
-        spec = parse_spec(arg)
-        unknown = set(spec) - {"kind", "n", "seed", "levels"}
-        if unknown:
-            raise ValueError(f"bad instance spec {arg!r}: unknown key(s) {', '.join(sorted(unknown))}; "
-                             f"use n, seed, levels")
-        try:
-            n, seed = int(spec.get("n", "60")), int(spec.get("seed", "0"))
-        except ValueError as exc:
-            raise ValueError(f"bad instance spec {arg!r}: {exc}") from None
-        return generate_alliance(n, seed=seed, levels=spec.get("levels", "false").lower() in ("1", "true", "yes"))
-
+        spec = parse_spec(arg, {"n": 60, "seed": 0, "levels": False})
+        return generate_alliance(spec["n"], seed=spec["seed"], levels=spec["levels"])
     if arg.startswith("qkp:"):
-        spec = parse_spec(arg)
-        unknown = set(spec) - {"kind", "n", "density", "seed"}
-        if unknown:
-            raise ValueError(f"bad instance spec {arg!r}: unknown key(s) {', '.join(sorted(unknown))}; "
-                             f"use n, density, seed")
-        try:
-            n = int(spec.get("n", "100"))
-            density = float(spec.get("density", "50"))
-            seed = int(spec.get("seed", "0"))
-        except ValueError as exc:
-            raise ValueError(f"bad instance spec {arg!r}: {exc}") from None
-        return generate_qkp(n, density, seed)
+        spec = parse_spec(arg, {"n": 100, "density": 50.0, "seed": 0})
+        return generate_qkp(spec["n"], spec["density"], spec["seed"])
     path = Path(arg)
     if not path.exists():
         raise FileNotFoundError(f"{arg}: no such file or folder (give a QKP file, a scenario bundle folder, "

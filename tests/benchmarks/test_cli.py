@@ -110,10 +110,16 @@ def test_bad_arguments_exit_2_with_one_line(argv, capsys):
 
 
 def test_parse_spec():
-    assert parse_spec("qkp:n=60, density=50 ,seed=1") == {"kind": "qkp", "n": "60", "density": "50", "seed": "1"}
-    assert parse_spec("qkp:") == {"kind": "qkp"}
+    defaults = {"n": 100, "density": 50.0, "seed": 0, "levels": False}
+    assert parse_spec("qkp:n=60, density=25 ,seed=1,levels=yes", defaults) == {
+        "n": 60, "density": 25.0, "seed": 1, "levels": True}
+    assert parse_spec("qkp:", defaults) == defaults
     with pytest.raises(ValueError, match="expected key=value"):
-        parse_spec("qkp:=5")
+        parse_spec("qkp:=5", defaults)
+    with pytest.raises(ValueError, match="unknown key 'foo'"):
+        parse_spec("qkp:foo=1", defaults)
+    with pytest.raises(ValueError, match="n='x' is not a int"):
+        parse_spec("qkp:n=x", defaults)
 
 
 def test_console_script_runs():
