@@ -6,7 +6,6 @@ Imported as tests.problem_strategies (the tests folders are packages).
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -63,12 +62,6 @@ def same_value(a: float, b: float, tol: float = 1e-6) -> bool:
 
 
 # ----------------------------------------------------------------------------- shared folder
-
-def shared_dir() -> Path | None:
-    """The project's read-only ../shared folder (beside the repository), or None when absent."""
-    candidate = Path(__file__).resolve().parents[1].parent / "shared"  # tests/ -> repository -> its parent
-    return candidate if candidate.is_dir() else None
-
 
 # ----------------------------------------------------------------------------- strategies
 

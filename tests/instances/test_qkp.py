@@ -11,7 +11,7 @@ import pytest
 from instances import InstanceFormatError, generate_qkp, read_qkp, write_qkp
 from optimizer import ProblemError, SelectionProblem
 from optimizer.errors import AllianceError
-from tests.problem_strategies import shared_dir
+from tests.shared_data import require_qkp_standard
 
 STORED = """4
 1 0 3 4
@@ -188,10 +188,7 @@ def test_binary_file(tmp_path):
 # ----------------------------------------------------------------------------- shared instances
 
 def test_shared_standard_instances_are_readable_and_listed():
-    shared = shared_dir()
-    folder = None if shared is None else shared / "instances" / "qkp-standard"
-    if folder is None or not folder.is_dir():
-        pytest.skip("../shared/instances/qkp-standard is absent (the shared folder lives next to the repository)")
+    folder = require_qkp_standard()
     files = sorted(folder.glob("jeu_*.txt"))
     assert files, f"no jeu_*.txt files in {folder}"
     with open(folder / "optima.csv", newline="", encoding="utf-8") as f:
