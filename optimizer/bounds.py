@@ -13,6 +13,7 @@ forced in and forced out, which fix items that cannot reach an incumbent
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,6 +66,7 @@ class QkpBound:
     bound_out: np.ndarray    # upper bound on solutions with x_k = 0
     iterations: int
     method: str
+    multipliers: np.ndarray | None = None   # share of each positive pair value given to its second item
 
 
 def main_row(problem: SelectionProblem) -> tuple[np.ndarray, float, str] | None:
@@ -85,12 +87,15 @@ def main_row(problem: SelectionProblem) -> tuple[np.ndarray, float, str] | None:
 
 
 def lagrangian_bound(problem: SelectionProblem, incumbent: float, iterations: int = 200,
-                     seed: int = 0) -> QkpBound | None:
+                     seed: int = 0, time_limit: float | None = None) -> QkpBound | None:
     """Caprara-Pisinger-Toth upper-plane bound with subgradient multipliers (None if no row applies).
 
     Valid for any problem: negative pair terms and all constraints but one
-    nonnegative knapsack row are relaxed; forced items are honoured.
+    nonnegative knapsack row are relaxed; forced items are honoured. Stops
+    after `iterations` subgradient steps or `time_limit` seconds (at least one
+    step is always made, so the bound is always valid).
     """
+    t_end = None if time_limit is None else time.perf_counter() + time_limit
     row = main_row(problem)
     if row is None:
         return None
@@ -116,7 +121,7 @@ def lagrangian_bound(problem: SelectionProblem, incumbent: float, iterations: in
         gain = c + inner
         bound_value, outer = _outer(gain, a, cap, fin, out)
         if best is None or bound_value < best[0] - 1e-9:
-            best = (bound_value, gain.copy())
+            best = (bound_value, gain.copy(), lam.copy())
             stall = 0
         else:
             stall += 1
@@ -126,7 +131,7 @@ def lagrangian_bound(problem: SelectionProblem, incumbent: float, iterations: in
         # Polyak step towards the incumbent; without one, towards a bound 5% lower
         aim = incumbent if np.isfinite(incumbent) else bound_value - max(1.0, 0.05 * abs(bound_value))
         gap = bound_value - aim
-        if gap <= 1e-9 or step < 1e-4:
+        if gap <= 1e-9 or step < 1e-4 or (t_end is not None and time.perf_counter() > t_end):
             break
         # d bound / d lam_p = outer_j * frac(j takes i) - outer_i * frac(i takes j)
         m = q.size
@@ -135,9 +140,9 @@ def lagrangian_bound(problem: SelectionProblem, incumbent: float, iterations: in
         if norm <= 1e-18:
             break
         lam = np.clip(lam - step * gap / norm * grad, 0.0, q)
-    bound_value, gain = best
+    bound_value, gain, lam = best
     bound_in, bound_out = _fixed_bounds(gain, a, cap, fin, out)
-    return QkpBound(bound=bound_value, bound_in=bound_in, bound_out=bound_out, iterations=it + 1,
+    return QkpBound(bound=bound_value, bound_in=bound_in, bound_out=bound_out, iterations=it + 1, multipliers=lam,
                     method=f"Lagrangian upper planes on row {row_name!r}" +
                            (" (negative pair terms and other constraints relaxed)" if not problem.is_classic_qkp else ""))
 
@@ -192,3 +197,16 @@ def _fixed_bounds(gain: np.ndarray, a: np.ndarray, cap: float, fin: np.ndarray,
     bound_out[idx] = base + greedy(room + a[idx]) - gain[idx]
     bound_out[fin] = -np.inf
     return bound_in, bound_out
+
+
+def trivial_bound(problem: SelectionProblem) -> float:
+    """Every positive term counted, every negative one dropped (forced items respected): always valid."""
+    out = np.zeros(problem.n, bool)
+    out[problem.forced_out] = True
+    fin = np.zeros(problem.n, bool)
+    fin[problem.forced_in] = True
+    c = np.where(out, 0.0, np.where(fin, problem.c, np.maximum(problem.c, 0.0)))
+    alive = ~out[problem.pair_i] & ~out[problem.pair_j]
+    both_in = fin[problem.pair_i] & fin[problem.pair_j]
+    q = np.where(both_in, problem.pair_q, np.maximum(problem.pair_q, 0.0))
+    return float(c.sum() + q[alive].sum())

@@ -14,6 +14,7 @@ class Termination(str, Enum):
 
     OPTIMAL = "optimal"          # proven optimal (within the requested mip_gap)
     TIME_LIMIT = "time_limit"    # stopped at the time limit; incumbent and bound kept
+    FEASIBLE = "feasible"        # a heuristic stopped by its own rule: a portfolio, no proof of optimality
     INFEASIBLE = "infeasible"    # proven that no portfolio satisfies the constraints
     INTERRUPTED = "interrupted"  # stopped by the user (Ctrl-C) or another limit
     ERROR = "error"              # the solver failed; see Result.message

@@ -13,6 +13,7 @@ import numpy as np
 import formulations
 from optimizer.diagnose import infeasibility_reason
 from optimizer.errors import FormulationError, ProblemError, VerificationError
+from optimizer.pipeline import solve_auto
 from optimizer.problem import SelectionProblem
 from optimizer.report import PortfolioReport
 from optimizer.result import Result, Termination
@@ -48,7 +49,7 @@ def _check_options(time_limit, mip_gap, threads, seed) -> None:
 def solve(
     problem: SelectionProblem | Scenario,
     *,
-    solver: str = "highs",
+    solver: str = "auto",
     formulation: str = "auto",
     time_limit: float | None = None,
     mip_gap: float | None = None,
@@ -64,6 +65,12 @@ def solve(
     :class:`~optimizer.errors.VerificationError`. Limits never raise: a time
     limit returns the incumbent and the bound. `mip_gap=None` asks for proven
     optimality. `warm_start` is a 0/1 vector over the items.
+
+    `solver="auto"` (the default) runs the pipeline of :mod:`optimizer.pipeline`:
+    heuristic incumbent, Lagrangian bound and variable fixing, then HiGHS on
+    what is left; `Result.stages` says what each stage did. Any registered
+    solver name ("highs", "heuristic", "pyomo:<name>", "bruteforce") runs that
+    solver alone.
 
     A :class:`Scenario` is compiled first; its result names partners in
     `selected` and carries a :class:`~optimizer.report.PortfolioReport` in
@@ -86,9 +93,10 @@ def solve(
     if not isinstance(problem, SelectionProblem):
         raise TypeError(f"solve() takes a SelectionProblem or a Scenario, got {type(problem).__name__}")
     _check_options(time_limit, mip_gap, threads, seed)
-    adapter = get_solver(solver)
+    pipeline = solver == "auto"
+    adapter = get_solver("highs" if pipeline else solver)
     if problem.n == 0 and adapter.formulations:  # nothing to decide: enumeration answers at once
-        adapter, formulation = get_solver("bruteforce"), "auto"
+        adapter, formulation, pipeline = get_solver("bruteforce"), "auto", False
     if adapter.formulations:
         if formulation == "auto":
             formulation = formulations.choose(problem, adapter.formulations)
@@ -117,12 +125,20 @@ def solve(
             start_note = "warm start ignored, it is infeasible: " + "; ".join(broken)
             start = None
 
-    base = dict(solver=adapter.name, formulation=formulation)
+    base = dict(solver="auto" if pipeline else adapter.name, formulation=formulation)
     reason = infeasibility_reason(problem)
     if reason is not None:
         return Result(Termination.INFEASIBLE, message=reason, **base)
 
     integral = _integral_objective(problem)
+    if pipeline:
+        result = solve_auto(problem, formulation=formulation, time_limit=time_limit, mip_gap=mip_gap,
+                            threads=threads, seed=seed, warm_start=start, verbose=verbose, integral=integral)
+        if result.x is not None:  # stages were verified on their own; the final answer is checked again
+            result.x, result.objective = verify_solution(problem, result.x, result.objective, source="auto")
+        if start_note:
+            result.message = "; ".join(s for s in (result.message, start_note) if s)
+        return result
     t0 = time.perf_counter()
     model = formulations.build(formulation, problem) if adapter.formulations else None
     build_seconds = time.perf_counter() - t0

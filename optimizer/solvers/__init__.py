@@ -18,6 +18,7 @@ REGISTRY: dict[str, str] = {
     "highs": "optimizer.solvers.highs",
     "pyomo": "optimizer.solvers.pyomo",
     "bruteforce": "optimizer.solvers.bruteforce",
+    "heuristic": "optimizer.solvers.heuristic",
 }
 
 #: Pyomo solver names probed by `available_solvers()`.

@@ -1,0 +1,134 @@
+"""The `auto` solver: heuristic incumbent, bound and reduction, then the exact MIP on what is left.
+
+Stages, each recorded in `Result.stages` with its time and what it found:
+
+1. heuristic: tabu search (optimizer.heuristics) gives an incumbent;
+2. bound: the Lagrangian upper-plane bound (optimizer.bounds) with the
+   incumbent; an item whose forced-in bound cannot beat the incumbent is fixed
+   out, one whose forced-out bound cannot is fixed in. If the bound meets the
+   incumbent, it is optimal and the MIP is skipped;
+3. mip: HiGHS on the reduced problem, started from the incumbent. Its bound
+   covers the portfolios the fixings keep; the others are worth at most the
+   incumbent, so the overall bound is max(incumbent, MIP bound), and never
+   above the Lagrangian bound.
+
+When the MIP cannot run (too many pairs for a model that fits, or no time
+left) the heuristic portfolio is returned with the Lagrangian bound.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from optimizer.bounds import lagrangian_bound, trivial_bound
+from optimizer.heuristics import tabu_search
+from optimizer.problem import SelectionProblem
+from optimizer.result import Result, Termination, relative_gap
+
+HEURISTIC_SHARE = 0.1     # of the time limit, for the heuristic stage
+HEURISTIC_ROUNDS = 10     # perturbations without improvement before the heuristic hands over
+BOUND_ITERATIONS = 300
+MIP_PAIR_LIMIT = 2_000_000  # above this many pairs the linearized model no longer fits comfortably
+
+
+def _no_better(bound, incumbent: float, integral: bool):
+    """True (per entry) when no portfolio worth `bound` at most can beat `incumbent`."""
+    bound = np.asarray(bound, dtype=float)
+    if integral:
+        return np.floor(bound + 1e-6) <= incumbent + 1e-9
+    return bound <= incumbent + 1e-9 * max(1.0, abs(incumbent))
+
+
+def solve_auto(problem: SelectionProblem, *, formulation: str, time_limit: float | None, mip_gap: float | None,
+               threads: int | None, seed: int, warm_start: np.ndarray | None, verbose: bool,
+               integral: bool) -> Result:
+    """Run the pipeline; `problem` has passed the cheap infeasibility diagnosis already."""
+    from optimizer.solve import solve  # the MIP stage is an ordinary verified solve
+
+    t0 = time.perf_counter()
+    deadline = math.inf if time_limit is None else t0 + time_limit
+    stages: list[dict] = []
+    budget = (2.0 + problem.n / 100.0) if time_limit is None else HEURISTIC_SHARE * time_limit
+    run = tabu_search(problem, time_limit=budget, seed=seed, max_rounds=HEURISTIC_ROUNDS, start=warm_start)
+    if run.x is None and warm_start is None:
+        stages.append({"stage": "heuristic", "seconds": run.seconds, "found": "no feasible start"})
+        incumbent, value = None, -math.inf
+    else:
+        incumbent, value = run.x, run.objective
+        stages.append({"stage": "heuristic", "seconds": run.seconds, "objective": value, "moves": run.iterations,
+                       "best_after": run.best_at, "stopped_by": run.stopped})
+
+    t1 = time.perf_counter()
+    left = deadline - t1
+    lag = lagrangian_bound(problem, value, iterations=BOUND_ITERATIONS,
+                           time_limit=None if time_limit is None else max(0.0, HEURISTIC_SHARE * left))
+    bound, method = trivial_bound(problem), "the sum of all positive terms"
+    if lag is not None and lag.bound < bound:
+        bound, method = lag.bound, lag.method
+    fix_in = fix_out = np.zeros(0, dtype=np.int64)
+    if lag is not None and incumbent is not None:
+        fix_out = np.setdiff1d(np.flatnonzero(_no_better(lag.bound_in, value, integral)), problem.forced_out)
+        fix_in = np.setdiff1d(np.flatnonzero(_no_better(lag.bound_out, value, integral)), problem.forced_in)
+    stages.append({"stage": "bound", "seconds": time.perf_counter() - t1, "bound": bound, "method": method,
+                   "fixed_in": int(fix_in.size), "fixed_out": int(fix_out.size)})
+
+    def finish(termination: Termination, x, obj, best_bound, message: str = "", mip: Result | None = None) -> Result:
+        result = Result(termination, solver="auto", formulation=mip.formulation if mip else "none",
+                        solver_version=mip.solver_version if mip else "", message=message,
+                        build_seconds=mip.build_seconds if mip else 0.0, nodes=mip.nodes if mip else None,
+                        log=mip.log if mip else "")
+        result.solve_seconds = time.perf_counter() - t0 - result.build_seconds
+        if x is not None:
+            result.x, result.objective = np.asarray(x, dtype=np.int8), float(obj)
+            result.selected = tuple(problem.names[i] for i in np.flatnonzero(result.x))
+        if best_bound is not None:
+            result.bound = max(best_bound, obj) if x is not None else best_bound
+        result.stages = stages
+        return result
+
+    if incumbent is not None and (bool(_no_better(bound, value, integral)) or np.intersect1d(fix_in, fix_out).size):
+        return finish(Termination.OPTIMAL, incumbent, value, value, "the bound proves the heuristic portfolio optimal")
+    if incumbent is not None and mip_gap is not None and relative_gap(value, bound) <= mip_gap:
+        return finish(Termination.OPTIMAL, incumbent, value, bound, f"within mip_gap={mip_gap} by the {method} bound")
+    skip = None
+    if problem.n_pairs > MIP_PAIR_LIMIT:
+        skip = f"{problem.n_pairs} pairs are too many for the exact stage (limit {MIP_PAIR_LIMIT})"
+    elif deadline - time.perf_counter() <= 0.05:
+        skip = "no time left for the exact stage"
+    if skip is not None:
+        stages.append({"stage": "mip", "seconds": 0.0, "skipped": skip})
+        termination = Termination.TIME_LIMIT if incumbent is not None or time_limit is not None else Termination.ERROR
+        return finish(termination, incumbent, value, bound, f"heuristic portfolio, bound from {method}; {skip}")
+
+    reduced = problem
+    if fix_in.size or fix_out.size:
+        reduced = problem.replace(forced_in=np.union1d(problem.forced_in, fix_in),
+                                  forced_out=np.union1d(problem.forced_out, fix_out))
+    start = None
+    if incumbent is not None and np.all(incumbent[fix_in] == 1) and np.all(incumbent[fix_out] == 0):
+        start = incumbent
+    remaining = None if time_limit is None else max(0.05, deadline - time.perf_counter())
+    mip = solve(reduced, solver="highs", formulation=formulation, time_limit=remaining, mip_gap=mip_gap,
+                threads=threads, seed=seed, warm_start=start, verbose=verbose)
+    stages.append({"stage": "mip", "seconds": mip.total_seconds, "termination": mip.termination.value,
+                   "objective": mip.objective, "bound": mip.bound, "formulation": mip.formulation,
+                   "nodes": mip.nodes, "items_free": int(reduced.n - reduced.forced_in.size - reduced.forced_out.size)})
+    x, obj = incumbent, value
+    if mip.x is not None and mip.objective > value:
+        x, obj = mip.x, mip.objective
+    if mip.termination is Termination.INFEASIBLE:
+        if incumbent is None:
+            return finish(Termination.INFEASIBLE, None, None, None, mip.message, mip)
+        # nothing the fixings keep beats the incumbent
+        return finish(Termination.OPTIMAL, x, obj, obj, "no portfolio beats the heuristic one", mip)
+    best_bound = bound
+    if mip.bound is not None:
+        best_bound = min(bound, max(mip.bound, value))
+    if mip.termination is Termination.OPTIMAL:
+        return finish(Termination.OPTIMAL, x, obj, obj if mip_gap is None else best_bound, mip.message, mip)
+    if x is not None and bool(_no_better(best_bound, obj, integral)):
+        return finish(Termination.OPTIMAL, x, obj, obj, mip.message, mip)
+    return finish(mip.termination, x, obj, best_bound, mip.message, mip)

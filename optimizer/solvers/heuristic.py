@@ -1,0 +1,101 @@
+"""The heuristic solver: tabu search for the portfolio, the Lagrangian bound for its quality.
+
+No formulation and no MIP solver, so it scales to 10,000 items and millions
+of pairs. When the greedy construction cannot start (rows of mixed sign that
+only several items added together can satisfy), HiGHS finds a first feasible
+portfolio on the standard linearization and the search goes on from there.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from optimizer.bounds import lagrangian_bound, trivial_bound
+from optimizer.heuristics import tabu_search
+from optimizer.result import Termination
+from optimizer.solvers.base import RawAnswer, SolveOptions
+
+if TYPE_CHECKING:
+    from formulations.model import MipModel
+    from optimizer.problem import SelectionProblem
+
+BOUND_SHARE = 0.1   # share of the time limit the bound may take after the search
+
+
+class Adapter:
+    """Greedy + tabu search with perturbations; deterministic for a given seed."""
+
+    name = "heuristic"
+    formulations: tuple[str, ...] = ()
+
+    def availability(self) -> tuple[bool, str]:
+        """Always available (numpy only)."""
+        return True, "tabu search over add/drop/swap moves (numpy)"
+
+    def solve(self, problem: "SelectionProblem", model: "MipModel | None", options: SolveOptions) -> RawAnswer:
+        """Search, then bound; optimal only when the bound meets the portfolio's value."""
+        t0 = time.perf_counter()
+        limit = options.time_limit
+        search_limit = math.inf if limit is None else limit * (1.0 - BOUND_SHARE)
+        log = []
+        run = tabu_search(problem, time_limit=search_limit, seed=options.seed)
+        start = run.start
+        if run.x is None:
+            log.append("greedy construction found no feasible portfolio; asking HiGHS for a first one")
+            first = _first_feasible(problem, None if limit is None else max(0.1, search_limit - run.seconds),
+                                    options)
+            if first.termination is Termination.INFEASIBLE:
+                return RawAnswer(Termination.INFEASIBLE, solve_seconds=time.perf_counter() - t0,
+                                 log="\n".join(log), version="tabu", message=first.message)
+            if first.x is not None:
+                left = math.inf if limit is None else max(0.0, search_limit - (time.perf_counter() - t0))
+                run = tabu_search(problem, time_limit=left, seed=options.seed, start=np.round(first.x))
+                start = "HiGHS first feasible"
+        log.append(f"search: {run.iterations} moves, {run.rounds} perturbations, best after {run.best_at:.3f} s, "
+                   f"stopped by {run.stopped or 'no portfolio'}; start: {start}")
+        seconds = time.perf_counter() - t0
+        if run.x is None:
+            termination = Termination.TIME_LIMIT if limit is not None and seconds >= search_limit else Termination.ERROR
+            return RawAnswer(termination, solve_seconds=seconds, log="\n".join(log), version="tabu",
+                             message="no feasible portfolio found; try solver='highs', which can prove infeasibility")
+        bound_limit = None if limit is None else max(0.0, limit - seconds)
+        bound, method = _bound(problem, run.objective, bound_limit)
+        log.append(f"bound {bound:.10g} from {method}")
+        integral = bool(np.all(problem.c == np.round(problem.c)) and np.all(problem.pair_q == np.round(problem.pair_q)))
+        proven = (math.floor(bound + 1e-6) if integral else bound) <= run.objective + 1e-9 * max(1.0, abs(run.objective))
+        if proven:
+            termination = Termination.OPTIMAL
+        elif run.stopped == "time limit":
+            termination = Termination.TIME_LIMIT
+        elif run.stopped == "interrupted":
+            termination = Termination.INTERRUPTED
+        else:
+            termination = Termination.FEASIBLE
+        return RawAnswer(termination, x=run.x.astype(float), objective=run.objective, bound=bound,
+                         nodes=0, solve_seconds=time.perf_counter() - t0, log="\n".join(log), version="tabu",
+                         message="" if proven else f"heuristic portfolio; bound from {method}",
+                         extra={"iterations": run.iterations, "rounds": run.rounds, "best_at": run.best_at,
+                                "bound_method": method})
+
+
+def _bound(problem: "SelectionProblem", incumbent: float, time_limit: float | None) -> tuple[float, str]:
+    """The Lagrangian bound where a knapsack row allows it, else the sum of positive terms."""
+    trivial = trivial_bound(problem)
+    lag = lagrangian_bound(problem, incumbent, iterations=300, time_limit=time_limit)
+    if lag is not None and lag.bound < trivial:
+        return lag.bound, lag.method
+    return trivial, "the sum of all positive terms"
+
+
+def _first_feasible(problem: "SelectionProblem", time_limit: float | None, options: SolveOptions) -> RawAnswer:
+    """Any feasible portfolio, from HiGHS on the standard linearization (the first it finds)."""
+    import formulations
+    from optimizer.solvers import highs
+
+    model = formulations.build("standard", problem)
+    first = SolveOptions(time_limit=time_limit, mip_gap=0.99, threads=options.threads, seed=options.seed)
+    return highs.Adapter().solve(problem, model, first)
