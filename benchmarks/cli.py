@@ -1,10 +1,11 @@
 """The `alliance` command line.
 
     alliance solve FILE|BUNDLE|SPEC [--solver S] [--formulation F] [--time-limit T] [--mip-gap G]
-                                    [--threads N] [--seed K] [--verbose]
+                                    [--threads N] [--seed K] [--budget K] [--verbose]
     alliance solvers
 
-FILE is a QKP file (Billionnet-Soutif format); BUNDLE a scenario folder
+FILE is a QKP file (Billionnet-Soutif or edge-list format; --budget picks
+one budget of an edge-list file that lists several); BUNDLE a scenario folder
 (scenario.toml, candidates.csv, pairs.csv), solved with its portfolio report;
 SPEC generates an instance, e.g. `qkp:n=60,density=50,seed=1` or
 `alliance:n=60,seed=1`. Bad arguments and bad files print one line on
@@ -46,7 +47,7 @@ def parse_spec(spec: str, defaults: dict[str, object]) -> dict[str, object]:
     return out
 
 
-def load_problem(arg: str):
+def load_problem(arg: str, budget: int | None = None):
     """A SelectionProblem (QKP file, qkp: spec) or a Scenario (bundle folder, alliance: spec)."""
     from instances import generate_alliance, generate_qkp, read_qkp, read_scenario
 
@@ -60,7 +61,9 @@ def load_problem(arg: str):
     if not path.exists():
         raise FileNotFoundError(f"{arg}: no such file or folder (give a QKP file, a scenario bundle folder, "
                                 f"or a spec like qkp:n=60,density=50,seed=1)")
-    return read_scenario(path) if path.is_dir() else read_qkp(path)
+    if budget is not None and path.is_dir():
+        raise ValueError("--budget applies to edge-list QKP files, not to scenario bundles")
+    return read_scenario(path) if path.is_dir() else read_qkp(path, budget=budget)
 
 
 def _positive_float(text: str) -> float:
@@ -100,12 +103,15 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("solve", help="solve a QKP file or a generated instance and print the result")
     s.add_argument("instance", help="QKP file, scenario bundle folder, or a spec like qkp:n=60,density=50,seed=1 "
                                     "or alliance:n=60,seed=1")
-    s.add_argument("--solver", default="highs", help="highs (default), bruteforce, pyomo:<name>")
+    s.add_argument("--solver", default="auto",
+                   help="auto (default: heuristic, bound and reduction, then HiGHS), highs, heuristic, "
+                        "bruteforce, pyomo:<name>")
     s.add_argument("--formulation", default="auto", help="auto (default), standard, glover, miqp")
     s.add_argument("--time-limit", type=_positive_float, default=None, help="seconds")
     s.add_argument("--mip-gap", type=_gap, default=None, help="stop at this relative gap (default: prove optimality)")
     s.add_argument("--threads", type=_positive_int, default=None)
     s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--budget", type=int, default=None, help="which budget of an edge-list QKP file (0-based)")
     s.add_argument("--verbose", action="store_true", help="show the solver log")
     sub.add_parser("solvers", help="list solvers and whether they can run here")
     return ap
@@ -114,15 +120,21 @@ def build_parser() -> argparse.ArgumentParser:
 def _cmd_solve(args: argparse.Namespace) -> int:
     from optimizer import Termination, solve
 
-    problem = load_problem(args.instance)
+    problem = load_problem(args.instance, args.budget)
     print(problem.summary())
     result = solve(problem, solver=args.solver, formulation=args.formulation, time_limit=args.time_limit,
                    mip_gap=args.mip_gap, threads=args.threads, seed=args.seed, verbose=args.verbose)
     print(result.summary())
+    for stage in result.stages:
+        print("stage        " + ", ".join(f"{k}={_short(v)}" for k, v in stage.items()))
     if result.report is not None:
         print()
         print(result.report.to_text())
     return EXIT_ERROR if result.termination is Termination.ERROR else 0
+
+
+def _short(value: object) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def _cmd_solvers(args: argparse.Namespace) -> int:

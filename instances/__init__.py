@@ -4,7 +4,7 @@ from instances.alliance import generate_alliance
 from instances.bundle import read_scenario, write_scenario
 from instances.errors import BundleWriteError, InstanceFormatError
 from instances.generate import generate_qkp
-from instances.qkp import read_qkp, write_qkp
+from instances.qkp import read_qkp, write_edge_list, write_qkp
 
 __all__ = ["BundleWriteError", "InstanceFormatError", "generate_alliance", "generate_qkp", "read_qkp", "read_scenario",
-           "write_qkp", "write_scenario"]
+           "write_edge_list", "write_qkp", "write_scenario"]

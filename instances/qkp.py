@@ -11,6 +11,13 @@ Layout, as stored in ../shared/instances/qkp-standard:
     w_1 ... w_n
 The files as first published add a name line before n and a line `0`
 (constraint type) before the capacity; both variants are read.
+
+The edge-list format of recent QKP benchmark collections (large sparse
+instances; 0-based item indices) is read too:
+    n m type                         (type: int or float)
+    i j u_ij                         (m lines; i == j gives item i's linear utility)
+    w_1 ... w_n
+    B_1 ... B_k                      (one or more budgets; `budget=` picks one)
 """
 
 from __future__ import annotations
@@ -64,12 +71,27 @@ def _numbers(path: Path, toks: list[str], lines: list[int], start: int, count: i
     return values
 
 
-def read_qkp(path: str | os.PathLike) -> SelectionProblem:
-    """Read a Billionnet-Soutif QKP file (with or without the name and constraint-type lines)."""
+def _is_edge_list(raw_lines: list[str]) -> bool:
+    first = next((line.split() for line in raw_lines if line.strip()), [])
+    return len(first) == 3 and first[2].lower() in ("int", "float")
+
+
+def read_qkp(path: str | os.PathLike, budget: int | None = None) -> SelectionProblem:
+    """Read a QKP file: Billionnet-Soutif (either variant) or the edge-list format.
+
+    `budget` picks one budget of an edge-list file that lists several (0-based);
+    with a single budget it may be left out. Billionnet-Soutif files have one
+    capacity and take no `budget`.
+    """
     path = Path(path)
     if not path.exists():
         raise InstanceFormatError(path, "no such file")
     toks, lines, raw_lines = _tokens(path)
+    if _is_edge_list(raw_lines):
+        return _read_edge_list(path, raw_lines, budget)
+    if budget is not None:
+        raise InstanceFormatError(path, f"budget={budget!r} was given, but this Billionnet-Soutif file has a single "
+                                        f"capacity; leave budget out")
     if not toks:
         raise InstanceFormatError(path, "file is empty; expected n on the first line", line=1)
     pos = 0
@@ -111,6 +133,109 @@ def read_qkp(path: str | os.PathLike) -> SelectionProblem:
     try:
         return SelectionProblem(c=c, pair_i=i[keep], pair_j=j[keep], pair_q=q[keep], A=w[None, :], b=cap,
                                 row_names=("capacity",), name=name)
+    except ProblemError as exc:
+        raise InstanceFormatError(path, str(exc)) from None
+
+
+def _edge_list_numbers(path: Path, raw_lines: list[str], first: int, count: int, per_line: int | None,
+                       what: str) -> np.ndarray:
+    """Numbers of lines first..first+count-1 (1-based line numbers in errors); per_line fixes the count per line."""
+    chunk = raw_lines[first:first + count]
+    if len(chunk) < count:
+        raise InstanceFormatError(path, f"file ends early: expected {count} line(s) of {what}, found {len(chunk)}",
+                                  line=len(raw_lines))
+    toks = " ".join(chunk).split()
+    ok = per_line is None or len(toks) == per_line * count
+    values = None
+    if ok:
+        try:
+            values = np.array(toks, dtype=np.float64)
+        except ValueError:
+            ok = False
+    if ok and np.all(np.isfinite(values)):
+        return values
+    for k, line in enumerate(chunk):  # slow path only to say where the fault is
+        parts = line.split()
+        if per_line is not None and len(parts) != per_line:
+            raise InstanceFormatError(path, f"expected {per_line} numbers ({what}), found {len(parts)}: {line.strip()!r}",
+                                      line=first + k + 1)
+        for t in parts:
+            try:
+                v = float(t)
+            except ValueError:
+                raise InstanceFormatError(path, f"{t!r} is not a number (reading {what})", line=first + k + 1) from None
+            if not np.isfinite(v):
+                raise InstanceFormatError(path, f"{t!r} is not a finite number (reading {what})", line=first + k + 1)
+    raise InstanceFormatError(path, f"cannot read {what}", line=first + 1)  # pragma: no cover - caught above
+
+
+def _read_edge_list(path: Path, raw_lines: list[str], budget: int | None) -> SelectionProblem:
+    """The edge-list QKP format (see the module docstring)."""
+    start = next(k for k, line in enumerate(raw_lines) if line.strip())
+    head = raw_lines[start].split()
+    try:
+        n, m = int(head[0]), int(head[1])
+    except ValueError:
+        raise InstanceFormatError(path, f"first line must be 'n m type' with whole numbers n and m, found "
+                                        f"{raw_lines[start].strip()!r}", line=start + 1) from None
+    if n < 1 or m < 0:
+        raise InstanceFormatError(path, f"n must be >= 1 and m >= 0, found n={n}, m={m}", line=start + 1)
+    body = start + 1
+    triples = _edge_list_numbers(path, raw_lines, body, m, 3, "i j utility").reshape(m, 3)
+    idx = triples[:, :2]
+    bad = np.flatnonzero(np.any((idx != np.round(idx)) | (idx < 0) | (idx >= n), axis=1))
+    if bad.size:
+        k = int(bad[0])
+        raise InstanceFormatError(path, f"item indices must be whole numbers in 0..{n - 1} (0-based), found "
+                                        f"{raw_lines[body + k].strip()!r}", line=body + k + 1)
+    i, j, u = idx[:, 0].astype(np.int64), idx[:, 1].astype(np.int64), triples[:, 2]
+    diag = i == j
+    c = np.zeros(n)
+    if np.unique(i[diag]).size != int(diag.sum()):
+        seen, lines_of = {}, np.flatnonzero(diag)
+        for k in lines_of:
+            if int(i[k]) in seen:
+                raise InstanceFormatError(path, f"linear utility of item {int(i[k])} given twice (first on line "
+                                                f"{seen[int(i[k])]})", line=body + int(k) + 1)
+            seen[int(i[k])] = body + int(k) + 1
+    c[i[diag]] = u[diag]
+    lo, hi = np.minimum(i[~diag], j[~diag]), np.maximum(i[~diag], j[~diag])
+    q = u[~diag]
+    key = lo * n + hi
+    order = np.argsort(key, kind="stable")
+    dup = np.flatnonzero(key[order][1:] == key[order][:-1])
+    if dup.size:
+        rows = np.flatnonzero(~diag)
+        a, b = rows[order[dup[0]]], rows[order[dup[0] + 1]]
+        raise InstanceFormatError(path, f"pair ({int(lo[order[dup[0]]])}, {int(hi[order[dup[0]]])}) given twice "
+                                        f"(also on line {body + int(a) + 1}); list each pair once",
+                                  line=body + int(b) + 1)
+    pos = body + m
+    while pos < len(raw_lines) and not raw_lines[pos].strip():
+        pos += 1
+    w = _edge_list_numbers(path, raw_lines, pos, 1, n, f"{n} weights")
+    pos += 1
+    while pos < len(raw_lines) and not raw_lines[pos].strip():
+        pos += 1
+    budgets = _edge_list_numbers(path, raw_lines, pos, 1, None, "budgets")
+    if budgets.size == 0:
+        raise InstanceFormatError(path, "expected a line of budgets after the weights", line=pos + 1)
+    extra = [k for k in range(pos + 1, len(raw_lines)) if raw_lines[k].strip()]
+    if extra:
+        raise InstanceFormatError(path, "unexpected text after the budgets line", line=extra[0] + 1)
+    if budget is None:
+        if budgets.size > 1:
+            raise InstanceFormatError(path, f"the file lists {budgets.size} budgets ({_fmt(budgets)}); choose one "
+                                            f"with budget=0..{budgets.size - 1} (--budget on the command line)",
+                                      line=pos + 1)
+        budget = 0
+    if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or not 0 <= budget < budgets.size:
+        raise InstanceFormatError(path, f"budget={budget!r} is not one of the file's budgets: use a whole number in "
+                                        f"0..{budgets.size - 1} ({_fmt(budgets)})", line=pos + 1)
+    name = path.stem if budgets.size == 1 else f"{path.stem}@budget{budget}"
+    try:
+        return SelectionProblem(c=c, pair_i=lo, pair_j=hi, pair_q=q, A=w[None, :], b=[budgets[budget]],
+                                row_names=("budget",), name=name)
     except ProblemError as exc:
         raise InstanceFormatError(path, str(exc)) from None
 
@@ -163,3 +288,29 @@ def write_qkp(problem: SelectionProblem, path: str | os.PathLike, published: boo
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text("\n".join(out) + "\n", encoding="utf-8")
     os.replace(tmp, path)  # never leave a half-written file behind
+
+
+def write_edge_list(problem: SelectionProblem, path: str | os.PathLike,
+                    budgets: "np.ndarray | list[float] | None" = None) -> None:
+    """Write a classic QKP in the edge-list format (0-based; linear utilities as i i u lines).
+
+    `budgets` lists every budget to store (default: the problem's capacity).
+    """
+    if problem.A.shape[0] != 1:
+        raise ProblemError(f"the edge-list format holds one weight row, the problem has {problem.A.shape[0]}")
+    budgets = np.atleast_1d(np.asarray(problem.b if budgets is None else budgets, dtype=float))
+    n = problem.n
+    lin = np.flatnonzero(problem.c)
+    keep = problem.pair_q != 0
+    i = np.concatenate([lin, problem.pair_i[keep]])
+    j = np.concatenate([lin, problem.pair_j[keep]])
+    u = np.concatenate([problem.c[lin], problem.pair_q[keep]])
+    integral = bool(np.all(u == np.round(u)) and np.all(problem.A == np.round(problem.A)))
+    value = (lambda v: str(int(v))) if integral else (lambda v: repr(float(v)))
+    lines = [f"{n} {u.size} {'int' if integral else 'float'}"]
+    lines += [f"{a} {b} {value(v)}" for a, b, v in zip(i.tolist(), j.tolist(), u.tolist())]
+    lines += [_fmt(problem.A[0]), _fmt(budgets)]
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.replace(tmp, path)

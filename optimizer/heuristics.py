@@ -219,8 +219,8 @@ def _fill(s: _Portfolio, weight: np.ndarray, rng: np.random.Generator, noise: fl
 
 
 def _feasible(s: _Portfolio) -> bool:
-    p = s.p
-    return (s.size >= p.size_min and bool(np.all(s.cover_count > 0.5)) and bool(np.all(s.slack >= -1e-6)))
+    """Checked from scratch: forced items or a given start may break any constraint."""
+    return is_feasible(s.p, s.x.astype(np.int8))
 
 
 def _candidates(values: np.ndarray, among: np.ndarray, k: int, largest: bool) -> np.ndarray:

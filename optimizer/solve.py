@@ -12,13 +12,14 @@ import numpy as np
 
 import formulations
 from optimizer.diagnose import infeasibility_reason
-from optimizer.errors import FormulationError, ProblemError, VerificationError
+from optimizer.errors import FormulationError, ProblemError, SolverUnavailableError, VerificationError
 from optimizer.pipeline import solve_auto
 from optimizer.problem import SelectionProblem
 from optimizer.report import PortfolioReport
 from optimizer.result import Result, Termination
 from optimizer.scenario import Scenario
 from optimizer.solvers import SolveOptions, get_solver
+from optimizer.solvers.base import model_too_large
 from optimizer.verify import objective_tolerance, to_binary, verify_solution, violations
 
 
@@ -142,6 +143,9 @@ def solve(
     t0 = time.perf_counter()
     model = formulations.build(formulation, problem) if adapter.formulations else None
     build_seconds = time.perf_counter() - t0
+    too_large = model_too_large(adapter, model) if model is not None else None
+    if too_large:
+        raise SolverUnavailableError(too_large)
     options = SolveOptions(time_limit=time_limit, mip_gap=0.0 if mip_gap is None else float(mip_gap),
                            abs_gap=(1.0 - 1e-6) if integral and mip_gap is None else None,
                            threads=threads, seed=seed, verbose=verbose,

@@ -18,7 +18,7 @@ from optimizer.solvers import SolveOptions, bruteforce
 # ----------------------------------------------------------------------------- solvers
 
 #: the adapters the equivalence tests run, with the formulations each one takes
-EQUIVALENCE_SOLVERS = ("highs", "pyomo:highs", "pyomo:scip_direct")
+EQUIVALENCE_SOLVERS = ("highs", "pyomo:highs", "pyomo:scip_direct", "pyomo:gurobi_persistent")
 
 
 def adapter_formulations(solver: str) -> tuple[str, ...]:

@@ -7,11 +7,15 @@ costs nothing until asked for, and its absence is reported with a reason.
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from optimizer.errors import SolverUnavailableError
-from optimizer.solvers.base import RawAnswer, SolveOptions, SolverAdapter
+from optimizer.solvers.base import RawAnswer, SolveOptions, SolverAdapter, model_too_large
+
+if TYPE_CHECKING:
+    from optimizer.problem import SelectionProblem
 
 #: solver name -> module. "pyomo" takes a suffix: "pyomo:<pyomo solver name>".
 REGISTRY: dict[str, str] = {
@@ -22,7 +26,7 @@ REGISTRY: dict[str, str] = {
 }
 
 #: Pyomo solver names probed by `available_solvers()`.
-PYOMO_PROBES = ("highs", "scip_direct", "gurobi_direct", "cbc", "glpk", "cplex_direct")
+PYOMO_PROBES = ("highs", "scip_direct", "gurobi_direct", "gurobi_persistent", "cbc", "glpk", "cplex_direct")
 
 __all__ = ["REGISTRY", "RawAnswer", "SolveOptions", "SolverAdapter", "available_solvers", "get_solver"]
 
@@ -43,8 +47,12 @@ def get_solver(name: str) -> SolverAdapter:
     return adapter
 
 
-def available_solvers() -> pd.DataFrame:
-    """Every registered solver (and probed Pyomo solver) with whether it can run here and why not."""
+def available_solvers(problem: "SelectionProblem | None" = None) -> pd.DataFrame:
+    """Every registered solver (and probed Pyomo solver) with whether it can run here and why not.
+
+    With a `problem`, a solver whose licence is too small for the problem's
+    model in its first formulation is marked unavailable, with the sizes.
+    """
     rows = []
     names = [n for n in REGISTRY if n != "pyomo"] + [f"pyomo:{p}" for p in PYOMO_PROBES]
     for name in names:
@@ -54,6 +62,13 @@ def available_solvers() -> pd.DataFrame:
             adapter = module.Adapter(arg) if arg else module.Adapter()
             ok, why = adapter.availability()
             forms = ",".join(adapter.formulations) or "-"
+            if ok and problem is not None and adapter.formulations and getattr(adapter, "size_limit", None):
+                import formulations
+
+                if adapter.size_limit() is not None:
+                    model = formulations.build(formulations.choose(problem, adapter.formulations), problem)
+                    too_large = model_too_large(adapter, model)
+                    ok, why = (False, too_large) if too_large else (ok, why)
         except Exception as exc:  # a broken optional package must not hide the others
             ok, why, forms = False, f"{type(exc).__name__}: {exc}", "-"
         rows.append({"solver": name, "available": ok, "detail": why, "formulations": forms})

@@ -57,3 +57,16 @@ class SolverAdapter(Protocol):
 
     def solve(self, problem: "SelectionProblem", model: "MipModel | None", options: SolveOptions) -> RawAnswer:
         """Solve and return the raw answer; never verify, never raise on limits."""
+
+    # optional: def size_limit(self) -> tuple[int, int] | None - (columns, rows) a licence allows
+
+
+def model_too_large(adapter: SolverAdapter, model: "MipModel") -> str | None:
+    """Why `adapter` cannot take `model` (a size-limited licence), or None when it can."""
+    probe = getattr(adapter, "size_limit", None)
+    limit = probe() if probe is not None else None
+    if limit is None or (model.num_col <= limit[0] and model.num_row <= limit[1]):
+        return None
+    return (f"solver {adapter.name!r} has a size-limited licence ({limit[0]} variables, {limit[1]} constraints); "
+            f"the {model.formulation} model has {model.num_col} variables and {model.num_row} constraints. "
+            f"Try formulation 'glover' or 'miqp' (fewer variables), or solver 'highs'")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import threading
 import time
@@ -44,8 +45,7 @@ class Adapter:
         try:
             import highspy
 
-            h = highspy.Highs()
-            return True, f"HiGHS {h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+            return True, f"HiGHS {highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}.{highspy.HIGHS_VERSION_PATCH}"
         except Exception as exc:  # pragma: no cover - only with a broken install
             return False, f"highspy cannot be imported ({exc}); pip install highspy"
 
@@ -57,7 +57,7 @@ class Adapter:
         if model.is_quadratic:
             raise ValueError("HiGHS cannot solve models with a quadratic objective over binaries")
         t0 = time.perf_counter()
-        h = highspy.Highs()
+        h = new_highs()
         log_fd, log_path = tempfile.mkstemp(prefix="highs-", suffix=".log")
         os.close(log_fd)
         try:
@@ -132,6 +132,31 @@ class Adapter:
                 os.unlink(log_path)
             except OSError:
                 pass
+
+
+_banner_shown = False
+
+
+def new_highs():
+    """A Highs object; the banner HiGHS prints on the first one in a process goes nowhere, not to stdout."""
+    import highspy
+
+    global _banner_shown
+    if _banner_shown:
+        return highspy.Highs()
+    _banner_shown = True
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no file descriptor 1 (some embedded interpreters): nothing to protect
+        return highspy.Highs()
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            return highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _read(path: str) -> str:

@@ -23,8 +23,10 @@ if TYPE_CHECKING:
     from optimizer.problem import SelectionProblem
 
 #: Pyomo solvers known to accept a quadratic objective over binaries.
-QUADRATIC_SOLVERS = {"scip_direct", "scip_persistent", "gurobi_direct", "gurobi_persistent", "gurobi",
-                     "gurobi_direct_v2", "cplex", "cplex_direct", "xpress", "xpress_direct", "scip"}
+#: (Pyomo's newer gurobi_direct compiles a linear standard form only: quadratic objectives go
+#: through gurobi_persistent or gurobi_direct_minlp.)
+QUADRATIC_SOLVERS = {"scip_direct", "scip_persistent", "gurobi_persistent", "gurobi_direct_minlp", "gurobi",
+                     "cplex", "cplex_direct", "xpress", "xpress_direct", "scip"}
 
 #: option names of legacy solvers: (time limit, relative gap, threads)
 LEGACY_OPTION_NAMES = {
@@ -41,6 +43,29 @@ def _contrib_factory():
     from pyomo.contrib.solver.common.factory import SolverFactory
 
     return SolverFactory
+
+
+_GUROBI_LIMIT: list = []
+
+
+def gurobi_size_limit() -> tuple[int, int] | None:
+    """Probe gurobipy once: the pip licence solves at most 2000 variables and 2000 constraints."""
+    if not _GUROBI_LIMIT:
+        limit = None
+        try:
+            import gurobipy as gp
+
+            with gp.Env(params={"OutputFlag": 0}) as env, gp.Model(env=env) as m:
+                m.addVars(2001, ub=1.0)
+                try:
+                    m.optimize()
+                except gp.GurobiError as exc:
+                    if getattr(exc, "errno", None) == 10010:  # "Model too large for size-limited license"
+                        limit = (2000, 2000)
+        except Exception:  # no gurobipy or no licence: availability() reports that
+            pass
+        _GUROBI_LIMIT.append(limit)
+    return _GUROBI_LIMIT[0]
 
 
 class Adapter:
@@ -80,6 +105,12 @@ class Adapter:
             return ok, ("available" if ok else f"Pyomo solver {self.solver_name!r} found no executable or package")
         except Exception as exc:
             return False, f"{type(exc).__name__}: {exc}"
+
+    def size_limit(self) -> tuple[int, int] | None:
+        """(max columns, max rows) of a size-limited licence, or None when the model size is free."""
+        if self.solver_name.startswith("gurobi"):
+            return gurobi_size_limit()
+        return None
 
     # ------------------------------------------------------------------ build
     @staticmethod

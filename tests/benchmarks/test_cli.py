@@ -36,12 +36,37 @@ def test_solve_a_file_with_highs_and_options(tmp_path, capsys):
 
     path = tmp_path / "small.txt"
     write_qkp(generate_qkp(10, 75, seed=2), path, published=True)
-    assert main(["solve", str(path), "--formulation", "glover", "--time-limit", "30", "--mip-gap", "0",
+    assert main(["solve", str(path), "--solver", "highs", "--formulation", "glover", "--time-limit", "30", "--mip-gap", "0",
                  "--threads", "1", "--seed", "3"]) == 0
     out, err = capsys.readouterr()
     m = re.search(r"^objective\s+(\S+)$", out, re.MULTILINE)
     assert m and float(m.group(1)) == enumerate_optimum(generate_qkp(10, 75, seed=2))[1]
     assert "glover" in out and err == ""
+
+
+def test_default_solve_runs_the_pipeline_and_prints_its_stages(capsys):
+    assert main(["solve", "qkp:n=40,density=50,seed=2", "--threads", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "solver       auto" in out and "stage        stage=heuristic" in out and "stage=bound" in out
+    m = re.search(r"^objective\s+(\S+)$", out, re.MULTILINE)
+    from optimizer import solve
+
+    assert float(m.group(1)) == solve(generate_qkp(40, 50, seed=2), solver="highs").objective
+
+
+def test_edge_list_file_with_budget(tmp_path, capsys):
+    from instances import write_edge_list
+
+    problem = generate_qkp(14, 60, seed=4)
+    path = tmp_path / "edges.txt"
+    write_edge_list(problem, path, budgets=[problem.b[0], 1e9])
+    assert main(["solve", str(path), "--budget", "0"]) == 0
+    out = capsys.readouterr().out
+    m = re.search(r"^objective\s+(\S+)$", out, re.MULTILINE)
+    assert float(m.group(1)) == enumerate_optimum(problem)[1]
+    assert main(["solve", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "--budget" in _one_line(err)
 
 
 def test_solvers_lists_the_registry(capsys):

@@ -389,3 +389,32 @@ def test_available_solvers_reports_each_solver_with_a_reason():
 def test_solve_needs_a_selection_problem():
     with pytest.raises(TypeError, match="SelectionProblem"):
         solve({"c": [1, 2]})
+
+
+def test_size_limited_licence_refuses_a_model_too_large_with_the_sizes(monkeypatch):
+    from optimizer.solvers import highs
+
+    monkeypatch.setattr(highs.Adapter, "size_limit", lambda self: (50, 50), raising=False)
+    problem = SelectionProblem.from_matrix(np.ones(20), np.triu(np.ones((20, 20)), 1), A=[np.ones(20)], b=[5])
+    with pytest.raises(SolverUnavailableError) as err:
+        solve(problem, solver="highs", formulation="standard")
+    assert "size-limited" in str(err.value) and "variables" in str(err.value) and "glover" in str(err.value)
+    row = available_solvers(problem).set_index("solver").loc["highs"]
+    assert not row.available and "size-limited" in row.detail
+    small = SelectionProblem(c=[1.0, 2.0], A=[[1.0, 1.0]], b=[1.0])
+    assert solve(small, solver="highs").objective == 2.0  # a model inside the licence still runs
+    assert available_solvers(small).set_index("solver").loc["highs"].available
+
+
+def test_real_gurobi_licence_limit_is_reported_when_gurobi_is_here():
+    from optimizer.solvers.pyomo import gurobi_size_limit
+
+    require_solver("pyomo:gurobi_persistent")
+    limit = gurobi_size_limit()
+    if limit is None:
+        pytest.skip("gurobipy has a full licence here: no size limit to report")
+    problem = generate_qkp(100, 50, 1)  # its RLT model has about 2,500 columns
+    row = available_solvers(problem).set_index("solver").loc["pyomo:gurobi_persistent"]
+    assert not row.available and "size-limited" in row.detail
+    result = solve(generate_qkp(40, 50, 1), solver="pyomo:gurobi_persistent", formulation="miqp")
+    assert result.termination is Termination.OPTIMAL
