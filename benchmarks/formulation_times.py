@@ -62,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.dir.is_dir():
         print(f"instance directory {args.dir} not found (pass --dir)", file=sys.stderr)
         return 2
-    files = sorted(p for p in args.dir.glob("jeu_*.txt") if int(p.stem.split("_")[1]) in args.n)
+    # files named <prefix>_<n>_<density>_<k>.txt: the shared jeu_* ones, or generated qkp_* ones
+    files = sorted(p for p in args.dir.glob("*_*_*_*.txt") if int(p.stem.split("_")[1]) in args.n)
     files.sort(key=lambda p: tuple(int(t) for t in p.stem.split("_")[1:]))
     if args.limit:
         files = files[: args.limit]

@@ -45,3 +45,45 @@ def generate_qkp(n: int, density: float, seed: int = 0) -> SelectionProblem:
     cap = float(rng.integers(50, max(int(w.sum()), 50) + 1))
     return SelectionProblem(c=c, pair_i=i, pair_j=j, pair_q=q, A=w[None, :], b=[cap], row_names=("capacity",),
                             name=f"qkp_{n}_{density:g}_{seed}")
+
+
+def generate_collaboration_qkp(n: int = 10_000, seed: int = 0, budget_share: float = 0.05,
+                               group_size: tuple[int, int] = (3, 8), hub_links: int = 3) -> SelectionProblem:
+    """A large sparse QKP shaped like a collaboration network: a few hubs, many small dense groups.
+
+    Pairs are the edges of a Holme-Kim power-law graph with clustering
+    (networkx.powerlaw_cluster_graph: preferential attachment makes hubs,
+    `hub_links` edges per new item) plus small groups (sizes in `group_size`)
+    whose members are linked with probability 0.7. With the defaults the pair
+    density is about 0.1% at n = 10,000. Pair and linear utilities are uniform
+    in 1..100 (linear ones nonzero for half the items), weights uniform in
+    1..50, and the budget is `budget_share` of the total weight.
+    """
+    import networkx as nx
+
+    if not isinstance(n, (int, np.integer)) or n < 10:
+        raise ProblemError(f"n must be a whole number >= 10, got {n!r}")
+    if not 0 < budget_share <= 1:
+        raise ProblemError(f"budget_share is a share of the total weight in (0, 1], got {budget_share!r}")
+    rng = np.random.default_rng(seed)
+    graph = nx.powerlaw_cluster_graph(n, hub_links, 0.3, seed=int(rng.integers(2**31)))
+    edges = np.array(graph.edges(), dtype=np.int64).reshape(-1, 2)
+    lo, hi = group_size
+    sizes = rng.integers(lo, hi + 1, n // lo + 1)
+    bounds = np.cumsum(sizes)
+    bounds = bounds[bounds < n]
+    order = rng.permutation(n)
+    groups = np.split(order, bounds)
+    parts = [edges]
+    for members in groups:
+        a, b = np.triu_indices(members.size, k=1)
+        keep = rng.random(a.size) < 0.7
+        parts.append(np.stack([members[a[keep]], members[b[keep]]], axis=1))
+    pairs = np.concatenate(parts)
+    pairs = np.unique(np.sort(pairs, axis=1), axis=0)
+    q = rng.integers(1, 101, len(pairs)).astype(float)
+    c = np.where(rng.random(n) < 0.5, rng.integers(1, 101, n), 0).astype(float)
+    w = rng.integers(1, 51, n).astype(float)
+    cap = float(np.floor(budget_share * w.sum()))
+    return SelectionProblem(c=c, pair_i=pairs[:, 0], pair_j=pairs[:, 1], pair_q=q, A=w[None, :], b=[cap],
+                            row_names=("budget",), name=f"collab_{n}_{seed}_b{budget_share:g}")

@@ -31,6 +31,7 @@ from optimizer.result import Result, Termination, relative_gap
 HEURISTIC_SHARE = 0.1     # of the time limit, for the heuristic stage
 HEURISTIC_ROUNDS = 10     # perturbations without improvement before the heuristic hands over
 BOUND_ITERATIONS = 300
+REDUCTION_ROUNDS = 4      # bound, fix, bound again on what is left
 MIP_PAIR_LIMIT = 2_000_000  # above this many pairs the linearized model no longer fits comfortably
 
 
@@ -63,17 +64,33 @@ def solve_auto(problem: SelectionProblem, *, formulation: str, time_limit: float
 
     t1 = time.perf_counter()
     left = deadline - t1
-    lag = lagrangian_bound(problem, value, iterations=BOUND_ITERATIONS,
-                           time_limit=None if time_limit is None else max(0.0, HEURISTIC_SHARE * left))
+    bound_limit = None if time_limit is None else max(0.0, HEURISTIC_SHARE * left)
+    lag = lagrangian_bound(problem, value, iterations=BOUND_ITERATIONS, time_limit=bound_limit)
     bound, method = trivial_bound(problem), "the sum of all positive terms"
     if lag is not None and lag.bound < bound:
         bound, method = lag.bound, lag.method
     fix_in = fix_out = np.zeros(0, dtype=np.int64)
-    if lag is not None and incumbent is not None:
-        fix_out = np.setdiff1d(np.flatnonzero(_no_better(lag.bound_in, value, integral)), problem.forced_out)
-        fix_in = np.setdiff1d(np.flatnonzero(_no_better(lag.bound_out, value, integral)), problem.forced_in)
+    rounds = 0
+    while lag is not None and incumbent is not None and rounds < REDUCTION_ROUNDS:
+        # fixings tighten the next bound, which may fix more: repeat while it pays
+        rounds += 1
+        new_out = np.setdiff1d(np.flatnonzero(_no_better(lag.bound_in, value, integral)),
+                               np.union1d(problem.forced_out, fix_out))
+        new_in = np.setdiff1d(np.flatnonzero(_no_better(lag.bound_out, value, integral)),
+                              np.union1d(problem.forced_in, fix_in))
+        fix_out, fix_in = np.union1d(fix_out, new_out), np.union1d(fix_in, new_in)
+        if not (new_in.size or new_out.size) or np.intersect1d(fix_in, fix_out).size \
+                or np.intersect1d(fix_in, problem.forced_out).size or np.intersect1d(fix_out, problem.forced_in).size:
+            break
+        if time_limit is not None and time.perf_counter() - t1 > HEURISTIC_SHARE * left:
+            break
+        reduced = problem.replace(forced_in=np.union1d(problem.forced_in, fix_in),
+                                  forced_out=np.union1d(problem.forced_out, fix_out))
+        lag = lagrangian_bound(reduced, value, iterations=BOUND_ITERATIONS, time_limit=bound_limit)
+        if lag is not None:  # portfolios the fixings exclude are worth at most the incumbent
+            bound = min(bound, max(lag.bound, value))
     stages.append({"stage": "bound", "seconds": time.perf_counter() - t1, "bound": bound, "method": method,
-                   "fixed_in": int(fix_in.size), "fixed_out": int(fix_out.size)})
+                   "fixed_in": int(fix_in.size), "fixed_out": int(fix_out.size), "rounds": rounds})
 
     def finish(termination: Termination, x, obj, best_bound, message: str = "", mip: Result | None = None) -> Result:
         result = Result(termination, solver="auto", formulation=mip.formulation if mip else "none",
@@ -89,7 +106,9 @@ def solve_auto(problem: SelectionProblem, *, formulation: str, time_limit: float
         result.stages = stages
         return result
 
-    if incumbent is not None and (bool(_no_better(bound, value, integral)) or np.intersect1d(fix_in, fix_out).size):
+    contradiction = (np.intersect1d(fix_in, fix_out).size or np.intersect1d(fix_in, problem.forced_out).size
+                     or np.intersect1d(fix_out, problem.forced_in).size)
+    if incumbent is not None and (bool(_no_better(bound, value, integral)) or contradiction):
         return finish(Termination.OPTIMAL, incumbent, value, value, "the bound proves the heuristic portfolio optimal")
     if incumbent is not None and mip_gap is not None and relative_gap(value, bound) <= mip_gap:
         return finish(Termination.OPTIMAL, incumbent, value, bound, f"within mip_gap={mip_gap} by the {method} bound")

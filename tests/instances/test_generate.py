@@ -122,3 +122,24 @@ def test_triangle_index_for_very_large_n_at_row_boundaries():
 def test_triangle_index_empty_input():
     i, j = triangle_index_to_pair(np.zeros(0, dtype=np.int64), 5)
     assert i.size == 0 and j.size == 0
+
+
+def test_collaboration_qkp_is_sparse_with_hubs_and_groups_and_deterministic():
+    from instances import generate_collaboration_qkp
+
+    p = generate_collaboration_qkp(3000, seed=2, budget_share=0.1)
+    q = generate_collaboration_qkp(3000, seed=2, budget_share=0.1)
+    assert np.array_equal(p.pair_i, q.pair_i) and np.array_equal(p.pair_q, q.pair_q) and np.array_equal(p.c, q.c)
+    density = p.n_pairs / (p.n * (p.n - 1) / 2)
+    assert 0.001 < density < 0.006   # sparse: a few pairs per item
+    degree = np.bincount(np.concatenate([p.pair_i, p.pair_j]), minlength=p.n)
+    assert degree.max() > 20 * np.median(degree)   # hubs
+    assert np.all(p.pair_i < p.pair_j) and p.b[0] == np.floor(0.1 * p.A.sum())
+
+
+@pytest.mark.parametrize("kwargs", [{"n": 5}, {"n": 100, "budget_share": 0.0}, {"n": 100, "budget_share": 1.5}])
+def test_collaboration_qkp_rejects_bad_sizes(kwargs):
+    from instances import generate_collaboration_qkp
+
+    with pytest.raises(ProblemError):
+        generate_collaboration_qkp(**kwargs)

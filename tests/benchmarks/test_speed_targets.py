@@ -1,0 +1,32 @@
+"""benchmarks/speed_targets.py runs end to end on tiny sizes (the real runs are in the README)."""
+
+from __future__ import annotations
+
+import csv
+
+from benchmarks.speed_targets import main
+
+
+def test_heuristic_target_table(tmp_path, capsys):
+    out = tmp_path / "h.csv"
+    assert main(["heuristic", "--n", "60", "--densities", "50", "--time-limit", "0.5",
+                 "--reference-seconds", "1", "--jobs", "1", "--csv", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "mean shortfall" in text
+    rows = list(csv.DictReader(out.open()))
+    assert len(rows) == 2 and all(float(r["shortfall_pct"]) >= 0 for r in rows)
+    assert min(float(r["shortfall_pct"]) for r in rows) == 0.0   # the best run defines the reference
+
+
+def test_sparse_target_table(tmp_path, capsys):
+    assert main(["sparse", "--n", "400", "--budgets", "0.1", "--time-limit", "0.5",
+                 "--reference-seconds", "1", "--jobs", "1"]) == 0
+    assert "collab_400_1_b0.1" in capsys.readouterr().out
+
+
+def test_build_target_row(tmp_path, capsys):
+    out = tmp_path / "b.csv"
+    assert main(["build", "--n", "40", "--formulations", "standard", "--pyomo", "--csv", str(out)]) == 0
+    row = next(csv.DictReader(out.open()))
+    assert int(row["pairs"]) == 40 * 39 // 2 and int(row["columns"]) == 40 + 780
+    assert float(row["pyomo_build_s"]) >= 0 and float(row["peak_mb"]) > 0
