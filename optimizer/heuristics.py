@@ -232,14 +232,38 @@ def _candidates(values: np.ndarray, among: np.ndarray, k: int, largest: bool) ->
     return among[part]
 
 
+def first_feasible(problem: SelectionProblem, time_limit: float, seed: int = 0) -> np.ndarray | str:
+    """Any portfolio meeting every constraint, from HiGHS on the items alone (pair terms dropped).
+
+    The model has one column per item and the problem's rows, so it is small
+    whatever the number of pairs. Returns the 0/1 vector, or "infeasible" when
+    HiGHS proves there is none, or "no feasible start" when it finds none in time.
+    """
+    import formulations
+    from optimizer.result import Termination
+    from optimizer.solvers import SolveOptions
+    from optimizer.solvers.highs import Adapter
+
+    linear = problem.replace(pair_i=[], pair_j=[], pair_q=[])
+    options = SolveOptions(time_limit=time_limit, mip_gap=0.99, threads=1, seed=seed)
+    raw = Adapter().solve(linear, formulations.build("standard", linear), options)
+    if raw.termination is Termination.INFEASIBLE:
+        return "infeasible"
+    if raw.x is None:
+        return "no feasible start"
+    x = np.round(raw.x).astype(np.int8)
+    return x if is_feasible(problem, x) else "no feasible start"
+
+
 def tabu_search(problem: SelectionProblem, time_limit: float = 10.0, seed: int = 0,
                 target: float | None = None, max_rounds: int = 30, start: np.ndarray | None = None,
-                ) -> SearchResult:
+                repair: bool = True) -> SearchResult:
     """Best feasible portfolio found by greedy construction and tabu search with perturbations.
 
     Stops after `max_rounds` perturbations without improvement, at
     `time_limit` seconds, or when `target` is reached. `start` (a feasible
-    0/1 vector) replaces the greedy construction.
+    0/1 vector) replaces the greedy construction. When the greedy cannot
+    build a feasible portfolio, `repair` asks HiGHS for one (first_feasible).
     """
     t0 = time.perf_counter()
     deadline = t0 + time_limit
@@ -266,6 +290,16 @@ def tabu_search(problem: SelectionProblem, time_limit: float = 10.0, seed: int =
                 s.flip(int(k))
     else:
         _fill(s, weight, rng, 0.0)
+    if not _feasible(s) and start is None and repair:
+        # rows of mixed sign (shares, ratios) that no single added item satisfies: ask HiGHS for any
+        # portfolio meeting the linear constraints (pair terms do not matter for feasibility)
+        first = first_feasible(p, max(0.1, deadline - time.perf_counter()), seed)
+        if isinstance(first, str):
+            return SearchResult(None, -np.inf, seconds=time.perf_counter() - t0, start="HiGHS", stopped=first)
+        s = _Portfolio(p, pairs, conflicts)
+        for k in np.flatnonzero(first):
+            s.flip(int(k))
+        how = "HiGHS first feasible"
     if not _feasible(s):
         return SearchResult(None, -np.inf, seconds=time.perf_counter() - t0, start=how, stopped="no feasible start")
 

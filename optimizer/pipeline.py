@@ -89,7 +89,7 @@ def solve_auto(problem: SelectionProblem, *, formulation: str, time_limit: float
         lag = lagrangian_bound(reduced, value, iterations=BOUND_ITERATIONS, time_limit=bound_limit)
         if lag is not None:  # portfolios the fixings exclude are worth at most the incumbent
             bound = min(bound, max(lag.bound, value))
-    stages.append({"stage": "bound", "seconds": time.perf_counter() - t1, "bound": bound, "method": method,
+    stages.append({"stage": "bound", "seconds": time.perf_counter() - t1, "bound": float(bound), "method": method,
                    "fixed_in": int(fix_in.size), "fixed_out": int(fix_out.size), "rounds": rounds})
 
     def finish(termination: Termination, x, obj, best_bound, message: str = "", mip: Result | None = None) -> Result:

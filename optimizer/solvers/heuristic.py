@@ -3,7 +3,8 @@
 No formulation and no MIP solver, so it scales to 10,000 items and millions
 of pairs. When the greedy construction cannot start (rows of mixed sign that
 only several items added together can satisfy), HiGHS finds a first feasible
-portfolio on the standard linearization and the search goes on from there.
+portfolio on the items alone (pair terms dropped: a model of n columns) and the
+search goes on from there.
 """
 
 from __future__ import annotations
@@ -43,20 +44,12 @@ class Adapter:
         search_limit = math.inf if limit is None else limit * (1.0 - BOUND_SHARE)
         log = []
         run = tabu_search(problem, time_limit=search_limit, seed=options.seed)
-        start = run.start
-        if run.x is None:
-            log.append("greedy construction found no feasible portfolio; asking HiGHS for a first one")
-            first = _first_feasible(problem, None if limit is None else max(0.1, search_limit - run.seconds),
-                                    options)
-            if first.termination is Termination.INFEASIBLE:
-                return RawAnswer(Termination.INFEASIBLE, solve_seconds=time.perf_counter() - t0,
-                                 log="\n".join(log), version="tabu", message=first.message)
-            if first.x is not None:
-                left = math.inf if limit is None else max(0.0, search_limit - (time.perf_counter() - t0))
-                run = tabu_search(problem, time_limit=left, seed=options.seed, start=np.round(first.x))
-                start = "HiGHS first feasible"
+        if run.stopped == "infeasible":
+            return RawAnswer(Termination.INFEASIBLE, solve_seconds=time.perf_counter() - t0, version="tabu",
+                             log="HiGHS proved that no portfolio meets the constraints",
+                             message="no portfolio satisfies all constraints (proved by HiGHS on the items alone)")
         log.append(f"search: {run.iterations} moves, {run.rounds} perturbations, best after {run.best_at:.3f} s, "
-                   f"stopped by {run.stopped or 'no portfolio'}; start: {start}")
+                   f"stopped by {run.stopped or 'no portfolio'}; start: {run.start}")
         seconds = time.perf_counter() - t0
         if run.x is None:
             termination = Termination.TIME_LIMIT if limit is not None and seconds >= search_limit else Termination.ERROR
@@ -89,13 +82,3 @@ def _bound(problem: "SelectionProblem", incumbent: float, time_limit: float | No
     if lag is not None and lag.bound < trivial:
         return lag.bound, lag.method
     return trivial, "the sum of all positive terms"
-
-
-def _first_feasible(problem: "SelectionProblem", time_limit: float | None, options: SolveOptions) -> RawAnswer:
-    """Any feasible portfolio, from HiGHS on the standard linearization (the first it finds)."""
-    import formulations
-    from optimizer.solvers import highs
-
-    model = formulations.build("standard", problem)
-    first = SolveOptions(time_limit=time_limit, mip_gap=0.99, threads=options.threads, seed=options.seed)
-    return highs.Adapter().solve(problem, model, first)

@@ -87,19 +87,27 @@ def test_start_portfolio_is_used_and_never_worsened():
     assert run.start == "given" and run.objective >= problem.objective(start)
 
 
-def test_portfolio_needing_two_items_at_once_has_no_greedy_start():
+def test_portfolio_needing_two_items_at_once_is_repaired_by_highs():
     """Rows of mixed sign that no single added item satisfies: the greedy cannot start.
 
     Foreign share must lie in [0.4, 0.6] and the portfolio needs two partners, so one item
-    alone breaks a row. tabu_search reports no portfolio; the heuristic solver then asks HiGHS
-    for a first feasible portfolio (tests/optimizer/test_heuristic_solver.py).
+    alone breaks a row. Without repair tabu_search reports no portfolio; with it (the default)
+    HiGHS finds a first feasible portfolio on the items alone and the search goes on from there.
     """
     foreign = np.array([1.0, 1.0, 0.0, 0.0])
     problem = SelectionProblem(c=[5.0, 4.0, 3.0, 2.0], pair_i=[0, 1], pair_j=[2, 3], pair_q=[1.0, -1.0],
                                A=[foreign - 0.6, 0.4 - foreign], b=[0.0, 0.0],
                                row_names=("foreign_share_max", "foreign_share_min"), size_min=2)
-    run = tabu_search(problem, time_limit=NO_CLOCK, seed=0)
+    run = tabu_search(problem, time_limit=NO_CLOCK, seed=0, repair=False)
     assert run.x is None and run.objective == -np.inf and run.stopped == "no feasible start"
+    repaired = tabu_search(problem, time_limit=NO_CLOCK, seed=0)
+    assert repaired.start == "HiGHS first feasible" and repaired.objective == 14.0
+
+
+def test_proven_infeasible_linear_structure_is_reported():
+    problem = SelectionProblem(c=[1.0, 1.0], A=[[1.0, -1.0], [-1.0, 1.0]], b=[-1.0, -1.0])
+    run = tabu_search(problem, time_limit=NO_CLOCK, seed=0)
+    assert run.x is None and run.stopped == "infeasible"
 
 
 @settings(max_examples=60, deadline=None)
