@@ -27,7 +27,7 @@ test-slow: $(VENV)/.installed
 	$(BIN)/python -m pytest -n $(JOBS) -q -m slow
 
 bench: $(VENV)/.installed
-	$(BIN)/python benchmarks/formulation_times.py
+	$(BIN)/python benchmarks/formulation_times.py --n 100 200 --combos auto/auto,highs/standard --time-limit 120
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -38,3 +38,11 @@ def test_bundled_example_is_the_generated_one() -> None:
     pd.testing.assert_frame_equal(bundled.candidates.reset_index(drop=True).astype(object),
                                   fresh.candidates.reset_index(drop=True).astype(object), check_dtype=False)
     assert bundled.compile().problem.n == fresh.compile().problem.n
+
+
+def test_large_sparse_example_on_a_smaller_network() -> None:
+    done = subprocess.run([sys.executable, str(EXAMPLES / "large_sparse.py"), "800", "2"], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "collab_800_1_b0.05@budget1" in done.stdout and "heuristic (2 s)" in done.stdout
+    assert "bound" in done.stdout and "Lagrangian" in done.stdout
