@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -50,7 +52,32 @@ class Adapter:
             return False, f"highspy cannot be imported ({exc}); pip install highspy"
 
     def solve(self, problem: "SelectionProblem", model: "MipModel | None", options: SolveOptions) -> RawAnswer:
-        """Load the arrays into HiGHS, run it, read back status, x, objective and bound."""
+        """Load the arrays into HiGHS, run it, read back status, x, objective and bound.
+
+        A start that HiGHS's presolve carries into the reduced space with a different
+        objective value (seen with HiGHS 1.16: the value is shifted, the search prunes on it
+        and the answer claims a value its columns do not have) is dropped and the model
+        solved again without it, in the time that is left.
+        """
+        answer = self._run(model, options)
+        if options.warm_start is None:
+            return answer
+        shift = start_mistranslated(answer.log)
+        if shift is None:
+            return answer
+        remaining = None
+        if options.time_limit is not None:
+            remaining = max(0.05, options.time_limit - answer.load_seconds - answer.solve_seconds)
+        retry = self._run(model, replace(options, warm_start=None, time_limit=remaining))
+        retry.load_seconds += answer.load_seconds
+        retry.solve_seconds += answer.solve_seconds
+        note = (f"HiGHS moved the warm start's objective from {shift[0]:.10g} to {shift[1]:.10g} in presolve; "
+                "solved again without the warm start")
+        retry.message = "; ".join(s for s in (retry.message, note) if s)
+        retry.log = answer.log + "\n--- solved again without the warm start ---\n" + retry.log
+        return retry
+
+    def _run(self, model: "MipModel | None", options: SolveOptions) -> RawAnswer:
         import highspy
 
         assert model is not None
@@ -132,6 +159,21 @@ class Adapter:
                 os.unlink(log_path)
             except OSError:
                 pass
+
+
+_START = re.compile(r"MIP start solution is feasible: objective value is (\S+)")
+_START_REDUCED = re.compile(r"MIP start solution is feasible in the reduced space: objective value is (\S+)")
+
+
+def start_mistranslated(log: str) -> tuple[float, float] | None:
+    """(original, reduced) start objectives from a HiGHS log when they disagree, else None."""
+    original, reduced = _START.search(log), _START_REDUCED.search(log)
+    if original is None or reduced is None:
+        return None
+    a, b = float(original.group(1)), float(reduced.group(1))
+    if abs(a - b) <= 1e-6 * max(1.0, abs(a)):
+        return None
+    return a, b
 
 
 _banner_shown = False

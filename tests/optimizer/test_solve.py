@@ -292,6 +292,34 @@ def test_infeasible_warm_start_is_ignored_with_a_note(solver):
     assert "capacity" in result.message  # names the violated row
 
 
+@pytest.mark.parametrize("formulation", ["standard", "rlt", "glover"])
+def test_highs_warm_start_that_presolve_mistranslates_still_gives_the_optimum(formulation):
+    # found by the scenario oracle: HiGHS 1.16's presolve shifted this start's objective
+    # from -0.126 to 1.194 and claimed it optimal; the adapter must solve again without it
+    from tests.optimizer.test_scenario_oracle import random_scenario
+
+    problem = random_scenario(2015, "levels")[0].compile().problem
+    problem = problem.replace(forced_out=np.array([3, 4]))
+    start = np.zeros(problem.n)
+    start[[5, 9, 10, 11]] = 1
+    assert not violations(problem, start)
+    exact = solve(problem, solver="bruteforce")
+    result = solve(problem, solver="highs", formulation=formulation, warm_start=start)
+    assert result.termination is Termination.OPTIMAL
+    assert result.objective == pytest.approx(exact.objective, abs=1e-9)
+
+
+def test_start_mistranslation_is_read_from_the_highs_log():
+    from optimizer.solvers.highs import start_mistranslated
+
+    log = ("MIP start solution is feasible: objective value is -0.126352984358\n"
+           "MIP start solution is feasible in the reduced space: objective value is 1.19397491227\n")
+    assert start_mistranslated(log) == (-0.126352984358, 1.19397491227)
+    same = log.replace("1.19397491227", "-0.126352984358")
+    assert start_mistranslated(same) is None
+    assert start_mistranslated("Running HiGHS") is None
+
+
 @pytest.mark.parametrize("start", [np.ones(3), np.ones((2, 7)), []], ids=["short", "matrix", "empty"])
 def test_warm_start_of_wrong_shape_raises(start):
     problem = SelectionProblem(c=np.ones(7))
