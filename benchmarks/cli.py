@@ -3,6 +3,7 @@
     alliance solve FILE|BUNDLE|SPEC [--solver S] [--formulation F] [--time-limit T] [--mip-gap G]
                                     [--threads N] [--seed K] [--budget K] [--verbose]
     alliance solvers
+    alliance bench run|report|export ...   (see benchmarks/bench_command.py)
 
 FILE is a QKP file (Billionnet-Soutif or edge-list format; --budget picks
 one budget of an edge-list file that lists several); BUNDLE a scenario folder
@@ -114,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--budget", type=int, default=None, help="which budget of an edge-list QKP file (0-based)")
     s.add_argument("--verbose", action="store_true", help="show the solver log")
     sub.add_parser("solvers", help="list solvers and whether they can run here")
+    from benchmarks import bench_command
+
+    bench_command.add_parser(sub, _positive_float, _positive_int, _gap)
     return ap
 
 
@@ -153,7 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     from optimizer.errors import AllianceError, SolverError, VerificationError
 
     try:
-        return {"solve": _cmd_solve, "solvers": _cmd_solvers}[args.command](args)
+        from benchmarks import bench_command
+
+        return {"solve": _cmd_solve, "solvers": _cmd_solvers, "bench": bench_command.run}[args.command](args)
     except (SolverError, VerificationError) as exc:
         print(f"alliance: solver error: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -25,6 +25,21 @@ REGISTRY: dict[str, str] = {
     "heuristic": "optimizer.solvers.heuristic",
 }
 
+
+
+def _register_from_environment() -> None:
+    """Extra adapters named in ALLIANCE_SOLVERS="name=module,name2=module2" (plugins, test doubles):
+    benchmark workers are fresh processes, so a registration made in Python would not reach them."""
+    import os
+
+    for item in filter(None, (t.strip() for t in os.environ.get("ALLIANCE_SOLVERS", "").split(","))):
+        name, eq, module = (t.strip() for t in item.partition("="))
+        if eq and name and module:
+            REGISTRY.setdefault(name, module)
+
+
+_register_from_environment()
+
 #: Pyomo solver names probed by `available_solvers()`.
 PYOMO_PROBES = ("highs", "scip_direct", "gurobi_direct", "gurobi_persistent", "cbc", "glpk", "cplex_direct")
 

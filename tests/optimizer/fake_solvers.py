@@ -11,9 +11,14 @@ optimum by enumeration, then answers according to its mode:
     low_bound        the optimum with a bound below it
     fractional       claims optimality with x = 0.5 everywhere
     nan              claims optimality with x and objective all NaN (no bound)
+    abort            kills its own process (os.abort), as a crashing native solver would
+    hang             sleeps forever, ignoring its time limit
 """
 
 from __future__ import annotations
+
+import os
+import time
 
 import numpy as np
 
@@ -21,7 +26,7 @@ from optimizer.result import Termination
 from optimizer.solvers import bruteforce
 from optimizer.solvers.base import RawAnswer, SolveOptions
 
-MODES = ("ok", "infeasible_x", "wrong_objective", "raise", "no_x", "low_bound", "fractional", "nan")
+MODES = ("ok", "infeasible_x", "wrong_objective", "raise", "no_x", "low_bound", "fractional", "nan", "abort", "hang")
 
 
 class Adapter:
@@ -41,6 +46,11 @@ class Adapter:
     def solve(self, problem, model, options: SolveOptions) -> RawAnswer:
         if self.mode == "raise":
             raise RuntimeError("solver exploded")
+        if self.mode == "abort":
+            os.abort()
+        if self.mode == "hang":
+            while True:
+                time.sleep(1)
         truth = bruteforce.Adapter().solve(problem, None, SolveOptions())
         n = problem.n
         if self.mode == "ok":

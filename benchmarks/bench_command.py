@@ -1,0 +1,138 @@
+"""`alliance bench run | report | export`: the benchmark harness on the command line.
+
+    alliance bench run [SUITE.toml] [--instances SET ...] [--solvers a,b] [--formulations f,g]
+                       [--time-limit T ...] [--threads N ...] [--mip-gap G] [--memory-limit MB]
+                       [--repeat R] [--seed S] [--jobs J] [--grace S] [--results FILE]
+                       [--reference FILE] [--rerun] [--dask ADDRESS] [--no-progress]
+    alliance bench report [--results FILE] [--reference FILE] [--out DIR]
+    alliance bench export [--results FILE] OUT.csv|OUT.parquet
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _csv_list(text: str) -> list[str]:
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list, got {text!r}")
+    return items
+
+
+def add_parser(sub: argparse._SubParsersAction, number: type, whole: type, gap: type) -> None:
+    """Attach `bench` and its subcommands to the `alliance` parser."""
+    bench = sub.add_parser("bench", help="benchmark suites: run, report, export")
+    bsub = bench.add_subparsers(dest="bench_command", required=True, parser_class=type(bench))
+    run = bsub.add_parser("run", help="run every cell of a suite (resumes: finished cells are skipped)")
+    run.add_argument("suite", nargs="?", help="suite TOML file (lists expand to a grid); options override it")
+    run.add_argument("--instances", nargs="+", metavar="SET",
+                     help="folders of QKP files, QKP files, scenario bundles, or specs such as "
+                          "qkp:n=300,density=50,seeds=1-5 and alliance:n=200,seeds=1-10")
+    run.add_argument("--solvers", type=_csv_list, help="comma-separated, e.g. auto,highs,pyomo:scip_direct")
+    run.add_argument("--formulations", type=_csv_list, help="comma-separated, e.g. auto,standard,glover")
+    run.add_argument("--time-limit", type=number, nargs="+", help="seconds per run (several values: a grid)")
+    run.add_argument("--threads", type=whole, nargs="+", help="solver threads (several values: a grid)")
+    run.add_argument("--mip-gap", type=gap, nargs="+", help="relative gap to stop at (default 0: prove optimality)")
+    run.add_argument("--memory-limit", type=number, help="MB of address space per run (default: none)")
+    run.add_argument("--repeat", type=whole, help="repetitions; repetition r runs with seed + r")
+    run.add_argument("--seed", type=int)
+    run.add_argument("--jobs", type=whole, help="runs at a time on this machine")
+    run.add_argument("--grace", type=float, help="seconds past the time limit before a run is killed (15)")
+    run.add_argument("--results", help="SQLite results file (default results.sqlite)")
+    run.add_argument("--reference", help="CSV of instance,value: known optima or best-known values")
+    run.add_argument("--rerun", action="store_true", help="run cells again even when the store has them")
+    run.add_argument("--dask", metavar="ADDRESS", help="run on a dask.distributed cluster, e.g. tcp://127.0.0.1:8786; "
+                                                       "'local' starts one on loopback with --jobs workers")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.add_argument("--report", metavar="DIR", help="write the report to DIR when the suite ends")
+    rep = bsub.add_parser("report", help="summary, per-instance table and performance profile of a results file")
+    rep.add_argument("--results", default="results.sqlite")
+    rep.add_argument("--reference", help="CSV of instance,value (default: optima.csv beside folder sets)")
+    rep.add_argument("--out", default="bench-report", help="folder for report.md and the plots (bench-report)")
+    exp = bsub.add_parser("export", help="write the runs as CSV (or Parquet with pyarrow)")
+    exp.add_argument("out", help="OUT.csv or OUT.parquet")
+    exp.add_argument("--results", default="results.sqlite")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Dispatch `alliance bench ...`."""
+    return {"run": _run, "report": _report, "export": _export}[args.bench_command](args)
+
+
+def _references(reference: str | None, sets: list[str]) -> dict[str, float]:
+    from benchmarks.instance_sets import folder_reference, read_reference
+
+    if reference:
+        return read_reference(reference)
+    out: dict[str, float] = {}
+    for spec in sets:
+        out.update(folder_reference(spec))
+    return out
+
+
+def _run(args: argparse.Namespace) -> int:
+    from benchmarks import report
+    from benchmarks.runner import run_suite
+    from benchmarks.store import ResultsStore
+    from benchmarks.suite import build_suite
+
+    suite = build_suite(args.suite, instances=args.instances, solvers=args.solvers,
+                        formulations=args.formulations, time_limit=args.time_limit, threads=args.threads,
+                        mip_gap=args.mip_gap, memory_limit=args.memory_limit, repeat=args.repeat, seed=args.seed,
+                        jobs=args.jobs, grace=args.grace, results=args.results, reference=args.reference)
+    cells, skipped = suite.cells()
+    for note in skipped:
+        print(f"note: {note}", file=sys.stderr)
+    reference = _references(suite.reference, suite.instances)
+    with ResultsStore(suite.results) as store:
+        where = f"on {args.dask}" if args.dask else f"{suite.jobs} at a time"
+        print(f"suite: {len(cells)} cells ({where}), results in {suite.results}", file=sys.stderr)
+        summary = run_suite(cells, store, jobs=suite.jobs, rerun=args.rerun, progress=not args.no_progress,
+                            dask=args.dask)
+        keys = {c.key for c in cells}
+        runs = store.runs()
+    runs = runs[runs["key"].isin(keys)]
+    print(f"{summary.finished} cells run, {summary.skipped} already in {suite.results}, "
+          f"{summary.failures} failures", file=sys.stderr)
+    print(report.format_terminal(runs, reference or None))
+    if args.report:
+        path = report.write_report(runs, args.report, reference or None)
+        print(f"report written to {path}")
+    if summary.interrupted:
+        print(f"interrupted: the {summary.finished} finished cells are kept in {suite.results}; "
+              f"run the same command again to resume", file=sys.stderr)
+        return 130
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from benchmarks import report
+    from benchmarks.instance_sets import read_reference
+    from benchmarks.store import open_existing
+
+    with open_existing(args.results) as store:
+        runs = store.runs()
+    if runs.empty:
+        print(f"{args.results} holds no runs yet", file=sys.stderr)
+        return 0
+    if args.reference:
+        reference = read_reference(args.reference)
+    else:
+        reference = _references(None, sorted(set(runs["instance_set"])))
+    print(report.format_terminal(runs, reference or None))
+    path = report.write_report(runs, Path(args.out), reference or None)
+    print(f"report written to {path}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from benchmarks.store import export, open_existing
+
+    with open_existing(args.results) as store:
+        runs = store.runs()
+    path = export(runs, args.out)
+    print(f"{len(runs)} runs written to {path}")
+    return 0

@@ -1,0 +1,204 @@
+"""Instance sets of a benchmark suite: named by a folder, a file, or a generator spec.
+
+    ../shared/instances/qkp-standard       every QKP file in the folder (optima.csv there is the reference)
+    path/to/instance.txt                   one QKP file (Billionnet-Soutif or edge-list)
+    path/to/bundle                          a scenario bundle (a folder with scenario.toml)
+    path/to/bundles                         a folder of scenario bundles
+    "qkp-standard/jeu_100_*.txt"            the QKP files a pattern matches
+    qkp:n=300,density=50,seeds=1-5         generated QKP instances (Gallo, Hammer & Simeone)
+    alliance:n=200,seeds=1-10,levels=true  generated alliance scenarios
+    collab:n=10000,seeds=1,budget_share=0.05   sparse collaboration-shaped QKP
+
+An `InstanceRef` is a small JSON-able description that the worker process loads
+on its own, so instances never travel between processes as pickles.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from optimizer.errors import AllianceError
+
+#: file endings read as QKP instances inside a folder
+QKP_SUFFIXES = (".txt", ".dat", ".qkp", ".in")
+
+
+class SuiteError(AllianceError, ValueError):
+    """A suite, instance set or reference file that cannot be used as written."""
+
+
+@dataclass(frozen=True)
+class InstanceRef:
+    """One instance of a set: how to load it, and the names results are stored under."""
+
+    set: str
+    name: str
+    kind: str                       # "file", "bundle", "qkp", "alliance", "collab"
+    args: dict = field(default_factory=dict, hash=False, compare=False)
+
+    def to_dict(self) -> dict:
+        """JSON-able form, sent to the worker process."""
+        return {"set": self.set, "name": self.name, "kind": self.kind, "args": dict(self.args)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "InstanceRef":
+        """Inverse of `to_dict`."""
+        return cls(data["set"], data["name"], data["kind"], dict(data.get("args", {})))
+
+    def load(self):
+        """The SelectionProblem or Scenario this reference names."""
+        from instances import generate_alliance, generate_collaboration_qkp, generate_qkp, read_qkp, read_scenario
+
+        a = self.args
+        if self.kind == "file":
+            return read_qkp(a["path"], budget=a.get("budget"))
+        if self.kind == "bundle":
+            return read_scenario(a["path"])
+        if self.kind == "qkp":
+            return generate_qkp(a["n"], a["density"], seed=a["seed"])
+        if self.kind == "alliance":
+            return generate_alliance(a["n"], seed=a["seed"], levels=a.get("levels", False))
+        if self.kind == "collab":
+            return generate_collaboration_qkp(a["n"], seed=a["seed"], budget_share=a.get("budget_share", 0.05))
+        raise SuiteError(f"instance {self.name!r}: unknown kind {self.kind!r}")
+
+
+_GENERATORS: dict[str, dict[str, object]] = {
+    "qkp": {"n": 100, "density": 50.0, "seeds": "1"},
+    "alliance": {"n": 60, "seeds": "1", "levels": False},
+    "collab": {"n": 10_000, "seeds": "1", "budget_share": 0.05},
+}
+
+
+def parse_seeds(text: str, where: str) -> list[int]:
+    """'1-5' -> [1, 2, 3, 4, 5]; '7' -> [7]; '1-3|8' -> [1, 2, 3, 8]."""
+    seeds: list[int] = []
+    for part in filter(None, str(text).split("|")):
+        lo, dash, hi = part.partition("-")
+        try:
+            a, b = int(lo), int(hi) if dash else int(lo)
+        except ValueError:
+            raise SuiteError(f"{where}: seeds={text!r} is not a seed list; write seeds=3, seeds=1-5 or seeds=1-3|8") from None
+        if b < a:
+            raise SuiteError(f"{where}: seeds={text!r} runs backwards; write the smaller seed first")
+        seeds.extend(range(a, b + 1))
+    if not seeds:
+        raise SuiteError(f"{where}: no seeds given; write seeds=1-5")
+    return seeds
+
+
+def _generated(spec: str) -> list[InstanceRef]:
+    kind, _, rest = spec.partition(":")
+    values = dict(_GENERATORS[kind])
+    for part in filter(None, (p.strip() for p in rest.split(","))):
+        key, eq, value = (t.strip() for t in part.partition("="))
+        if not eq or key not in values:
+            raise SuiteError(f"instance set {spec!r}: bad item {part!r}; keys for {kind}: "
+                             f"{', '.join(f'{k}=' for k in values)}")
+        default = values[key]
+        try:
+            if isinstance(default, bool):
+                if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                    raise ValueError
+                values[key] = value.lower() in ("true", "1", "yes")
+            else:
+                values[key] = type(default)(value)
+        except ValueError:
+            raise SuiteError(f"instance set {spec!r}: {key}={value!r} is not a {type(default).__name__}") from None
+    n = int(values["n"])
+    if n < 1:
+        raise SuiteError(f"instance set {spec!r}: n must be at least 1")
+    out = []
+    for seed in parse_seeds(str(values["seeds"]), f"instance set {spec!r}"):
+        args = {k: v for k, v in values.items() if k != "seeds"} | {"seed": seed}
+        if kind == "qkp":
+            if not 0 < float(values["density"]) <= 100:
+                raise SuiteError(f"instance set {spec!r}: density is a percentage in (0, 100]")
+            name = f"qkp_{n}_{float(values['density']):g}_{seed}"
+        elif kind == "alliance":
+            name = f"alliance_{n}{'_levels' if values['levels'] else ''}_{seed}"
+        else:
+            name = f"collab_{n}_{float(values['budget_share']):g}_{seed}"
+        out.append(InstanceRef(spec, name, kind, args))
+    return out
+
+
+def resolve(spec: str) -> list[InstanceRef]:
+    """Every instance of the set named by `spec` (see the module docstring), in a stable order."""
+    spec = str(spec).strip()
+    if spec.partition(":")[0] in _GENERATORS:
+        return _generated(spec)
+    if any(ch in spec for ch in "*?["):
+        matches = sorted((Path(p) for p in glob.glob(spec)), key=_natural)
+        refs = [InstanceRef(spec, p.stem, "file", {"path": str(p.resolve())}) for p in matches if p.is_file()]
+        if not refs:
+            raise SuiteError(f"instance set {spec!r}: the pattern matches no files")
+        return refs
+    path = Path(spec)
+    if not path.exists():
+        raise SuiteError(f"instance set {spec!r}: no such file or folder; give a folder of QKP files, a QKP file, "
+                         f"a scenario bundle, or a spec like qkp:n=300,density=50,seeds=1-5")
+    set_name = spec  # as the user wrote it: `bench report` finds optima.csv beside it again
+    if path.is_file():
+        return [InstanceRef(set_name, path.stem, "file", {"path": str(path.resolve())})]
+    if (path / "scenario.toml").exists():
+        return [InstanceRef(set_name, path.name, "bundle", {"path": str(path.resolve())})]
+    refs = [InstanceRef(set_name, p.name, "bundle", {"path": str(p.resolve())})
+            for p in sorted(path.iterdir()) if p.is_dir() and (p / "scenario.toml").exists()]
+    refs += [InstanceRef(set_name, p.stem, "file", {"path": str(p.resolve())})
+             for p in sorted(path.iterdir(), key=_natural) if p.is_file() and p.suffix.lower() in QKP_SUFFIXES]
+    if not refs:
+        raise SuiteError(f"instance set {spec!r}: the folder holds no QKP files ({', '.join(QKP_SUFFIXES)}) "
+                         f"and no scenario bundles (folders with scenario.toml)")
+    return refs
+
+
+def _natural(p: Path) -> tuple:
+    """jeu_100_25_2 before jeu_100_25_10."""
+    return tuple(int(t) if t.isdigit() else t for t in p.stem.replace("-", "_").split("_"))
+
+
+def read_reference(path: str | Path) -> dict[str, float]:
+    """Known optima or best-known values: a CSV with an `instance` column and a value column
+    (`value`, `optimum` or `best_known`, first found)."""
+    path = Path(path)
+    try:
+        with path.open(newline="") as fh:
+            reader = csv.DictReader(fh)
+            columns = reader.fieldnames or []
+            if "instance" not in columns:
+                raise SuiteError(f"{path}: reference CSV needs an 'instance' column; found {', '.join(columns) or 'none'}")
+            value_col = next((c for c in ("value", "optimum", "best_known") if c in columns), None)
+            if value_col is None:
+                raise SuiteError(f"{path}: reference CSV needs a value column named value, optimum or best_known; "
+                                 f"found {', '.join(columns)}")
+            out: dict[str, float] = {}
+            for line, row in enumerate(reader, start=2):
+                try:
+                    value = float(row[value_col])
+                except (TypeError, ValueError):
+                    raise SuiteError(f"{path}, line {line}: {value_col}={row[value_col]!r} is not a number") from None
+                name = (row["instance"] or "").strip()
+                if not name:
+                    raise SuiteError(f"{path}, line {line}: empty instance name")
+                if name in out and out[name] != value:
+                    raise SuiteError(f"{path}, line {line}: instance {name!r} listed twice with different values")
+                out[name] = value
+            return out
+    except OSError as exc:
+        raise SuiteError(f"{path}: cannot read the reference file ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise SuiteError(f"{path}: the reference file is not text (expected a CSV of instance,value)") from None
+
+
+def folder_reference(spec: str) -> dict[str, float]:
+    """The `optima.csv` beside a folder set's files, if there is one (the shared QKP folders have it)."""
+    path = Path(spec)
+    if any(ch in spec for ch in "*?["):
+        path = Path(spec).parent
+    if path.is_dir() and (path / "optima.csv").is_file():
+        return read_reference(path / "optima.csv")
+    return {}

@@ -1,0 +1,118 @@
+"""Results store: one SQLite file, one row per run, each written in its own transaction.
+
+SQLite in WAL mode keeps every committed row through a kill of the writer, and
+lets several harnesses share one file (each insert waits for the lock). A run
+is identified by its cell key, so re-running a suite skips what is done, and
+`--rerun` replaces rows instead of duplicating them.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+
+from benchmarks.instance_sets import SuiteError
+
+#: column -> SQLite type, in the order of the table
+COLUMNS: dict[str, str] = {
+    "key": "TEXT PRIMARY KEY",
+    "instance": "TEXT", "instance_set": "TEXT", "n": "INTEGER", "pairs": "INTEGER",
+    "solver": "TEXT", "solver_version": "TEXT", "formulation": "TEXT",
+    "settings": "TEXT", "time_limit": "REAL", "threads": "INTEGER", "mip_gap": "REAL", "memory_limit_mb": "REAL",
+    "seed": "INTEGER", "repetition": "INTEGER",
+    "termination": "TEXT", "objective": "REAL", "bound": "REAL", "gap": "REAL",
+    "build_seconds": "REAL", "solve_seconds": "REAL", "total_seconds": "REAL", "wall_seconds": "REAL",
+    "peak_memory_mb": "REAL",
+    "host": "TEXT", "python": "TEXT", "packages": "TEXT", "git_commit": "TEXT", "timestamp": "TEXT",
+    "error": "TEXT",
+}
+
+
+class ResultsStore:
+    """The SQLite file of a suite's runs."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if self.path.parent and not self.path.parent.exists():
+            raise SuiteError(f"{self.path}: the folder {self.path.parent} does not exist")
+        try:
+            self._db = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")  # a committed run survives a power cut
+            cols = ", ".join(f"{k} {v}" for k, v in COLUMNS.items())
+            self._db.execute(f"CREATE TABLE IF NOT EXISTS runs ({cols})")
+            have = {row[1] for row in self._db.execute("PRAGMA table_info(runs)")}
+        except sqlite3.DatabaseError as exc:
+            raise SuiteError(f"{self.path}: not a results store ({exc}); give a new file name or an existing "
+                             f"store written by 'alliance bench run'") from None
+        missing = [c for c in COLUMNS if c not in have]
+        if missing:
+            raise SuiteError(f"{self.path}: the runs table lacks columns {', '.join(missing)}; "
+                             f"it was not written by this version of 'alliance bench run'")
+
+    def close(self) -> None:
+        """Close the connection (rows are already committed)."""
+        self._db.close()
+
+    def __enter__(self) -> "ResultsStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def done_keys(self) -> set[str]:
+        """Keys of the cells that have a row."""
+        return {k for (k,) in self._db.execute("SELECT key FROM runs")}
+
+    def record(self, row: dict) -> None:
+        """Write one run, replacing an earlier row of the same cell, in one transaction."""
+        unknown = set(row) - set(COLUMNS)
+        if unknown:
+            raise ValueError(f"unknown result columns: {', '.join(sorted(unknown))}")
+        values = [_sql(row.get(c)) for c in COLUMNS]
+        marks = ", ".join("?" for _ in COLUMNS)
+        with self._db:  # BEGIN ... COMMIT, rolled back on error
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute(f"INSERT OR REPLACE INTO runs ({', '.join(COLUMNS)}) VALUES ({marks})", values)
+
+    def runs(self) -> pd.DataFrame:
+        """Every row, as a DataFrame with the store's columns."""
+        return pd.read_sql_query("SELECT * FROM runs ORDER BY instance_set, instance, solver, formulation, "
+                                 "settings, seed, repetition", self._db)
+
+    def __len__(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+
+
+def _sql(value: object) -> object:
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(value, sort_keys=True)
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def open_existing(path: str | Path) -> ResultsStore:
+    """A store that must already exist (report and export never create one)."""
+    if not Path(path).is_file():
+        raise SuiteError(f"{path}: no such results file; run 'alliance bench run --results {path}' first")
+    return ResultsStore(path)
+
+
+def export(runs: pd.DataFrame, path: str | Path) -> Path:
+    """Write runs as CSV, or Parquet when the name ends in .parquet (needs pyarrow)."""
+    path = Path(path)
+    if path.suffix.lower() == ".parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise SuiteError(f"{path}: Parquet needs pyarrow (pip install pyarrow); or give a .csv name") from None
+        runs.to_parquet(path, index=False)
+    elif path.suffix.lower() == ".csv":
+        runs.to_csv(path, index=False)
+    else:
+        raise SuiteError(f"{path}: give a file name ending in .csv or .parquet")
+    return path

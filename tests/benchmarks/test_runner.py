@@ -1,0 +1,173 @@
+"""The harness runs each cell in its own process: crashes and hangs become rows, a killed harness
+loses nothing and resumes, and a Dask cluster on loopback gives the local results."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from benchmarks import report
+from benchmarks.instance_sets import read_reference
+from benchmarks.runner import run_suite
+from benchmarks.store import ResultsStore
+from benchmarks.suite import build_suite
+from tests.problem_strategies import enumerate_optimum
+from tests.shared_data import require_qkp_standard
+from instances import generate_qkp
+
+REPO = Path(__file__).resolve().parents[2]
+FAKE = "fake=tests.optimizer.fake_solvers"
+
+
+@pytest.fixture
+def fake_solvers(monkeypatch):
+    """The test doubles of tests/optimizer/fake_solvers.py, visible to worker processes too."""
+    from optimizer.solvers import REGISTRY
+
+    monkeypatch.setenv("ALLIANCE_SOLVERS", FAKE)
+    monkeypatch.setitem(REGISTRY, "fake", "tests.optimizer.fake_solvers")
+    monkeypatch.chdir(REPO)  # workers import tests.optimizer from here
+
+
+def test_crashing_and_hanging_solvers_are_recorded_while_the_others_finish(tmp_path, fake_solvers):
+    suite = build_suite(instances=["qkp:n=10,density=50,seeds=1-2"], solvers=["fake:abort", "fake:hang", "highs"],
+                        time_limit=[1.0], grace=1.0)
+    cells, _ = suite.cells()
+    with ResultsStore(tmp_path / "r.sqlite") as store:
+        summary = run_suite(cells, store, jobs=2, progress=False)
+        runs = store.runs().set_index(["solver", "instance"])
+    assert summary.finished == 6 and summary.failures == 4 and len(runs) == 6
+    for inst in ("qkp_10_50_1", "qkp_10_50_2"):
+        crash = runs.loc[("fake:abort", inst)]
+        assert crash.termination == "error" and "SIGABRT" in crash.error
+        hang = runs.loc[("fake:hang", inst)]
+        assert hang.termination == "timeout" and "grace" in hang.error
+        assert hang.wall_seconds < 10
+        assert hang.n == 10  # the instance was loaded before the hang: its size is known
+        ok = runs.loc[("highs", inst)]
+        seed = int(inst.rsplit("_", 1)[1])
+        assert ok.termination == "optimal"
+        assert ok.objective == enumerate_optimum(generate_qkp(10, 50, seed=seed))[1]
+        assert ok.peak_memory_mb > 10 and ok.git_commit and ok.host and "numpy" in ok.packages
+
+
+def test_memory_cap_is_recorded_as_an_error(tmp_path):
+    # half a million product columns do not fit in 400 MB of address space
+    suite = build_suite(instances=["qkp:n=1000,density=100,seeds=1"], solvers=["highs"], formulations=["standard"],
+                        time_limit=[5.0], memory_limit=400.0)
+    cells, _ = suite.cells()
+    with ResultsStore(tmp_path / "r.sqlite") as store:
+        run_suite(cells, store, progress=False)
+        row = store.runs().iloc[0]
+    assert row.termination == "error"
+    assert row.error.startswith("memory limit of 400 MB exceeded"), row.error
+    assert row.n == 1000 and row.peak_memory_mb < 400
+
+
+def _harness(args: list[str], **kw) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "benchmarks", "run", *args, "--no-progress"], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+def _rows(path: Path) -> list[tuple]:
+    if not path.exists():
+        return []
+    with sqlite3.connect(path) as db:
+        try:
+            return db.execute("SELECT key, timestamp, objective FROM runs").fetchall()
+        except sqlite3.OperationalError:
+            return []
+
+
+def _kill_midway_and_resume(tmp_path: Path, args: list[str], total: int, kill_after: int) -> list[tuple]:
+    results = tmp_path / "results.sqlite"
+    args = [*args, "--results", str(results)]
+    proc = _harness(args)
+    deadline = time.monotonic() + 600
+    while len(_rows(results)) < kill_after and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert proc.poll() is None, "the suite finished before it could be killed; give it more cells"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    before = _rows(results)
+    assert kill_after <= len(before) < total
+    time.sleep(0.5)  # workers die with the harness (PDEATHSIG): nothing writes after this
+    assert _rows(results) == before
+    done = _harness(args)
+    out, err = done.communicate(timeout=900)
+    assert done.returncode == 0, err
+    assert f"{len(before)} already in" in err
+    after = _rows(results)
+    assert len(after) == total and len({k for k, _, _ in after}) == total
+    assert set(before) <= set(after)  # the rows written before the kill are untouched
+    return after
+
+
+def test_killed_harness_resumes_without_losing_or_duplicating_rows(tmp_path):
+    args = ["--instances", "qkp:n=40,density=50,seeds=1-6", "--solvers", "highs,heuristic",
+            "--time-limit", "1", "--jobs", "2"]
+    _kill_midway_and_resume(tmp_path, args, total=12, kill_after=3)
+
+
+def test_standard_suite_resumes_and_every_instance_is_correct(tmp_path):
+    # the n = 100, 25% standard instances (the full n = 100 set runs under the slow marker)
+    folder = require_qkp_standard()
+    pattern = str(folder / "jeu_100_25_*.txt")
+    args = ["--instances", pattern, "--solvers", "auto,heuristic", "--time-limit", "30", "--jobs", "2"]
+    _kill_midway_and_resume(tmp_path, args, total=20, kill_after=4)
+    _report_marks_auto_correct(tmp_path, folder, expected=10)
+
+
+@pytest.mark.slow
+def test_full_n100_standard_suite_resumes_and_every_instance_is_correct(tmp_path):
+    folder = require_qkp_standard()
+    args = ["--instances", str(folder / "jeu_100_*.txt"), "--solvers", "auto,highs", "--time-limit", "300",
+            "--jobs", "2"]
+    _kill_midway_and_resume(tmp_path, args, total=78, kill_after=10)
+    _report_marks_auto_correct(tmp_path, folder, expected=39)
+
+
+def _report_marks_auto_correct(tmp_path: Path, folder: Path, expected: int) -> None:
+    out = tmp_path / "report"
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "report", "--results", str(tmp_path / "results.sqlite"),
+                           "--reference", str(folder / "optima.csv"), "--out", str(out)],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "WRONG" not in proc.stdout
+    with ResultsStore(tmp_path / "results.sqlite") as store:
+        runs = store.runs()
+    verdicts = report.check_reference(runs, read_reference(folder / "optima.csv"))
+    auto = runs["solver"] == "auto"
+    assert (verdicts[auto] == "correct").sum() == expected, runs.loc[auto, ["instance", "termination", "objective"]]
+    assert not verdicts.isin(["wrong optimum", "invalid bound"]).any()
+    text = (out / "report.md").read_text()
+    assert "correct" in text and (out / "performance_profile.png").stat().st_size > 2000
+
+
+def test_dask_cluster_on_loopback_gives_the_local_results(tmp_path):
+    distributed = pytest.importorskip("distributed", reason="dask.distributed is an optional extra "
+                                                            "(pip install '.[distributed]')")
+    suite = build_suite(instances=["qkp:n=12,density=50,seeds=1-3", "alliance:n=10,seeds=1"],
+                        solvers=["highs", "bruteforce"], time_limit=[20.0])
+    cells, _ = suite.cells()
+    with ResultsStore(tmp_path / "local.sqlite") as store:
+        run_suite(cells, store, jobs=2, progress=False)
+        local = store.runs().set_index("key")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        with ResultsStore(tmp_path / "dask.sqlite") as store:
+            summary = run_suite(cells, store, progress=False, dask=cluster.scheduler_address)
+            remote = store.runs().set_index("key")
+    assert summary.finished == len(cells) == len(remote) == len(local)
+    assert sorted(remote.index) == sorted(local.index)
+    assert (remote["termination"] == "optimal").all()
+    for key in local.index:
+        assert remote.loc[key, "objective"] == pytest.approx(local.loc[key, "objective"], abs=1e-9)
