@@ -15,9 +15,14 @@ from optimizer.scoring import Scoring
 from optimizer.result import Result, Termination
 from optimizer.solve import solve
 from optimizer.solvers import available_solvers
+from optimizer.compare import Comparison, Frontier, compare, frontier
 
 __all__ = [
     "AllianceError",
+    "Comparison",
+    "Frontier",
+    "compare",
+    "frontier",
     "Focal",
     "ForeignValue",
     "Level",

@@ -360,6 +360,20 @@ class Scenario:
         """A copy with some fields changed (validated again); the original is untouched."""
         return replace(self, **changes)
 
+    def variant(self, name: str, **changes: Any) -> "Scenario":
+        """A new scenario named `name`: this one with some settings changed (never mutated).
+
+        Changes are named by what they are: a limit by its name (``budget=80``),
+        ``scale_limits={"budget": 0.8}``, ``reputation_weight``, ``breadth``,
+        ``domain_weights``, ``tech_change``, ``diffusion_factor``, ``force_in``,
+        ``exclude``, ``release``, ``subsidies``, ``bonus``, ``size_min``, ``size_max``,
+        ``foreign_share_min``, ``foreign_share_max``, ``region_caps``,
+        ``required_domains``; see :mod:`optimizer.variants`.
+        """
+        from optimizer.variants import apply_changes
+
+        return apply_changes(self, name, changes)
+
     def compile(self, **overrides: Callable) -> "CompiledScenario":
         """The canonical problem with the default scoring (overridable per function)."""
         from optimizer.compile import compile_scenario

@@ -46,3 +46,23 @@ def test_large_sparse_example_on_a_smaller_network() -> None:
     assert done.returncode == 0, done.stderr
     assert "collab_800_1_b0.05@budget1" in done.stdout and "heuristic (2 s)" in done.stdout
     assert "bound" in done.stdout and "Lagrangian" in done.stdout
+
+
+def test_strategy_examples_give_different_portfolios_and_say_why() -> None:
+    import re
+
+    portfolios, outs = {}, {}
+    for script, term in (("young_cluster_reputation.py", "reputation +"), ("established_cluster_breadth.py", None),
+                         ("fast_changing_industry.py", "diversity +"), ("regional_subsidy.py", None)):
+        out = outs[script] = _run(script)
+        assert "termination optimal" in out, out
+        explanation = out.split(" vs ", 1)[1]
+        assert "objective" in explanation and "objective terms that moved" in explanation
+        if term:
+            assert term in explanation, explanation
+        table = out.split("Chosen partners", 1)[1].split("\n\n", 1)[0]
+        portfolios[script] = frozenset(re.findall(r"^\s*(C\d{3})\s", table, re.MULTILINE))
+        assert portfolios[script], out
+    assert len(set(portfolios.values())) == 4  # four visibly different portfolios
+    # the subsidy brings a Latin American partner in
+    assert re.search(r"added .*\(Latin America\)", outs["regional_subsidy.py"].split(" vs ", 1)[1])

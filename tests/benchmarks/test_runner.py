@@ -171,3 +171,40 @@ def test_dask_cluster_on_loopback_gives_the_local_results(tmp_path):
     assert (remote["termination"] == "optimal").all()
     for key in local.index:
         assert remote.loc[key, "objective"] == pytest.approx(local.loc[key, "objective"], abs=1e-9)
+
+
+def _processes_with(marker: str) -> list[int]:
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if marker.encode() in (proc / "environ").read_bytes():
+                    pids.append(int(proc.name))
+            except OSError:
+                pass
+    return pids
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc to find leftover worker processes (Linux)")
+def test_ctrl_c_keeps_finished_cells_and_kills_the_running_workers(tmp_path):
+    import uuid
+
+    marker = f"ALLIANCE_TEST_MARK={uuid.uuid4().hex}"
+    env = {**os.environ, "ALLIANCE_SOLVERS": FAKE, marker.split("=")[0]: marker.split("=")[1]}
+    results = tmp_path / "r.sqlite"
+    proc = _harness(["--instances", "qkp:n=10,seeds=1-2", "--solvers", "highs,fake:hang", "--time-limit", "60",
+                     "--jobs", "2", "--results", str(results)], env=env)
+    deadline = time.monotonic() + 120
+    while len(_rows(results)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(0.5)  # the second hanging worker has started
+    assert len(_processes_with(marker)) >= 3  # the harness and two hanging workers
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "run the same command again to resume" in err
+    assert "Traceback" not in err
+    rows = _rows(results)
+    assert len(rows) == 2  # the two finished highs cells; the hanging ones are not recorded
+    time.sleep(0.5)
+    assert _processes_with(marker) == []

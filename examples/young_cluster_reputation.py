@@ -1,0 +1,12 @@
+"""A young cluster seeking reputation: few, strong, visible partners (depth over breadth).
+
+    python examples/young_cluster_reputation.py [BUNDLE]
+
+Solves the bundled example (SYNTHETIC, examples/alliance-60) as it is and with this
+strategy, prints the strategy's portfolio report and what changed and why.
+"""
+
+from strategies import young_cluster, run_one
+
+if __name__ == "__main__":
+    run_one(young_cluster)
