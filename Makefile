@@ -1,5 +1,5 @@
 # Two commands on a fresh machine with Python 3.11+ and make:
-#   make demo   create .venv, install, solve the bundled example scenario and print its report
+#   make demo   create .venv, install, compare four strategies on the bundled example; print the table, write the report
 #   make test   create .venv, install with test extras, run the whole default suite
 PYTHON ?= python3
 VENV   ?= .venv
@@ -18,7 +18,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	@touch $@
 
 demo: $(VENV)/.installed
-	$(BIN)/python examples/portfolio_report.py
+	$(BIN)/python examples/compare_strategies.py
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest -n $(JOBS) -q

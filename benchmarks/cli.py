@@ -4,12 +4,15 @@
                                     [--threads N] [--seed K] [--budget K] [--verbose]
     alliance solvers
     alliance bench run|report|export ...   (see benchmarks/bench_command.py)
+    alliance compare FILE.toml [--out DIR] [--time-limit T] [--jobs N]
+    alliance frontier BUNDLE [--vary budget] [--values 50,80,120 | --points 10] [--out DIR] [--time-limit T]
 
 FILE is a QKP file (Billionnet-Soutif or edge-list format; --budget picks
 one budget of an edge-list file that lists several); BUNDLE a scenario folder
 (scenario.toml, candidates.csv, pairs.csv), solved with its portfolio report;
 SPEC generates an instance, e.g. `qkp:n=60,density=50,seed=1` or
-`alliance:n=60,seed=1`. Bad arguments and bad files print one line on
+`alliance:n=60,seed=1`. `compare` and `frontier` are described in
+benchmarks/compare_command.py. Bad arguments and bad files print one line on
 stderr and exit with status 2; a solver error exits with 1.
 """
 
@@ -99,7 +102,7 @@ def _gap(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `alliance`."""
-    ap = _Parser(prog="alliance", description="Alliance portfolio selection: solve and benchmark.")
+    ap = _Parser(prog="alliance", description="Alliance portfolio selection: solve, compare scenarios and benchmark.")
     sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
     s = sub.add_parser("solve", help="solve a QKP file or a generated instance and print the result")
     s.add_argument("instance", help="QKP file, scenario bundle folder, or a spec like qkp:n=60,density=50,seed=1 "
@@ -115,9 +118,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--budget", type=int, default=None, help="which budget of an edge-list QKP file (0-based)")
     s.add_argument("--verbose", action="store_true", help="show the solver log")
     sub.add_parser("solvers", help="list solvers and whether they can run here")
-    from benchmarks import bench_command
+    from benchmarks import bench_command, compare_command
 
     bench_command.add_parser(sub, _positive_float, _positive_int, _gap)
+    compare_command.add_parsers(sub, _positive_float, _positive_int)
     return ap
 
 
@@ -157,9 +161,11 @@ def main(argv: list[str] | None = None) -> int:
     from optimizer.errors import AllianceError, SolverError, VerificationError
 
     try:
-        from benchmarks import bench_command
+        from benchmarks import bench_command, compare_command
 
-        return {"solve": _cmd_solve, "solvers": _cmd_solvers, "bench": bench_command.run}[args.command](args)
+        return {"solve": _cmd_solve, "solvers": _cmd_solvers, "bench": bench_command.run,
+                "compare": compare_command.run_compare,
+                "frontier": compare_command.run_frontier}[args.command](args)
     except (SolverError, VerificationError) as exc:
         print(f"alliance: solver error: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -66,3 +66,35 @@ def test_strategy_examples_give_different_portfolios_and_say_why() -> None:
     assert len(set(portfolios.values())) == 4  # four visibly different portfolios
     # the subsidy brings a Latin American partner in
     assert re.search(r"added .*\(Latin America\)", outs["regional_subsidy.py"].split(" vs ", 1)[1])
+
+
+def test_compare_strategies_example_prints_the_table_and_writes_the_report(tmp_path) -> None:
+    done = subprocess.run([sys.executable, str(EXAMPLES / "compare_strategies.py"), "--out", str(tmp_path / "rep")],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    for name in ("young cluster, reputation", "established cluster, breadth", "fast-changing industry",
+                 "subsidy Latin America"):
+        assert name in out.splitlines()[0] or name in out  # a column of the table
+        assert f"{name} vs " in out  # and its explanation
+    assert f"report written to {tmp_path / 'rep' / 'report.md'}" in out
+    rep = tmp_path / "rep"
+    for f in ("summary.csv", "portfolios.csv", "diffs.csv", "report.md", "report.html"):
+        assert (rep / f).stat().st_size > 200, f
+    pngs = sorted(rep.glob("*.png"))
+    assert len(pngs) >= 2
+    for png in pngs:
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
+    assert "data:image/png;base64," in (rep / "report.html").read_text()
+    summary = pd.read_csv(rep / "summary.csv", index_col=0)
+    assert (summary.loc["termination"] == "optimal").all()
+
+
+def test_strategies_comparison_file_runs_from_the_command_line(tmp_path) -> None:
+    from benchmarks.cli import main
+
+    assert main(["compare", str(EXAMPLES / "strategies.toml"), "--out", str(tmp_path / "rep"),
+                 "--time-limit", "60"]) == 0
+    portfolios = pd.read_csv(tmp_path / "rep" / "portfolios.csv", index_col=0)
+    chosen = {col: frozenset(portfolios.index[portfolios[col].fillna("") != ""]) for col in portfolios.columns[2:]}
+    assert len(chosen) == 5 and len(set(chosen.values())) == 5  # base and four different portfolios

@@ -1,0 +1,95 @@
+"""`alliance compare` and `alliance frontier`: scenario comparison on the command line.
+
+    alliance compare FILE.toml [--out DIR] [--time-limit T] [--jobs N]
+    alliance frontier BUNDLE [--vary budget|<limit>|cost_weight] [--values 50,80,120 | --points 10]
+                             [--out DIR] [--time-limit T] [--jobs N]
+
+`compare` reads a comparison file (instances/comparison.py: a base bundle,
+[solve] options and [[variant]] tables), solves every scenario, prints the
+table and writes the report folder (the file's `output`, or --out).
+`frontier` solves the bundle at each value of one limit (or of the cost
+weight), prints the frontier and writes frontier.csv, frontier.png and
+report.md to --out (default: <bundle name>-frontier in the current folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+
+def _number_list(text: str) -> list[float]:
+    values = []
+    for item in (t.strip() for t in text.split(",")):
+        if not item:
+            continue
+        try:
+            value = float(item)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected comma-separated numbers such as 50,80,120, "
+                                             f"got {item!r}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"expected finite numbers, got {item!r}")
+        values.append(value)
+    if not values:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers such as 50,80,120, got {text!r}")
+    return values
+
+
+def add_parsers(sub: argparse._SubParsersAction, number: type, whole: type) -> None:
+    """Attach `compare` and `frontier` to the `alliance` parser."""
+    c = sub.add_parser("compare", help="solve the scenarios of a comparison file side by side and write a report")
+    c.add_argument("file", help="comparison file (TOML): base = \"<bundle>\", [solve] options, [[variant]] tables")
+    c.add_argument("--out", help="report folder (default: the file's output = ..., or <file stem>-report beside it)")
+    c.add_argument("--time-limit", type=number, help="seconds per scenario (overrides [solve] time_limit)")
+    c.add_argument("--jobs", type=whole, default=1, help="scenarios solved at a time, one process each (1)")
+
+    f = sub.add_parser("frontier", help="efficient frontier of a scenario bundle as one limit varies")
+    f.add_argument("bundle", help="scenario bundle folder (scenario.toml, candidates.csv, pairs.csv)")
+    f.add_argument("--vary", default="budget", help="a limit of the scenario (budget, management, ...) or "
+                                                    "cost_weight (default: budget)")
+    pick = f.add_mutually_exclusive_group()
+    pick.add_argument("--values", type=_number_list, help="comma-separated values, e.g. 50,80,120")
+    pick.add_argument("--points", type=whole, default=10, help="values spread from 40%% to 120%% of the limit "
+                                                               "(0 to 2 for cost_weight); default 10")
+    f.add_argument("--out", help="report folder (default: <bundle name>-frontier)")
+    f.add_argument("--time-limit", type=number, help="seconds per point")
+    f.add_argument("--jobs", type=whole, default=1, help="points solved at a time, one process each (1)")
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    """`alliance compare FILE`."""
+    from instances.comparison import read_comparison
+    from optimizer.compare import compare
+    from optimizer.compare_report import format_comparison, write_comparison_report
+
+    spec = read_comparison(args.file)
+    options = dict(spec.solve)
+    if args.time_limit is not None:
+        options["time_limit"] = args.time_limit
+    out = Path(args.out) if args.out else spec.output
+    cmp = compare(spec.variants, jobs=args.jobs, **options)
+    print(format_comparison(cmp))
+    path = write_comparison_report(cmp, out, title=spec.title)
+    print(f"report written to {path}")
+    return 0
+
+
+def run_frontier(args: argparse.Namespace) -> int:
+    """`alliance frontier BUNDLE`."""
+    from instances import read_scenario
+    from optimizer.compare import frontier
+    from optimizer.compare_report import format_frontier, write_frontier_report
+
+    scenario = read_scenario(args.bundle)
+    options = {} if args.time_limit is None else {"time_limit": args.time_limit}
+    fr = frontier(scenario, vary=args.vary, values=args.values, points=args.points, jobs=args.jobs, **options)
+    print(format_frontier(fr))
+    folder = Path(args.bundle).resolve()
+    if folder.is_file():            # scenario.toml given instead of its folder
+        folder = folder.parent
+    out = Path(args.out) if args.out else Path(f"{folder.name}-frontier")
+    path = write_frontier_report(fr, out, title=f"Efficient frontier of {scenario.name}: {args.vary}")
+    print(f"report written to {path}")
+    return 0

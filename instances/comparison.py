@@ -1,0 +1,261 @@
+"""Comparison files: a base scenario bundle and named variants of it, compared side by side.
+
+    base = "alliance-60"            # scenario bundle folder, relative to this file
+    output = "comparison-report"    # report folder, relative to this file (default: <file stem>-report)
+    include_base = true             # the base is compared too, first, under its own name
+    title = "Budget and strategy"   # optional: the report's title
+
+    [solve]                         # options for optimizer.solve
+    time_limit = 60                 # time_limit, mip_gap, threads, seed, solver, formulation
+
+    [[variant]]
+    name = "lean budget"            # every variant needs a name of its own
+    scale_limits = { budget = 0.7 } # then any change Scenario.variant() accepts
+    [[variant]]
+    name = "reputation"
+    reputation_weight = 3.0
+    size_max = 4
+
+:func:`read_comparison` checks the whole file before anything is solved and
+raises :class:`~instances.errors.InstanceFormatError` naming the file, the
+line, the key (``variant[2].size_max``), the variant's number and name, and
+what would be accepted. A variant that is valid but leaves no feasible
+portfolio is not an error: it is solved and reported as infeasible.
+
+The report folder (``output``) must lie inside the comparison file's folder:
+an absolute path, a ``..`` that climbs out of it or a symbolic link that
+points out of it is refused, so a comparison file received from someone else
+cannot make the tool write elsewhere. (A folder given on the command line
+with ``--out`` is the user's own choice and is not restricted.)
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+import tomllib
+
+from instances.bundle import _describe, _KeyLines, _read_bytes, _TomlFile, read_scenario
+from instances.errors import InstanceFormatError
+from optimizer.errors import ProblemError
+from optimizer.scenario import Scenario
+
+#: accepted top-level keys of a comparison file
+COMPARISON_KEYS = ("base", "output", "include_base", "title", "solve", "variant")
+#: accepted keys of [solve] (options of optimizer.solve)
+SOLVE_KEYS = ("time_limit", "mip_gap", "threads", "seed", "solver", "formulation")
+#: variant changes that Scenario.variant() passes on unchecked: typed here, with the line and key
+_WHOLE_NUMBERS = ("size_min", "size_max")
+_SHARES = ("foreign_share_min", "foreign_share_max")
+
+
+@dataclass
+class ComparisonSpec:
+    """A comparison file, read and checked: the scenarios to compare and how to solve them."""
+
+    base: Scenario
+    variants: list[Scenario]          # in file order; the base first unless include_base = false
+    solve: dict[str, Any] = field(default_factory=dict)
+    output: Path = Path("comparison-report")
+    path: Path | None = None          # the comparison file
+    title: str | None = None
+
+    @property
+    def names(self) -> list[str]:
+        """Names of the scenarios to compare, in order."""
+        return [sc.name for sc in self.variants]
+
+
+def read_comparison(path: str | os.PathLike) -> ComparisonSpec:
+    """Read and check a comparison file (see the module docstring); nothing is solved here."""
+    toml = _ComparisonToml(Path(path))
+    return toml.spec()
+
+
+class _ComparisonToml(_TomlFile):
+    """The TOML reader of scenario bundles (typed getters, key lines), on a comparison file."""
+
+    def __init__(self, path: Path) -> None:   # noqa: D107 - parse with messages about comparison files
+        self.path = path
+        if not path.exists():
+            raise InstanceFormatError(path, "no such file; expected a comparison file (TOML with base = "
+                                            "\"<bundle folder>\" and [[variant]] tables)")
+        if path.is_dir():
+            raise InstanceFormatError(path, "is a folder; expected a comparison file (TOML with base = "
+                                            "\"<bundle folder>\" and [[variant]] tables)")
+        data = _read_bytes(path)
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InstanceFormatError(path, f"not UTF-8 text (byte {exc.start}); expected a TOML comparison file "
+                                            f"saved as UTF-8", line=data[:exc.start].count(b"\n") + 1) from None
+        self.lines = _KeyLines(text)
+        try:
+            self.data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            msg = str(exc)
+            m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
+            reason = re.sub(r"\s*\(at [^)]*\)\s*$", "", msg)
+            if m:
+                line = int(m.group(1))
+                raise InstanceFormatError(path, f"not a TOML file: {reason} (character {m.group(2)} of the line); "
+                                                f"expected a comparison file in TOML", line=line) from None
+            raise InstanceFormatError(path, f"not a TOML file: {reason}; expected a comparison file in TOML",
+                                      line=text.count("\n") + 1) from None
+
+    # ------------------------------------------------------------------ the schema
+    def spec(self) -> ComparisonSpec:
+        top = self.data
+        self.check_keys(top, (), COMPARISON_KEYS)
+        folder = self.path.parent
+        base = self._base(top, folder)
+        output = self._output(top, folder)
+        include_base = self.boolean(top, ("include_base",), True)
+        title = self.string(top, ("title",), "") or None
+        solve = self._solve(top)
+        variants = self._variants(top, base, include_base)
+        return ComparisonSpec(base=base, variants=([base] if include_base else []) + variants, solve=solve,
+                              output=output, path=self.path, title=title)
+
+    def _base(self, top: dict, folder: Path) -> Scenario:
+        if "base" not in top:
+            self.fail_top("missing key 'base'; expected base = \"<scenario bundle folder>\" (relative to the "
+                          "comparison file's folder), e.g. base = \"alliance-60\"")
+        text = self.string(top, ("base",), "")
+        if not text.strip():
+            self.fail(("base",), "is empty; expected the path of a scenario bundle folder, e.g. base = \"alliance-60\"")
+        resolved = (folder / Path(text).expanduser()).resolve()
+        if not resolved.exists():
+            self.fail(("base",), f"scenario bundle {text!r} not found (looked for {resolved}); expected a folder "
+                                 f"holding scenario.toml and candidates.csv, relative to {folder.resolve()}")
+        return read_scenario(resolved)    # a bad bundle: its own InstanceFormatError, naming its file
+
+    def _output(self, top: dict, folder: Path) -> Path:
+        default = f"{self.path.stem}-report"
+        text = self.string(top, ("output",), default)
+        if not text.strip() or Path(text) == Path("."):
+            self.fail(("output",), f"{text!r} does not name a folder; expected a report folder inside "
+                                   f"{folder.resolve()}, e.g. output = \"{default}\"")
+        given = Path(text)
+        if given.is_absolute() or text.startswith("~"):
+            self.fail(("output",), f"{text!r} is an absolute path; the report folder must be inside the comparison "
+                                   f"file's folder ({folder.resolve()}): give a relative path such as "
+                                   f"output = \"{default}\" (or choose any folder with --out on the command line)")
+        root = folder.resolve()
+        resolved = (root / given).resolve()          # follows '..' and symbolic links
+        if resolved == root or not resolved.is_relative_to(root):
+            self.fail(("output",), f"{text!r} leads out of the comparison file's folder (to {resolved}); the "
+                                   f"report folder must be inside {root}: give a relative path without '..', "
+                                   f"such as output = \"{default}\" (or choose any folder with --out on the "
+                                   f"command line)")
+        return resolved
+
+    def _solve(self, top: dict) -> dict[str, Any]:
+        s = self.section(top, ("solve",), SOLVE_KEYS)
+        out: dict[str, Any] = {}
+        if "time_limit" in s:
+            out["time_limit"] = self.number(s, ("solve", "time_limit"), 0.0, low=0, low_open=True)
+        if "mip_gap" in s:
+            gap = self.number(s, ("solve", "mip_gap"), 0.0, low=0, high=1)
+            if gap >= 1:
+                self.fail(("solve", "mip_gap"), f"{s['mip_gap']!r} is out of range; expected a relative gap in "
+                                                f"[0, 1), such as 0.001")
+            out["mip_gap"] = gap
+        if "threads" in s:
+            out["threads"] = self.integer(s, ("solve", "threads"), None, low=1)
+        if "seed" in s:
+            out["seed"] = self.integer(s, ("solve", "seed"), 0, low=None)
+        if "solver" in s:
+            out["solver"] = self._solver_name(self.string(s, ("solve", "solver"), "auto"))
+        if "formulation" in s:
+            out["formulation"] = self._formulation(self.string(s, ("solve", "formulation"), "auto"))
+        return out
+
+    def _solver_name(self, name: str) -> str:
+        from optimizer.solvers import REGISTRY
+
+        base, _, arg = name.partition(":")
+        known = ["auto", *sorted(n for n in REGISTRY if n != "pyomo"), "pyomo:<name>"]
+        if name != "auto" and (base not in REGISTRY or (base == "pyomo") != bool(arg)):
+            self.fail(("solve", "solver"), f"unknown solver {name!r}; expected one of {', '.join(known)}")
+        return name
+
+    def _formulation(self, name: str) -> str:
+        import formulations
+
+        known = ["auto", *formulations.REGISTRY]
+        if name not in known:
+            self.fail(("solve", "formulation"), f"unknown formulation {name!r}; expected one of {', '.join(known)}")
+        return name
+
+    def _variants(self, top: dict, base: Scenario, include_base: bool) -> list[Scenario]:
+        raw = top.get("variant", [])
+        if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+            self.fail(("variant",), f"expected [[variant]] tables (an array of tables, each with a name), found "
+                                    f"{_describe(raw)}" + (" holding other values" if isinstance(raw, list) else ""))
+        if not raw:
+            self.fail_top("no [[variant]] tables; expected at least one, e.g.\n"
+                          "[[variant]]\nname = \"lean budget\"\nscale_limits = { budget = 0.7 }")
+        used: dict[str, str] = {base.name: "the base scenario"} if include_base else {}
+        out: list[Scenario] = []
+        for k, table in enumerate(raw):
+            path = ("variant", k)
+            label = f"variant {k + 1}"
+            if "name" not in table:
+                self.fail(path, f"{label} has no name; give each [[variant]] a name = \"...\" of its own")
+            name = table["name"]
+            if not isinstance(name, str) or not name.strip():
+                self.fail(path + ("name",), f"{label}: expected a non-empty name in quotes, found {_describe(name)}")
+            if name in used:
+                self.fail(path + ("name",), f"{label} ({name!r}): the name is already used by {used[name]}; "
+                                            f"give each variant a name of its own")
+            used[name] = f"variant {k + 1}"
+            changes = {key: value for key, value in table.items() if key != "name"}
+            self._check_types(path, label, name, changes)
+            try:
+                out.append(base.variant(name, **changes))
+            except (ProblemError, TypeError, ValueError) as exc:   # a wrong type can surface as either
+                self._variant_error(path, label, name, changes, exc)
+        return out
+
+    def _check_types(self, path: tuple, label: str, name: str, changes: dict) -> None:
+        """Changes that Scenario.variant() passes on unchecked: their types, with the line and key."""
+        for key, value in changes.items():
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if key in _WHOLE_NUMBERS:
+                if not (number and float(value).is_integer() and value >= 0):
+                    self.fail(path + (key,), f"{label} ({name!r}): expected a whole number >= 0, found "
+                                             f"{_describe(value)}")
+                changes[key] = int(value)
+            if key in _SHARES and not (number and 0 <= value <= 1):
+                self.fail(path + (key,), f"{label} ({name!r}): expected a share in [0, 1], found {_describe(value)}")
+
+    def _variant_error(self, path: tuple, label: str, name: str, changes: dict, exc: Exception) -> NoReturn:
+        """A ProblemError of Scenario.variant(), with the file, the line and the key it is about."""
+        msg = str(exc)
+        prefix = f"variant {name!r}: "
+        if msg.startswith(prefix):
+            msg = msg[len(prefix):]
+        m = re.match(r"unknown change '([^']*)'", msg)
+        if m:
+            key: str | None = m.group(1)
+        else:   # the change the message is about: the one it names first
+            found = [(hit.start(), k) for k in changes if (hit := re.search(rf"\b{re.escape(k)}\b", msg))]
+            key = min(found)[1] if found else None
+        if m:   # in a file the changes are fields: 'budget', not 'budget='
+            accepted = ["name", *(a.strip().rstrip("=") for a in msg.partition("accepted:")[2].split(",") if a.strip())]
+            close = difflib.get_close_matches(m.group(1), accepted, n=1, cutoff=0.6)
+            msg = (f"unknown field {m.group(1)!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+                   + f"; accepted fields of a [[variant]]: {', '.join(accepted)}")
+        self.fail(path + ((key,) if key in changes else ()), f"{label} ({name!r}): {msg}")
+
+    def fail_top(self, message: str) -> NoReturn:
+        raise InstanceFormatError(self.path, message)
+
+
+__all__ = ["COMPARISON_KEYS", "SOLVE_KEYS", "ComparisonSpec", "read_comparison"]
