@@ -27,7 +27,8 @@ test-slow: $(VENV)/.installed
 	$(BIN)/python -m pytest -n $(JOBS) -q -m slow
 
 bench: $(VENV)/.installed
-	$(BIN)/python benchmarks/formulation_times.py --n 100 200 --combos auto/auto,highs/standard --time-limit 120
+	$(BIN)/alliance bench run --instances ../shared/instances/qkp-standard --solvers auto,highs --time-limit 120 \
+		--jobs $(JOBS) --results benchmarks/out/standard.sqlite --report benchmarks/out/standard-report
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
