@@ -116,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--threads", type=_positive_int, default=None)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--budget", type=int, default=None, help="which budget of an edge-list QKP file (0-based)")
+    s.add_argument("--memory-limit", type=_positive_float, default=None,
+                   help="MB the model may take (default: 75%% of the physical memory); a larger model is refused")
     s.add_argument("--verbose", action="store_true", help="show the solver log")
     sub.add_parser("solvers", help="list solvers and whether they can run here")
     from benchmarks import bench_command, compare_command
@@ -131,7 +133,8 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     problem = load_problem(args.instance, args.budget)
     print(problem.summary())
     result = solve(problem, solver=args.solver, formulation=args.formulation, time_limit=args.time_limit,
-                   mip_gap=args.mip_gap, threads=args.threads, seed=args.seed, verbose=args.verbose)
+                   mip_gap=args.mip_gap, threads=args.threads, seed=args.seed, verbose=args.verbose,
+                   memory_limit=args.memory_limit)
     print(result.summary())
     for stage in result.stages:
         print("stage        " + ", ".join(f"{k}={_short(v)}" for k, v in stage.items()))

@@ -51,7 +51,8 @@ def run(cell_path: str, result_path: str) -> int:
         _append(result_path, {"phase": "loaded", "n": problem.n, "pairs": problem.n_pairs,
                               "load_seconds": time.perf_counter() - t0})
         result = solve(problem, solver=cell.solver, formulation=cell.formulation, time_limit=cell.time_limit,
-                       mip_gap=cell.mip_gap, threads=cell.threads, seed=cell.seed)
+                       mip_gap=cell.mip_gap, threads=cell.threads, seed=cell.seed,
+                       memory_limit=cell.memory_limit_mb)
         done.update(termination=result.termination.value, objective=result.objective, bound=result.bound,
                     gap=result.gap, build_seconds=result.build_seconds, solve_seconds=result.solve_seconds,
                     total_seconds=result.build_seconds + result.solve_seconds,

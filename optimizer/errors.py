@@ -32,3 +32,8 @@ class VerificationError(AllianceError):
 
 class SolverError(AllianceError):
     """A solver failed in a way that left no usable answer."""
+
+
+class ResourceError(AllianceError):
+    """The model would need more memory than the limit allows; the message gives the estimate
+    and what to use instead (the heuristic, a sparser formulation)."""

@@ -23,6 +23,7 @@ import time
 
 import numpy as np
 
+from optimizer import resources
 from optimizer.bounds import lagrangian_bound, trivial_bound
 from optimizer.heuristics import tabu_search
 from optimizer.problem import SelectionProblem
@@ -45,9 +46,8 @@ def _no_better(bound, incumbent: float, integral: bool):
 
 def solve_auto(problem: SelectionProblem, *, formulation: str, time_limit: float | None, mip_gap: float | None,
                threads: int | None, seed: int, warm_start: np.ndarray | None, verbose: bool,
-               integral: bool) -> Result:
+               integral: bool, memory_limit: float | None = None) -> Result:
     """Run the pipeline; `problem` has passed the cheap infeasibility diagnosis already."""
-    from optimizer.solve import solve  # the MIP stage is an ordinary verified solve
 
     t0 = time.perf_counter()
     deadline = math.inf if time_limit is None else t0 + time_limit
@@ -61,6 +61,37 @@ def solve_auto(problem: SelectionProblem, *, formulation: str, time_limit: float
         incumbent, value = run.x, run.objective
         stages.append({"stage": "heuristic", "seconds": run.seconds, "objective": value, "moves": run.iterations,
                        "best_after": run.best_at, "stopped_by": run.stopped})
+
+    def finish(termination: Termination, x, obj, best_bound, message: str = "", mip: Result | None = None) -> Result:
+        result = Result(termination, solver="auto", formulation=mip.formulation if mip else "none",
+                        solver_version=mip.solver_version if mip else "", message=message,
+                        build_seconds=mip.build_seconds if mip else 0.0, nodes=mip.nodes if mip else None,
+                        log=mip.log if mip else "")
+        result.solve_seconds = time.perf_counter() - t0 - result.build_seconds
+        if x is not None:
+            result.x, result.objective = np.asarray(x, dtype=np.int8), float(obj)
+            result.selected = tuple(problem.names[i] for i in np.flatnonzero(result.x))
+        if best_bound is not None:
+            result.bound = max(best_bound, obj) if x is not None else best_bound
+        result.stages = stages
+        return result
+
+    if run.stopped == "interrupted":  # Ctrl-C: the user wants the portfolio found so far, now
+        return finish(Termination.INTERRUPTED, incumbent, value, trivial_bound(problem), "interrupted by the user")
+    try:
+        return _exact(problem, incumbent, value, formulation=formulation, time_limit=time_limit, mip_gap=mip_gap,
+                      threads=threads, seed=seed, verbose=verbose, integral=integral, memory_limit=memory_limit,
+                      deadline=deadline, stages=stages, finish=finish)
+    except KeyboardInterrupt:
+        return finish(Termination.INTERRUPTED, incumbent, value if incumbent is not None else None,
+                      trivial_bound(problem), "interrupted by the user")
+
+
+def _exact(problem: SelectionProblem, incumbent, value: float, *, formulation: str, time_limit: float | None,
+           mip_gap: float | None, threads: int | None, seed: int, verbose: bool, integral: bool,
+           memory_limit: float | None, deadline: float, stages: list[dict], finish) -> Result:
+    """Bound and fixing, then HiGHS on what is left."""
+    from optimizer.solve import solve  # the MIP stage is an ordinary verified solve
 
     t1 = time.perf_counter()
     left = deadline - t1
@@ -92,34 +123,23 @@ def solve_auto(problem: SelectionProblem, *, formulation: str, time_limit: float
     stages.append({"stage": "bound", "seconds": time.perf_counter() - t1, "bound": float(bound), "method": method,
                    "fixed_in": int(fix_in.size), "fixed_out": int(fix_out.size), "rounds": rounds})
 
-    def finish(termination: Termination, x, obj, best_bound, message: str = "", mip: Result | None = None) -> Result:
-        result = Result(termination, solver="auto", formulation=mip.formulation if mip else "none",
-                        solver_version=mip.solver_version if mip else "", message=message,
-                        build_seconds=mip.build_seconds if mip else 0.0, nodes=mip.nodes if mip else None,
-                        log=mip.log if mip else "")
-        result.solve_seconds = time.perf_counter() - t0 - result.build_seconds
-        if x is not None:
-            result.x, result.objective = np.asarray(x, dtype=np.int8), float(obj)
-            result.selected = tuple(problem.names[i] for i in np.flatnonzero(result.x))
-        if best_bound is not None:
-            result.bound = max(best_bound, obj) if x is not None else best_bound
-        result.stages = stages
-        return result
-
     contradiction = (np.intersect1d(fix_in, fix_out).size or np.intersect1d(fix_in, problem.forced_out).size
                      or np.intersect1d(fix_out, problem.forced_in).size)
     if incumbent is not None and (bool(_no_better(bound, value, integral)) or contradiction):
         return finish(Termination.OPTIMAL, incumbent, value, value, "the bound proves the heuristic portfolio optimal")
     if incumbent is not None and mip_gap is not None and relative_gap(value, bound) <= mip_gap:
         return finish(Termination.OPTIMAL, incumbent, value, bound, f"within mip_gap={mip_gap} by the {method} bound")
-    skip = None
+    out_of_time = deadline - time.perf_counter() <= 0.05
+    skip = "no time left for the exact stage" if out_of_time else None
     if problem.n_pairs > MIP_PAIR_LIMIT:
         skip = f"{problem.n_pairs} pairs are too many for the exact stage (limit {MIP_PAIR_LIMIT})"
-    elif deadline - time.perf_counter() <= 0.05:
-        skip = "no time left for the exact stage"
+    skip = skip or resources.too_large(problem, formulation, "highs", memory_limit)
     if skip is not None:
         stages.append({"stage": "mip", "seconds": 0.0, "skipped": skip})
-        termination = Termination.TIME_LIMIT if incumbent is not None or time_limit is not None else Termination.ERROR
+        # stopped by the clock, or by size (then the heuristic portfolio is all there is: feasible, unproven)
+        termination = Termination.TIME_LIMIT if out_of_time else Termination.FEASIBLE
+        if incumbent is None:
+            termination = Termination.TIME_LIMIT if out_of_time else Termination.ERROR
         return finish(termination, incumbent, value, bound, f"heuristic portfolio, bound from {method}; {skip}")
 
     reduced = problem
@@ -131,7 +151,7 @@ def solve_auto(problem: SelectionProblem, *, formulation: str, time_limit: float
         start = incumbent
     remaining = None if time_limit is None else max(0.05, deadline - time.perf_counter())
     mip = solve(reduced, solver="highs", formulation=formulation, time_limit=remaining, mip_gap=mip_gap,
-                threads=threads, seed=seed, warm_start=start, verbose=verbose)
+                threads=threads, seed=seed, warm_start=start, verbose=verbose, memory_limit=memory_limit)
     stages.append({"stage": "mip", "seconds": mip.total_seconds, "termination": mip.termination.value,
                    "objective": mip.objective, "bound": mip.bound, "formulation": mip.formulation,
                    "nodes": mip.nodes, "items_free": int(reduced.n - reduced.forced_in.size - reduced.forced_out.size)})

@@ -12,7 +12,8 @@ import numpy as np
 
 import formulations
 from optimizer.diagnose import infeasibility_reason
-from optimizer.errors import FormulationError, ProblemError, SolverUnavailableError, VerificationError
+from optimizer import resources
+from optimizer.errors import FormulationError, ProblemError, ResourceError, SolverUnavailableError, VerificationError
 from optimizer.pipeline import solve_auto
 from optimizer.problem import SelectionProblem
 from optimizer.report import PortfolioReport
@@ -58,6 +59,7 @@ def solve(
     seed: int = 0,
     warm_start: Sequence[float] | np.ndarray | None = None,
     verbose: bool = False,
+    memory_limit: float | None = None,
 ) -> Result:
     """Solve `problem` and return a verified :class:`Result`.
 
@@ -73,13 +75,18 @@ def solve(
     solver name ("highs", "heuristic", "pyomo:<name>", "bruteforce") runs that
     solver alone.
 
+    `memory_limit` (MB; default: ALLIANCE_MEMORY_LIMIT_MB or 75% of the physical memory)
+    guards the model: a formulation estimated above it raises
+    :class:`~optimizer.errors.ResourceError` before anything is built (the `auto`
+    pipeline skips its exact stage instead and returns the heuristic portfolio).
+
     A :class:`Scenario` is compiled first; its result names partners in
     `selected` and carries a :class:`~optimizer.report.PortfolioReport` in
     `report`.
     """
     if isinstance(problem, Scenario):
         options = dict(solver=solver, formulation=formulation, time_limit=time_limit, mip_gap=mip_gap,
-                       threads=threads, seed=seed, verbose=verbose)
+                       threads=threads, seed=seed, verbose=verbose, memory_limit=memory_limit)
         t0 = time.perf_counter()
         compiled = problem.compile()
         compile_seconds = time.perf_counter() - t0
@@ -94,6 +101,8 @@ def solve(
     if not isinstance(problem, SelectionProblem):
         raise TypeError(f"solve() takes a SelectionProblem or a Scenario, got {type(problem).__name__}")
     _check_options(time_limit, mip_gap, threads, seed)
+    if memory_limit is not None and not (_is_real(memory_limit) and memory_limit > 0):
+        raise ValueError(f"memory_limit must be a positive number of MB or None, got {memory_limit!r}")
     pipeline = solver == "auto"
     adapter = get_solver("highs" if pipeline else solver)
     if problem.n == 0 and adapter.formulations:  # nothing to decide: enumeration answers at once
@@ -134,12 +143,17 @@ def solve(
     integral = _integral_objective(problem)
     if pipeline:
         result = solve_auto(problem, formulation=formulation, time_limit=time_limit, mip_gap=mip_gap,
-                            threads=threads, seed=seed, warm_start=start, verbose=verbose, integral=integral)
+                            threads=threads, seed=seed, warm_start=start, verbose=verbose, integral=integral,
+                            memory_limit=memory_limit)
         if result.x is not None:  # stages were verified on their own; the final answer is checked again
             result.x, result.objective = verify_solution(problem, result.x, result.objective, source="auto")
         if start_note:
             result.message = "; ".join(s for s in (result.message, start_note) if s)
         return result
+    if adapter.formulations:
+        refused = resources.too_large(problem, formulation, adapter.name, memory_limit)
+        if refused:
+            raise ResourceError(refused)
     t0 = time.perf_counter()
     model = formulations.build(formulation, problem) if adapter.formulations else None
     build_seconds = time.perf_counter() - t0

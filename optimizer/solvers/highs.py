@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
@@ -97,8 +98,9 @@ class Adapter:
                 h.setOptionValue("mip_rel_gap", float(options.mip_gap))
             if options.abs_gap is not None:
                 h.setOptionValue("mip_abs_gap", float(options.abs_gap))
-            if options.threads is not None:
+            if options.threads is not None and not any(t.is_alive() for t in _abandoned):
                 # one thread scheduler per process: reset it so a new thread count takes effect
+                # (never under an abandoned run still using it)
                 highspy.Highs.resetGlobalScheduler(True)
                 h.setOptionValue("threads", int(options.threads))
             h.setOptionValue("random_seed", int(options.seed))
@@ -133,14 +135,23 @@ class Adapter:
             load_seconds = time.perf_counter() - t0
 
             t1 = time.perf_counter()
-            # Ctrl-C cancels the solve and returns the incumbent (signals reach the main thread only)
-            h.HandleKeyboardInterrupt = threading.current_thread() is threading.main_thread()
-            h.solve()
+            finished, interrupted = run_with_watchdog(h, options.time_limit)
             solve_seconds = time.perf_counter() - t1
+            version = f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+            if not finished:
+                return RawAnswer(Termination.TIME_LIMIT, load_seconds=load_seconds, solve_seconds=solve_seconds,
+                                 log=_read(log_path), version=version,
+                                 message=f"HiGHS did not stop at its time limit of {options.time_limit:g} s (nor when "
+                                         f"cancelled {OVERRUN_GRACE:g} s later; it is in a phase that does not check "
+                                         f"the clock, such as presolve); its run was abandoned and finishes in the "
+                                         f"background")
 
             status = h.getModelStatus()
             info = h.getInfo()
             termination = _termination(status.name)
+            if termination is Termination.ERROR and status.name == "kNotset":
+                # cancelled before HiGHS set a status (presolve, root LP): not a failure
+                termination = Termination.INTERRUPTED if interrupted else Termination.TIME_LIMIT
             x = objective = columns = None
             if info.primal_solution_status == 2:  # kSolutionStatusFeasible
                 columns = np.asarray(h.getSolution().col_value, dtype=np.float64)
@@ -153,12 +164,54 @@ class Adapter:
             return RawAnswer(termination=termination, x=x, columns=columns, objective=objective, bound=bound,
                              nodes=int(info.mip_node_count), load_seconds=load_seconds,
                              solve_seconds=solve_seconds, log=_read(log_path), message=message,
-                             version=f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}")
+                             version=version)
         finally:
             try:
                 os.unlink(log_path)
             except OSError:
                 pass
+
+
+#: seconds HiGHS may run past its time limit before it is cancelled, and again before it is abandoned
+OVERRUN_GRACE = 2.0
+_abandoned: list[threading.Thread] = []
+
+
+def run_with_watchdog(h, time_limit: float | None) -> tuple[bool, bool]:
+    """Run `h.solve` in HiGHS's own thread and watch the clock: (finished, interrupted by Ctrl-C).
+
+    HiGHS checks its time limit in the search but not everywhere (a long presolve was seen
+    running 329 s on a 120 s limit), so `solve(time_limit=T)` could not promise to return.
+    Past T + OVERRUN_GRACE the run is cancelled (honoured wherever HiGHS polls its interrupt
+    callback, which also serves Ctrl-C); if it is still running OVERRUN_GRACE later, it is
+    abandoned: finished is False and the thread ends on its own. Ctrl-C cancels at once
+    and is re-raised only if HiGHS does not stop.
+    """
+    h.HandleUserInterrupt = True
+    thread = h.startSolve()
+    deadline = math.inf if time_limit is None else time.perf_counter() + time_limit + OVERRUN_GRACE
+    give_up = math.inf
+    interrupted = False
+    while True:
+        try:
+            thread.join(timeout=0.05)
+        except KeyboardInterrupt:  # Ctrl-C: stop the search, keep its incumbent
+            h.cancelSolve()
+            interrupted = True
+            give_up = min(give_up, time.perf_counter() + OVERRUN_GRACE)
+            continue
+        if not thread.is_alive():
+            thread.join()
+            return True, interrupted
+        now = time.perf_counter()
+        if now > give_up:
+            _abandoned.append(thread)
+            if interrupted:  # the caller reports an interruption, not a time limit
+                raise KeyboardInterrupt
+            return False, False
+        if now > deadline and give_up == math.inf:
+            h.cancelSolve()
+            give_up = now + OVERRUN_GRACE
 
 
 _START = re.compile(r"MIP start solution is feasible: objective value is (\S+)")

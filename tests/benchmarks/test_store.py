@@ -41,8 +41,11 @@ def test_a_file_that_is_not_a_store_is_refused_with_the_fix(tmp_path):
         ResultsStore(bad)
     with pytest.raises(SuiteError, match="bench run"):
         open_existing(tmp_path / "absent.sqlite")
-    with pytest.raises(SuiteError, match="does not exist"):
-        ResultsStore(tmp_path / "no" / "such" / "r.sqlite")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(SuiteError, match="cannot create the folder"):
+        ResultsStore(tmp_path / "file" / "sub" / "r.sqlite")
+    with ResultsStore(tmp_path / "new" / "folder" / "r.sqlite") as store:  # folders are made as needed
+        assert len(store) == 0
 
 
 def test_export_csv_and_parquet_names(tmp_path):

@@ -65,7 +65,17 @@ def test_without_the_exact_stage_the_heuristic_answer_comes_with_its_bound(monke
     assert result.x is not None and result.bound >= result.objective
     mip = result.stages[-1]
     assert mip["stage"] == "mip" and "too many" in mip["skipped"]
-    assert result.termination in (Termination.TIME_LIMIT, Termination.OPTIMAL)
+    assert result.termination in (Termination.FEASIBLE, Termination.OPTIMAL)
+
+
+def test_a_model_above_the_memory_limit_skips_the_exact_stage_with_the_estimate():
+    problem = generate_qkp(150, 50, 2)
+    result = solve(problem, time_limit=20, memory_limit=50)
+    mip = result.stages[-1]
+    assert mip["stage"] == "mip" and "above the memory limit of 50 MB" in mip["skipped"]
+    assert "heuristic" in mip["skipped"]  # what to use instead
+    assert result.termination is Termination.FEASIBLE and result.x is not None
+    assert result.bound >= result.objective
 
 
 def test_time_limit_returns_incumbent_and_bound():
