@@ -95,7 +95,8 @@ def _run(args: argparse.Namespace) -> int:
         keys = {c.key for c in cells}
         runs = store.runs()
     runs = runs[runs["key"].isin(keys)]
-    print(f"{summary.finished} cells run, {summary.skipped} already in {suite.results}, "
+    taken = f"{summary.taken} run by another harness at the same time, " if summary.taken else ""
+    print(f"{summary.finished} cells run, {summary.skipped} already in {suite.results}, {taken}"
           f"{summary.failures} failures", file=sys.stderr)
     print(report.format_terminal(runs, reference or None))
     if args.report:

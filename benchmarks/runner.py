@@ -13,6 +13,7 @@ import os
 import platform
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -192,6 +193,7 @@ class RunSummary:
 
     total: int = 0
     skipped: int = 0          # already in the store
+    taken: int = 0            # run by another harness on the same store at the same time
     finished: int = 0
     failures: int = 0         # error or timeout rows written by this call
     interrupted: bool = False
@@ -211,8 +213,18 @@ def run_suite(cells: list[Cell], store: ResultsStore, *, jobs: int = 1, rerun: b
     summary = RunSummary(total=len(cells), skipped=len(cells) - len(todo))
     bar = _progress(len(todo), progress)
 
-    def record(row: dict) -> None:
-        store.record(row)
+    def record(row: dict | None) -> None:
+        if row is None:  # another harness had claimed it
+            summary.taken += 1
+            bar.update(1)
+            return
+        try:
+            store.record(row)
+        except (sqlite3.Error, OSError) as exc:
+            kill_running()
+            raise SuiteError(f"{store.path}: cannot write the result of a run ({exc}); every run finished before "
+                             f"is kept: free disk space (or fix the file) and run the same command again to "
+                             f"resume") from None
         summary.finished += 1
         summary.failures += _is_failure(row)
         if on_row is not None:
@@ -222,9 +234,12 @@ def run_suite(cells: list[Cell], store: ResultsStore, *, jobs: int = 1, rerun: b
 
     try:
         if dask:
+            todo = [c for c in todo if store.claim(c.key, rerun)]  # the submitting side claims for the cluster
+            summary.taken += len(cells) - summary.skipped - len(todo)
+            bar.total = len(todo)
             _run_dask(todo, dask, record, jobs)
         else:
-            _run_local(todo, jobs, record)
+            _run_local(todo, jobs, record, lambda key: store.claim(key, rerun))
     except KeyboardInterrupt:
         kill_running()
         summary.interrupted = True
@@ -240,9 +255,14 @@ def _progress(total: int, enabled: bool):
                 dynamic_ncols=True)
 
 
-def _run_local(todo: list[Cell], jobs: int, record: Callable[[dict], None]) -> None:
+def _run_local(todo: list[Cell], jobs: int, record: Callable[[dict | None], None],
+               claim: Callable[[str], bool]) -> None:
+    def claimed_run(cell: Cell) -> dict | None:
+        # claimed when it starts, not before: a second harness on the same store takes what is left
+        return run_cell(cell.to_dict()) if claim(cell.key) else None
+
     pool = ThreadPoolExecutor(max_workers=jobs)
-    pending = {pool.submit(run_cell, c.to_dict()) for c in todo}
+    pending = {pool.submit(claimed_run, c) for c in todo}
     try:
         while pending:
             # short timeout: the main thread must wake up to see Ctrl-C

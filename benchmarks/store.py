@@ -3,13 +3,19 @@
 SQLite in WAL mode keeps every committed row through a kill of the writer, and
 lets several harnesses share one file (each insert waits for the lock). A run
 is identified by its cell key, so re-running a suite skips what is done, and
-`--rerun` replaces rows instead of duplicating them.
+`--rerun` replaces rows instead of duplicating them. Two harnesses on one file
+share the work: a cell is claimed (table `claims`: key, host, pid) before it
+runs, and a claim by a process that is still alive keeps the other harness off
+it; claims of dead processes (a killed harness) are taken over.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -41,11 +47,15 @@ class ResultsStore:
         except OSError as exc:
             raise SuiteError(f"{self.path}: cannot create the folder {self.path.parent} ({exc.strerror})") from None
         try:
-            self._db = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
+            # one connection shared by the harness's threads, serialised by a lock
+            self._db = sqlite3.connect(self.path, timeout=60.0, isolation_level=None, check_same_thread=False)
+            self._lock = threading.Lock()
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")  # a committed run survives a power cut
             cols = ", ".join(f"{k} {v}" for k, v in COLUMNS.items())
             self._db.execute(f"CREATE TABLE IF NOT EXISTS runs ({cols})")
+            self._db.execute("CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, host TEXT, pid INTEGER, "
+                             "since TEXT)")
             have = {row[1] for row in self._db.execute("PRAGMA table_info(runs)")}
         except sqlite3.DatabaseError as exc:
             raise SuiteError(f"{self.path}: not a results store ({exc}); give a new file name or an existing "
@@ -67,26 +77,64 @@ class ResultsStore:
 
     def done_keys(self) -> set[str]:
         """Keys of the cells that have a row."""
-        return {k for (k,) in self._db.execute("SELECT key FROM runs")}
+        with self._lock:
+            return {k for (k,) in self._db.execute("SELECT key FROM runs")}
+
+    def claim(self, key: str, rerun: bool = False) -> bool:
+        """Take the cell for this process: False when it is done (unless `rerun`) or another
+        live process has it."""
+        me = (socket.gethostname(), os.getpid())
+        with self._lock, self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            if not rerun and self._db.execute("SELECT 1 FROM runs WHERE key = ?", (key,)).fetchone():
+                return False
+            held = self._db.execute("SELECT host, pid FROM claims WHERE key = ?", (key,)).fetchone()
+            if held is not None and tuple(held) != me and _alive(*held):
+                return False
+            self._db.execute("INSERT OR REPLACE INTO claims VALUES (?, ?, ?, datetime('now'))", (key, *me))
+            return True
+
+    def release(self, key: str) -> None:
+        """Give a claimed cell back without a result (interrupted before it ended)."""
+        with self._lock, self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("DELETE FROM claims WHERE key = ? AND host = ? AND pid = ?",
+                             (key, socket.gethostname(), os.getpid()))
 
     def record(self, row: dict) -> None:
-        """Write one run, replacing an earlier row of the same cell, in one transaction."""
+        """Write one run, replacing an earlier row of the same cell, and drop its claim: one transaction."""
         unknown = set(row) - set(COLUMNS)
         if unknown:
             raise ValueError(f"unknown result columns: {', '.join(sorted(unknown))}")
         values = [_sql(row.get(c)) for c in COLUMNS]
         marks = ", ".join("?" for _ in COLUMNS)
-        with self._db:  # BEGIN ... COMMIT, rolled back on error
+        with self._lock, self._db:  # BEGIN ... COMMIT, rolled back on error
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute(f"INSERT OR REPLACE INTO runs ({', '.join(COLUMNS)}) VALUES ({marks})", values)
+            self._db.execute("DELETE FROM claims WHERE key = ?", (row["key"],))
 
     def runs(self) -> pd.DataFrame:
         """Every row, as a DataFrame with the store's columns."""
-        return pd.read_sql_query("SELECT * FROM runs ORDER BY instance_set, instance, solver, formulation, "
+        with self._lock:
+            return pd.read_sql_query("SELECT * FROM runs ORDER BY instance_set, instance, solver, formulation, "
                                  "settings, seed, repetition", self._db)
 
     def __len__(self) -> int:
-        return int(self._db.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+
+
+def _alive(host: str, pid: int) -> bool:
+    """Whether a claim's owner still runs; a claim from another host is trusted."""
+    if host != socket.gethostname():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 def _sql(value: object) -> object:

@@ -35,7 +35,7 @@ def run(cell_path: str, result_path: str) -> int:
     # imported before the memory cap: the cap is meant for the model and the solver, and an
     # interpreter that cannot load numpy says nothing useful
     from benchmarks.suite import Cell
-    from optimizer import Scenario, solve
+    from optimizer import AllianceError, Scenario, solve
 
     limit = data.get("memory_limit_mb")
     if limit:
@@ -63,6 +63,8 @@ def run(cell_path: str, result_path: str) -> int:
     except BaseException as exc:  # noqa: BLE001 - every failure becomes a recorded row
         if isinstance(exc, KeyboardInterrupt):
             done.update(termination="interrupted", error="interrupted")
+        elif isinstance(exc, AllianceError):  # a documented error: its message says it all
+            done.update(termination="error", error=f"{type(exc).__name__}: {exc}"[:4000])
         else:
             tb = traceback.format_exc(limit=-3)
             done.update(termination="error", error=f"{type(exc).__name__}: {exc}\n{tb}"[:4000])
