@@ -17,10 +17,14 @@ from __future__ import annotations
 
 import csv
 import glob
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from optimizer.errors import AllianceError
+
+#: most seeds one generated set may ask for (a typo such as seeds=1-1000000000 would exhaust the memory)
+MAX_SEEDS = 100_000
 
 #: file endings read as QKP instances inside a folder
 QKP_SUFFIXES = (".txt", ".dat", ".qkp", ".in")
@@ -84,6 +88,9 @@ def parse_seeds(text: str, where: str) -> list[int]:
             raise SuiteError(f"{where}: seeds={text!r} is not a seed list; write seeds=3, seeds=1-5 or seeds=1-3|8") from None
         if b < a:
             raise SuiteError(f"{where}: seeds={text!r} runs backwards; write the smaller seed first")
+        if b - a + len(seeds) >= MAX_SEEDS:
+            raise SuiteError(f"{where}: seeds={text!r} asks for {b - a + 1 + len(seeds)} seeds; at most "
+                             f"{MAX_SEEDS} per instance set, e.g. seeds=1-10")
         seeds.extend(range(a, b + 1))
     if not seeds:
         raise SuiteError(f"{where}: no seeds given; write seeds=1-5")
@@ -138,7 +145,13 @@ def resolve(spec: str) -> list[InstanceRef]:
             raise SuiteError(f"instance set {spec!r}: the pattern matches no files")
         return refs
     path = Path(spec)
-    if not path.exists():
+    try:
+        exists = path.exists()
+    except OSError as exc:      # a name too long for the file system, ...
+        raise SuiteError(f"instance set {spec!r}: cannot be used as a path ({exc.strerror or exc}); give a folder "
+                         f"of QKP files, a QKP file, a scenario bundle, or a spec like "
+                         f"qkp:n=300,density=50,seeds=1-5") from None
+    if not exists:
         raise SuiteError(f"instance set {spec!r}: no such file or folder; give a folder of QKP files, a QKP file, "
                          f"a scenario bundle, or a spec like qkp:n=300,density=50,seeds=1-5")
     set_name = spec  # as the user wrote it: `bench report` finds optima.csv beside it again
@@ -163,35 +176,63 @@ def _natural(p: Path) -> tuple:
 
 def read_reference(path: str | Path) -> dict[str, float]:
     """Known optima or best-known values: a CSV with an `instance` column and a value column
-    (`value`, `optimum` or `best_known`, first found)."""
+    (`value`, `optimum` or `best_known`, first found).
+
+    Errors are :class:`SuiteError` naming the file, the line and the column, and what is expected."""
     path = Path(path)
+    accepted = "expected a CSV with a header line such as instance,value and one line per instance"
+    line = 0                    # the last line read whole (a CSV error is on the next one)
     try:
-        with path.open(newline="") as fh:
+        with path.open(newline="", encoding="utf-8-sig") as fh:   # a spreadsheet's "CSV UTF-8" starts with a BOM
             reader = csv.DictReader(fh)
-            columns = reader.fieldnames or []
+            columns = [c for c in reader.fieldnames or [] if c is not None]
+            line = reader.line_num
             if "instance" not in columns:
-                raise SuiteError(f"{path}: reference CSV needs an 'instance' column; found {', '.join(columns) or 'none'}")
+                raise SuiteError(f"{path}, line 1: reference CSV needs an 'instance' column; found "
+                                 f"{', '.join(map(repr, columns)) or 'none'}; {accepted}")
             value_col = next((c for c in ("value", "optimum", "best_known") if c in columns), None)
             if value_col is None:
-                raise SuiteError(f"{path}: reference CSV needs a value column named value, optimum or best_known; "
-                                 f"found {', '.join(columns)}")
+                raise SuiteError(f"{path}, line 1: reference CSV needs a value column named value, optimum or "
+                                 f"best_known; found {', '.join(map(repr, columns))}")
             out: dict[str, float] = {}
-            for line, row in enumerate(reader, start=2):
+            first_line: dict[str, int] = {}
+            for row in reader:
+                line = reader.line_num   # the line the row ends on (a quoted cell may hold line breaks)
+                if not any((v or "").strip() for k, v in row.items() if k is not None):
+                    continue             # a blank line
+                cell = row[value_col]
+                if cell is None:
+                    raise SuiteError(f"{path}, line {line}: column {value_col!r} is missing (the line has fewer "
+                                     f"cells than the header); expected a number such as 1234.5")
                 try:
-                    value = float(row[value_col])
-                except (TypeError, ValueError):
-                    raise SuiteError(f"{path}, line {line}: {value_col}={row[value_col]!r} is not a number") from None
+                    value = float(cell)
+                except ValueError:
+                    raise SuiteError(f"{path}, line {line}: column {value_col!r}: {value_col}={cell!r} is not a "
+                                     f"number; expected a number such as 1234.5") from None
+                if not math.isfinite(value):
+                    raise SuiteError(f"{path}, line {line}: column {value_col!r}: {value_col}={cell!r} is not a "
+                                     f"finite number; expected a number such as 1234.5")
                 name = (row["instance"] or "").strip()
                 if not name:
-                    raise SuiteError(f"{path}, line {line}: empty instance name")
+                    raise SuiteError(f"{path}, line {line}: column 'instance': empty instance name; expected the "
+                                     f"instance's name, e.g. jeu_100_25_1 (its file name without the ending)")
                 if name in out and out[name] != value:
-                    raise SuiteError(f"{path}, line {line}: instance {name!r} listed twice with different values")
+                    raise SuiteError(f"{path}, line {line}: instance {name!r} listed twice with different values "
+                                     f"({out[name]:g} on line {first_line[name]}, {value:g} here); keep one line "
+                                     f"per instance")
                 out[name] = value
+                first_line.setdefault(name, line)
             return out
-    except OSError as exc:
-        raise SuiteError(f"{path}: cannot read the reference file ({exc.strerror})") from None
+    except SuiteError:
+        raise
+    except csv.Error as exc:
+        raise SuiteError(f"{path}, line {line + 1}: not readable as CSV ({exc}); {accepted}") from None
     except UnicodeDecodeError:
-        raise SuiteError(f"{path}: the reference file is not text (expected a CSV of instance,value)") from None
+        raise SuiteError(f"{path}: the reference file is not text (expected a CSV of instance,value saved as "
+                         f"UTF-8)") from None
+    except (OSError, ValueError) as exc:   # ValueError: a NUL character in the name
+        raise SuiteError(f"{path}: cannot read the reference file ({getattr(exc, 'strerror', None) or exc}); "
+                         f"{accepted}") from None
 
 
 def folder_reference(spec: str) -> dict[str, float]:

@@ -14,8 +14,8 @@ shortfall from it in percent. `build` times formulations.build (and, with
 --pyomo, building the same model as a Pyomo ConcreteModel) in a fresh process
 each and reports the peak resident memory of that process.
 
-Exact-solve targets (standard instances, generated n = 300) use
-formulation_times.py with --combos auto/auto,...
+Exact-solve targets (standard instances, generated n = 300) use the harness:
+`alliance bench run --instances ... --solvers auto,highs --formulations auto,standard`.
 """
 
 from __future__ import annotations

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -127,11 +129,16 @@ def solver_formulations(solver: str) -> tuple[str, ...]:
     if solver == "auto":
         solver = "highs"
     base, _, arg = solver.partition(":")
+    known = ", ".join(["auto", *sorted(REGISTRY)]).replace("pyomo", "pyomo:<name>")
     if base not in REGISTRY:
-        known = ", ".join(["auto", *sorted(REGISTRY)]).replace("pyomo", "pyomo:<name>")
         raise SuiteError(f"unknown solver {solver!r}; known: {known}")
+    if base == "pyomo" and not arg:
+        raise SuiteError(f"solver {solver!r} needs a Pyomo solver name, e.g. pyomo:highs or pyomo:scip_direct")
     module = importlib.import_module(REGISTRY[base])
-    adapter = module.Adapter(arg) if arg else module.Adapter()
+    try:
+        adapter = module.Adapter(arg) if arg else module.Adapter()
+    except TypeError:               # highs:x, bruteforce:x: only some solvers take a name after ':'
+        raise SuiteError(f"unknown solver {solver!r}: {base} takes no name after ':'; known: {known}") from None
     return tuple(adapter.formulations)
 
 
@@ -141,80 +148,139 @@ _SCALARS = {"repeat": int, "seed": int, "memory_limit": float, "grace": float, "
             "reference": str, "jobs": int}
 
 
-def _typed(key: str, value: object, kind: type, where: str) -> object:
+#: accepted values of the settings that have a range: a test, and the words that say what is accepted
+_RANGES = {
+    "time_limit": (lambda v: math.isfinite(v) and v > 0, "a positive number of seconds"),
+    "threads": (lambda v: v >= 1, "a whole number >= 1"),
+    "mip_gap": (lambda v: math.isfinite(v) and 0 <= v < 1, "a relative gap in [0, 1)"),
+    "repeat": (lambda v: v >= 1, "a whole number, at least 1"),
+    "jobs": (lambda v: v >= 1, "a whole number, at least 1"),
+    "memory_limit": (lambda v: math.isfinite(v) and v > 0, "a positive number of MB"),
+    "grace": (lambda v: math.isfinite(v) and v >= 0, "zero or more seconds"),
+}
+#: what an empty list would hold, for the message
+_EXAMPLES = {"instances": '["qkp:n=100,density=50,seeds=1-3"]', "solvers": '["auto", "highs"]',
+             "formulations": '["auto"]', "time_limit": "[60]", "threads": "[1]", "mip_gap": "[0]"}
+
+
+def _typed(key: str, value: object, kind: type, where: str, label: str | None = None) -> object:
+    """`value` of setting `key` as `kind`, checked against its range; `label` names it in messages
+    (an entry of a list: "time_limit (entry 2 of 3)")."""
+    label = label or key
     if isinstance(value, bool) or (kind in (int, float) and not isinstance(value, (int, float))):
-        raise SuiteError(f"{where}: {key} = {value!r} should be a {'whole number' if kind is int else 'number'}")
+        raise SuiteError(f"{where}: {label} = {value!r} should be a {'whole number' if kind is int else 'number'}"
+                         + (f"; expected {_RANGES[key][1]}" if key in _RANGES else ""))
     if kind is int and isinstance(value, float) and not value.is_integer():
-        raise SuiteError(f"{where}: {key} = {value!r} should be a whole number")
+        raise SuiteError(f"{where}: {label} = {value!r} should be a whole number")
     if kind is str and not isinstance(value, str):
-        raise SuiteError(f"{where}: {key} = {value!r} should be text in quotes")
-    return kind(value)
+        raise SuiteError(f"{where}: {label} = {value!r} should be text in quotes")
+    try:
+        typed = kind(value)
+    except OverflowError:       # TOML integers have no size limit
+        raise SuiteError(f"{where}: {label} is a number too large to compute with; expected "
+                         f"{_RANGES[key][1] if key in _RANGES else 'a number of ordinary size'}") from None
+    if key in _RANGES and not _RANGES[key][0](typed):
+        raise SuiteError(f"{where}: {label} = {typed!r} is out of range; expected {_RANGES[key][1]}")
+    return typed
 
 
-def _check(suite: Suite, where: str) -> Suite:
-    for key, minimum in (("time_limit", 0.0), ("threads", 1), ("mip_gap", 0.0)):
-        for v in getattr(suite, key):
-            if v < minimum or (key == "time_limit" and v <= 0) or (key == "mip_gap" and v >= 1):
-                accepted = {"time_limit": "a positive number of seconds", "threads": "a whole number >= 1",
-                            "mip_gap": "a relative gap in [0, 1)"}[key]
-                raise SuiteError(f"{where}: {key} = {v!r} is out of range; expected {accepted}")
-    for key, minimum in (("repeat", 1), ("jobs", 1)):
-        if getattr(suite, key) < minimum:
-            raise SuiteError(f"{where}: {key} = {getattr(suite, key)!r} should be at least {minimum}")
-    if suite.memory_limit is not None and suite.memory_limit <= 0:
-        raise SuiteError(f"{where}: memory_limit = {suite.memory_limit!r} should be a positive number of MB")
-    if suite.grace < 0:
-        raise SuiteError(f"{where}: grace = {suite.grace!r} should be zero or more seconds")
-    return suite
+def _key_lines(text: str) -> dict[str, int]:
+    """Line of the first `key =` of each key name (for messages; tomllib gives no positions)."""
+    lines: dict[str, int] = {}
+    for no, line in enumerate(text.splitlines(), start=1):
+        m = re.match(r"""\s*(?:"([^"]*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*=""", line)
+        if m:
+            lines.setdefault(next(g for g in m.groups() if g is not None), no)
+    return lines
 
 
 def build_suite(file: str | Path | None = None, **overrides: object) -> Suite:
-    """A suite from a TOML file (optional) with command-line overrides (None means: not given)."""
+    """A suite from a TOML file (optional) with command-line overrides (None means: not given).
+
+    Errors are :class:`SuiteError` naming the file and line (or "command line"), the key and what
+    would be accepted."""
     data: dict[str, object] = {}
     where = "command line"
+    lines: dict[str, int] = {}
     base = Path(".")
     if file is not None:
         path = Path(file)
         where = str(path)
         base = path.parent
         try:
-            data = tomllib.loads(path.read_text())
-        except OSError as exc:
-            raise SuiteError(f"{path}: cannot read the suite file ({exc.strerror})") from None
+            text = path.read_bytes().decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise SuiteError(f"{path}: the suite file is not text (expected TOML)") from None
+            raise SuiteError(f"{path}: the suite file is not text (expected TOML saved as UTF-8)") from None
+        except (OSError, ValueError) as exc:    # ValueError: a NUL character in the name
+            raise SuiteError(f"{path}: cannot read the suite file ({getattr(exc, 'strerror', None) or exc}); "
+                             f"expected a TOML suite file") from None
+        try:
+            data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise SuiteError(f"{path}: not valid TOML: {exc}") from None
+            m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+            at = f"{path}:{m.group(1) if m else len(text.splitlines()) or 1}"    # else: at the end of the file
+            raise SuiteError(f"{at}: not valid TOML: {exc}; expected a suite file of key = value lines such as "
+                             f"instances = [\"qkp:n=100,seeds=1-3\"]") from None
+        except ValueError:      # tomllib's int() refuses integers of over 4300 digits
+            raise SuiteError(f"{path}: a number of thousands of digits; expected numbers of ordinary size") from None
+        lines = _key_lines(text)
         if isinstance(data.get("suite"), dict):  # a [suite] table is accepted as well as top-level keys
             data = {**{k: v for k, v in data.items() if k != "suite"}, **data["suite"]}
         unknown = sorted(set(data) - set(_LISTS) - set(_SCALARS))
         if unknown:
-            raise SuiteError(f"{path}: unknown key {unknown[0]!r}; known keys: {', '.join([*_LISTS, *_SCALARS])}")
+            raise SuiteError(f"{_at(where, lines, unknown[0])}: unknown key {unknown[0]!r}; known keys: "
+                             f"{', '.join([*_LISTS, *_SCALARS])}")
     suite = Suite()
     for key, kind in _LISTS.items():
-        for source, value, src in (("file", data.get(key), where), ("option", overrides.get(key), "command line")):
-            if value is None:
+        for source, value in (("file", data.get(key)), ("option", overrides.get(key))):
+            if value is None or (source == "file" and overrides.get(key) is not None):   # the option wins
                 continue
+            src = _at(where, lines, key) if source == "file" else "command line"
             values = value if isinstance(value, list) else [value]
             if not values:
-                raise SuiteError(f"{src}: {key} is an empty list")
-            typed = [_typed(key, v, kind, src) for v in values]
+                raise SuiteError(f"{src}: {key} is an empty list; expected at least one value, e.g. "
+                                 f"{key} = {_EXAMPLES[key]}")
+            typed = [_typed(key, v, kind, src, f"{key} (entry {k + 1} of {len(values)})" if len(values) > 1 else key)
+                     for k, v in enumerate(values)]
             if key == "instances" and source == "file":
                 typed = [_relative(str(v), base) for v in typed]
             setattr(suite, key, typed)
     for key, kind in _SCALARS.items():
-        for value, src in ((data.get(key), where), (overrides.get(key), "command line")):
-            if value is not None:
+        for value, src in ((data.get(key), _at(where, lines, key)), (overrides.get(key), "command line")):
+            if value is not None and (src == "command line" or overrides.get(key) is None):   # the option wins
                 typed = _typed(key, value, kind, src)
                 if key in ("results", "reference") and src != "command line":
                     typed = _relative(str(typed), base)
+                if key == "results" and src != "command line":
+                    _inside(typed, base, src)
                 setattr(suite, key, typed)
-    return _check(suite, where)
+    return suite
+
+
+def _inside(path: str, base: Path, where: str) -> None:
+    """A suite file writes only inside its own folder (a shared suite must not overwrite other files);
+    --results on the command line may go anywhere: the user chose it."""
+    folder = base.resolve()
+    target = Path(path).resolve()  # symbolic links followed: a link out of the folder is refused too
+    if target != folder and folder not in target.parents:
+        raise SuiteError(f"{where}: results = {path!r} is outside the suite file's folder {folder}; a suite file "
+                         f"may only write inside its folder (give --results on the command line to write elsewhere)")
+
+
+def _at(where: str, lines: dict[str, int], key: str) -> str:
+    return f"{where}:{lines[key]}" if key in lines else where
 
 
 def _relative(spec: str, base: Path) -> str:
     """Paths in a suite file are relative to the file; generator specs are left alone."""
-    if ":" in spec.partition("=")[0] and not Path(spec).exists():
+    if ":" in spec.partition("=")[0] and not _exists(spec):
         return spec
     path = Path(spec)
     return str(path if path.is_absolute() else base / path)
+
+
+def _exists(spec: str) -> bool:
+    try:
+        return Path(spec).exists()
+    except (OSError, ValueError):   # a name too long for the file system, a NUL byte: not a file
+        return False

@@ -33,7 +33,7 @@ def build(name: str, problem: "SelectionProblem") -> MipModel:
 def choose(problem: "SelectionProblem", supported: tuple[str, ...]) -> str:
     """The formulation `auto` picks for this problem among those the solver takes.
 
-    Measured with benchmarks/formulation_times.py on the 39 standard QKP
+    Measured (benchmarks/README.md, with the script since replaced by `alliance bench`) on the 39 standard QKP
     instances with n = 100 (HiGHS, one thread; benchmarks/README.md): the
     RLT-strengthened linearization has the lowest shifted geometric mean at
     every density, so it is first wherever the solver takes it; then the

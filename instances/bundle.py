@@ -117,9 +117,14 @@ def read_scenario(path: str | os.PathLike) -> Scenario:
     ``docs/scenario-format.md``.
     """
     folder = Path(path)
-    if folder.is_file() and folder.name == SCENARIO_FILE:   # people pass the toml file too; take its folder
-        folder = folder.parent
-    if not folder.exists():
+    try:
+        if folder.is_file() and folder.name == SCENARIO_FILE:   # people pass the toml file too; take its folder
+            folder = folder.parent
+        exists = folder.exists()
+    except OSError as exc:          # a name too long for the file system, ...
+        raise InstanceFormatError(folder, f"cannot be used as a folder name ({exc.strerror or exc}); expected the "
+                                          f"path of a scenario bundle folder") from None
+    if not exists:
         raise InstanceFormatError(folder, "no such folder; expected a scenario bundle: a folder holding "
                                           f"{SCENARIO_FILE} and {CANDIDATES_FILE} (and optionally {PAIRS_FILE})")
     if not folder.is_dir():
@@ -191,6 +196,14 @@ def _read_bytes(path: Path) -> bytes:
 
 
 # ============================================================================ TOML: reading
+def _huge_integer(path: Path, text: str) -> InstanceFormatError:
+    """The error for a TOML text that tomllib refuses with a plain ValueError: an integer too long for int()."""
+    m = re.search(r"[0-9][0-9_]{999,}", text)     # only decimal integers have the limit
+    line = text.count("\n", 0, m.start()) + 1 if m else None
+    return InstanceFormatError(path, "a number of thousands of digits; expected numbers of ordinary size "
+                                     "(a whole number fits in 19 digits)", line=line)
+
+
 _BARE = r"[A-Za-z0-9_-]+"
 _KEY_PART = rf"(?:{_BARE}|\"(?:[^\"\\]|\\.)*\"|'[^']*')"
 _DOTTED = rf"{_KEY_PART}(?:\s*\.\s*{_KEY_PART})*"
@@ -339,6 +352,8 @@ class _TomlFile:
                                                 f"see docs/scenario-format.md", line=line, key=key) from None
             raise InstanceFormatError(path, f"TOML syntax error: {reason} (at the end of the file)",
                                       line=text.count("\n") + 1) from None
+        except ValueError:              # tomllib's int() refuses integers of over 4300 digits
+            raise _huge_integer(path, text) from None
 
     # ------------------------------------------------------------------ reporting
     def fail(self, path: KeyPath, message: str) -> NoReturn:
@@ -375,7 +390,10 @@ class _TomlFile:
         expected = f"expected a number{_range_text(low, high, low_open)}"
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.fail(path, f"{expected}, found {_describe(value)}")
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:           # TOML integers have no size limit; floats do
+            self.fail(path, f"{expected}, found a whole number too large to compute with (over 300 digits)")
         if not math.isfinite(number):
             self.fail(path, f"{expected}, found {value!r}")
         if (low is not None and (number < low or (low_open and number == low))) or (high is not None and number > high):
@@ -395,6 +413,8 @@ class _TomlFile:
             self.fail(path, f"{expected}, found {_describe(value)}")
         if low is not None and value < low:
             self.fail(path, f"{value!r} is out of range; {expected}")
+        if not _INT64[0] <= value <= _INT64[1]:
+            self.fail(path, f"{value!r} is too large; {expected} and at most {_INT64[1]}")
         return int(value)
 
     def string(self, table: Mapping[str, Any], path: KeyPath, default: str) -> str:
@@ -855,7 +875,7 @@ def _read_pairs(path: Path, ids: list[str]) -> pd.DataFrame:
             if cid not in known:
                 table.fail(rec, col, f"unknown candidate id {cid!r}; ids are the id column of {CANDIDATES_FILE}")
         if a == b:
-            table.fail(rec, "b", f"pairs candidate {a!r} with itself")
+            table.fail(rec, "b", f"pairs candidate {a!r} with itself; a pair needs two different candidate ids")
         key = (min(a, b), max(a, b))
         if key in seen:
             table.fail(rec, "a", f"the pair {a!r}-{b!r} (columns 'a' and 'b') already appears in row "

@@ -40,7 +40,7 @@ from typing import Any, NoReturn
 
 import tomllib
 
-from instances.bundle import _describe, _KeyLines, _read_bytes, _TomlFile, read_scenario
+from instances.bundle import _describe, _huge_integer, _KeyLines, _read_bytes, _TomlFile, read_scenario
 from instances.errors import InstanceFormatError
 from optimizer.errors import ProblemError
 from optimizer.scenario import Scenario
@@ -82,7 +82,12 @@ class _ComparisonToml(_TomlFile):
 
     def __init__(self, path: Path) -> None:   # noqa: D107 - parse with messages about comparison files
         self.path = path
-        if not path.exists():
+        try:
+            exists = path.exists()
+        except OSError as exc:      # a name too long for the file system, ...
+            raise InstanceFormatError(path, f"cannot be used as a file name ({exc.strerror or exc}); expected the "
+                                            f"path of a comparison file (TOML)") from None
+        if not exists:
             raise InstanceFormatError(path, "no such file; expected a comparison file (TOML with base = "
                                             "\"<bundle folder>\" and [[variant]] tables)")
         if path.is_dir():
@@ -107,6 +112,8 @@ class _ComparisonToml(_TomlFile):
                                                 f"expected a comparison file in TOML", line=line) from None
             raise InstanceFormatError(path, f"not a TOML file: {reason}; expected a comparison file in TOML",
                                       line=text.count("\n") + 1) from None
+        except ValueError:              # tomllib's int() refuses integers of over 4300 digits
+            raise _huge_integer(path, text) from None
 
     # ------------------------------------------------------------------ the schema
     def spec(self) -> ComparisonSpec:
@@ -129,8 +136,13 @@ class _ComparisonToml(_TomlFile):
         text = self.string(top, ("base",), "")
         if not text.strip():
             self.fail(("base",), "is empty; expected the path of a scenario bundle folder, e.g. base = \"alliance-60\"")
-        resolved = (folder / Path(text).expanduser()).resolve()
-        if not resolved.exists():
+        try:
+            resolved = (folder / Path(text).expanduser()).resolve()
+            exists = resolved.exists()
+        except (OSError, ValueError, RuntimeError) as exc:   # too long, a NUL character, ~nobody
+            self.fail(("base",), f"{text!r} is not a usable folder name ({exc}); expected the path of a scenario "
+                                 f"bundle folder, e.g. base = \"alliance-60\"")
+        if not exists:
             self.fail(("base",), f"scenario bundle {text!r} not found (looked for {resolved}); expected a folder "
                                  f"holding scenario.toml and candidates.csv, relative to {folder.resolve()}")
         return read_scenario(resolved)    # a bad bundle: its own InstanceFormatError, naming its file
@@ -147,7 +159,11 @@ class _ComparisonToml(_TomlFile):
                                    f"file's folder ({folder.resolve()}): give a relative path such as "
                                    f"output = \"{default}\" (or choose any folder with --out on the command line)")
         root = folder.resolve()
-        resolved = (root / given).resolve()          # follows '..' and symbolic links
+        try:
+            resolved = (root / given).resolve()      # follows '..' and symbolic links
+        except (OSError, ValueError) as exc:         # a NUL character, a loop of links
+            self.fail(("output",), f"{text!r} is not a usable folder name ({exc}); expected a report folder "
+                                   f"inside {root}, e.g. output = \"{default}\"")
         if resolved == root or not resolved.is_relative_to(root):
             self.fail(("output",), f"{text!r} leads out of the comparison file's folder (to {resolved}); the "
                                    f"report folder must be inside {root}: give a relative path without '..', "
@@ -228,7 +244,8 @@ class _ComparisonToml(_TomlFile):
         for key, value in changes.items():
             number = isinstance(value, (int, float)) and not isinstance(value, bool)
             if key in _WHOLE_NUMBERS:
-                if not (number and float(value).is_integer() and value >= 0):
+                whole = isinstance(value, int) or (number and float(value).is_integer())   # float(): no huge ints
+                if not (number and whole and value >= 0):
                     self.fail(path + (key,), f"{label} ({name!r}): expected a whole number >= 0, found "
                                              f"{_describe(value)}")
                 changes[key] = int(value)

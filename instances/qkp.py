@@ -23,6 +23,7 @@ instances; 0-based item indices) is read too:
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,8 @@ import numpy as np
 from instances.errors import InstanceFormatError
 from optimizer.errors import ProblemError
 from optimizer.problem import SelectionProblem
+
+_WHOLE = re.compile(r"[+-]?[0-9]{1,30}")   # whole numbers, short enough for int()
 
 
 def _tokens(path: Path) -> tuple[list[str], list[int], list[str]]:
@@ -84,8 +87,14 @@ def read_qkp(path: str | os.PathLike, budget: int | None = None) -> SelectionPro
     capacity and take no `budget`.
     """
     path = Path(path)
-    if not path.exists():
-        raise InstanceFormatError(path, "no such file")
+    try:
+        exists = path.exists()
+    except OSError as exc:          # a name too long for the file system, ...
+        raise InstanceFormatError(path, f"cannot be used as a file name ({exc.strerror or exc}); expected the path "
+                                        f"of a QKP text file") from None
+    if not exists:
+        raise InstanceFormatError(path, "no such file; expected a QKP text file (Billionnet-Soutif or edge-list "
+                                        "format)")
     toks, lines, raw_lines = _tokens(path)
     if _is_edge_list(raw_lines):
         return _read_edge_list(path, raw_lines, budget)
@@ -173,11 +182,10 @@ def _read_edge_list(path: Path, raw_lines: list[str], budget: int | None) -> Sel
     """The edge-list QKP format (see the module docstring)."""
     start = next(k for k, line in enumerate(raw_lines) if line.strip())
     head = raw_lines[start].split()
-    try:
-        n, m = int(head[0]), int(head[1])
-    except ValueError:
+    if not (_WHOLE.fullmatch(head[0]) and _WHOLE.fullmatch(head[1])):   # int() would take '1_000' and other digits
         raise InstanceFormatError(path, f"first line must be 'n m type' with whole numbers n and m, found "
-                                        f"{raw_lines[start].strip()!r}", line=start + 1) from None
+                                        f"{raw_lines[start].strip()!r}", line=start + 1)
+    n, m = int(head[0]), int(head[1])
     if n < 1 or m < 0:
         raise InstanceFormatError(path, f"n must be >= 1 and m >= 0, found n={n}, m={m}", line=start + 1)
     body = start + 1
@@ -189,6 +197,13 @@ def _read_edge_list(path: Path, raw_lines: list[str], budget: int | None) -> Sel
         raise InstanceFormatError(path, f"item indices must be whole numbers in 0..{n - 1} (0-based), found "
                                         f"{raw_lines[body + k].strip()!r}", line=body + k + 1)
     i, j, u = idx[:, 0].astype(np.int64), idx[:, 1].astype(np.int64), triples[:, 2]
+    # The weights come before anything of size n is made: a line of n weights bounds n by the file's
+    # size, so a mistyped n (say 10**15) ends in a message, not in an n-sized allocation.
+    pos = body + m
+    while pos < len(raw_lines) and not raw_lines[pos].strip():
+        pos += 1
+    w = _edge_list_numbers(path, raw_lines, pos, 1, n, f"{n} weights")
+    pos += 1
     diag = i == j
     c = np.zeros(n)
     if np.unique(i[diag]).size != int(diag.sum()):
@@ -210,11 +225,6 @@ def _read_edge_list(path: Path, raw_lines: list[str], budget: int | None) -> Sel
         raise InstanceFormatError(path, f"pair ({int(lo[order[dup[0]]])}, {int(hi[order[dup[0]]])}) given twice "
                                         f"(also on line {body + int(a) + 1}); list each pair once",
                                   line=body + int(b) + 1)
-    pos = body + m
-    while pos < len(raw_lines) and not raw_lines[pos].strip():
-        pos += 1
-    w = _edge_list_numbers(path, raw_lines, pos, 1, n, f"{n} weights")
-    pos += 1
     while pos < len(raw_lines) and not raw_lines[pos].strip():
         pos += 1
     budgets = _edge_list_numbers(path, raw_lines, pos, 1, None, "budgets")

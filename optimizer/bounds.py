@@ -86,6 +86,10 @@ def main_row(problem: SelectionProblem) -> tuple[np.ndarray, float, str] | None:
     return None if best is None else best[1:]
 
 
+#: a subgradient step sorts every pair twice: about this many seconds per pair (measured at 2M pairs)
+SECONDS_PER_PAIR_STEP = 5e-7
+
+
 def lagrangian_bound(problem: SelectionProblem, incumbent: float, iterations: int = 200,
                      seed: int = 0, time_limit: float | None = None) -> QkpBound | None:
     """Caprara-Pisinger-Toth upper-plane bound with subgradient multipliers (None if no row applies).
@@ -93,12 +97,15 @@ def lagrangian_bound(problem: SelectionProblem, incumbent: float, iterations: in
     Valid for any problem: negative pair terms and all constraints but one
     nonnegative knapsack row are relaxed; forced items are honoured. Stops
     after `iterations` subgradient steps or `time_limit` seconds (at least one
-    step is always made, so the bound is always valid).
+    step is always made, so the bound is always valid; None when a time limit
+    leaves no room for one step).
     """
     t_end = None if time_limit is None else time.perf_counter() + time_limit
     row = main_row(problem)
     if row is None:
         return None
+    if time_limit is not None and time_limit < SECONDS_PER_PAIR_STEP * problem.n_pairs:
+        return None  # not even one step fits: the caller falls back to a cheaper bound
     a, cap, row_name = row
     n = problem.n
     out = np.zeros(n, bool)

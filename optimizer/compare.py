@@ -209,6 +209,8 @@ def frontier(scenario: Scenario, *, vary: str = "budget", values: Sequence[float
     if vary != "cost_weight" and vary not in scenario.limits:
         raise ProblemError(f"frontier: cannot vary {vary!r}; vary one of the limits ({', '.join(scenario.limits)}) "
                            f"or cost_weight")
+    if values is None and (isinstance(points, bool) or not isinstance(points, int) or points < 1):
+        raise ProblemError(f"frontier: points = {points!r}; give a whole number of points >= 1 (or values=[...])")
     if values is None:
         if vary == "cost_weight":
             values = np.linspace(0.0, 2.0, points)

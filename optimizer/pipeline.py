@@ -134,6 +134,12 @@ def _exact(problem: SelectionProblem, incumbent, value: float, *, formulation: s
     if problem.n_pairs > MIP_PAIR_LIMIT:
         skip = f"{problem.n_pairs} pairs are too many for the exact stage (limit {MIP_PAIR_LIMIT})"
     skip = skip or resources.too_large(problem, formulation, "highs", memory_limit)
+    if skip is None and time_limit is not None:
+        build = resources.build_seconds(problem, formulation)
+        if build > 0.5 * (deadline - time.perf_counter()):  # the model would eat the time it needs to help
+            out_of_time = True
+            skip = (f"building the {formulation} model takes about {build:.1f} s, more than half the time left; "
+                    f"give a longer time limit for the exact stage")
     if skip is not None:
         stages.append({"stage": "mip", "seconds": 0.0, "skipped": skip})
         # stopped by the clock, or by size (then the heuristic portfolio is all there is: feasible, unproven)

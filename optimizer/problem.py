@@ -193,8 +193,8 @@ class SelectionProblem:
         size_max = n if self.size_max is None else self.size_max
         for label, v in (("size_min", self.size_min), ("size_max", size_max)):
             if (isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating))
-                    or not np.isfinite(v) or not float(v).is_integer() or v < 0):
-                raise ProblemError(f"{label} is {v!r}: it must be a whole number >= 0")
+                    or not -2 ** 63 <= v < 2 ** 63 or not float(v).is_integer() or v < 0):   # NaN fails the range
+                raise ProblemError(f"{label} is {v!r}: it must be a whole number >= 0 (and below 2**63)")
         size_min, size_max = int(self.size_min), int(size_max)
         if size_min > size_max:
             raise ProblemError(

@@ -3,9 +3,9 @@ instead of being killed by the operating system.
 
 The estimate counts the model's columns, rows and nonzeros from n and the pair
 list (no model is built) and multiplies by bytes per entity measured here
-(benchmarks/README.md, "Resource guard"): the arrays themselves and, for a
-solver, what it keeps besides (HiGHS copies the model and presolves it; Pyomo
-builds a Python object per term). The limit is `memory_limit` (MB) of
+(benchmarks/memory_estimates.py, benchmarks/README.md): HiGHS's memory grows
+with the columns (copies, presolve, LP and MIP data), the arrays with the
+nonzeros, and Pyomo builds a Python object per term. The limit is `memory_limit` (MB) of
 `optimizer.solve`, else the ALLIANCE_MEMORY_LIMIT_MB environment variable, else
 75% of this machine's physical memory.
 """
@@ -19,10 +19,11 @@ import numpy as np
 
 from optimizer.problem import SelectionProblem
 
-#: Bytes per nonzero of the array model while it is built (index, value, row start, temporaries).
+#: Bytes per column once the model is in HiGHS (measured: its copies, presolve, LP and MIP data
+#: per column dominate; 2.4 KB per column at n = 300..2000, benchmarks/memory_estimates.py).
+BYTES_PER_COLUMN = 2500.0
+#: Bytes per nonzero of the array model and the solver's matrix copies.
 ARRAY_BYTES_PER_NONZERO = 60.0
-#: Extra bytes per nonzero once the model is in HiGHS (its copy, presolve, LP factors).
-HIGHS_BYTES_PER_NONZERO = 240.0
 #: Bytes per nonzero of a Pyomo model (a Python object per term, then the solver's own copy).
 PYOMO_BYTES_PER_NONZERO = 2200.0
 #: The interpreter with numpy, HiGHS and Pyomo loaded.
@@ -64,10 +65,9 @@ def model_size(problem: SelectionProblem, formulation: str) -> ModelSize:
 
 def estimate_mb(problem: SelectionProblem, formulation: str, solver: str) -> float:
     """Peak memory (MB) of building `formulation` and solving it with `solver`, estimated."""
-    nz = model_size(problem, formulation).nonzeros
-    per = ARRAY_BYTES_PER_NONZERO + (PYOMO_BYTES_PER_NONZERO if solver.startswith("pyomo")
-                                     else HIGHS_BYTES_PER_NONZERO)
-    return BASE_MB + nz * per / 2**20
+    size = model_size(problem, formulation)
+    per_nz = ARRAY_BYTES_PER_NONZERO + (PYOMO_BYTES_PER_NONZERO if solver.startswith("pyomo") else 0.0)
+    return BASE_MB + (size.columns * BYTES_PER_COLUMN + size.nonzeros * per_nz) / 2**20
 
 
 def default_limit_mb() -> float:
@@ -97,3 +97,13 @@ def too_large(problem: SelectionProblem, formulation: str, solver: str, limit_mb
             f"{size.columns:,} columns, {size.nonzeros:,} nonzeros) needs about {need:,.0f} MB with {solver}, "
             f"above the memory limit of {limit:,.0f} MB; use solver='heuristic' (no model), "
             f"formulation='glover' (one column per item), or raise memory_limit")
+
+
+#: seconds per nonzero to build an array model and load it into HiGHS (measured: about 1.5 s
+#: for the 2M nonzeros of the standard model at n = 1000, full density, plus HiGHS's copy)
+BUILD_SECONDS_PER_NONZERO = 1.5e-6
+
+
+def build_seconds(problem: SelectionProblem, formulation: str) -> float:
+    """Seconds to build `formulation` and load it into HiGHS, estimated from its size."""
+    return model_size(problem, formulation).nonzeros * BUILD_SECONDS_PER_NONZERO

@@ -63,6 +63,14 @@ def _check_flags(column: pd.Series, where: str) -> None:
         raise ProblemError(f"{where} row {row} is {column.iloc[row]!r}, expected true/false (or 1/0, yes/no)")
 
 
+def _as_float(v: Any) -> float:
+    """float(v), or NaN for what is no number (None, a word, a huge integer): checks then say what is wrong."""
+    try:
+        return float(v)
+    except (TypeError, ValueError, OverflowError):
+        return math.nan
+
+
 #: group keys accepted in policy tables besides a candidate id
 GROUP_KEYS = ("region", "country", "industry")
 
@@ -212,10 +220,10 @@ class Scenario:
                 raise ProblemError(f"candidates: knowledge level {col!r} row {row} ({ids.iloc[row]}) is "
                                    f"{values.iloc[row]}, expected a value in [0, 1]")
         for d, v in self.focal.profile.items():
-            if not (0 <= float(v) <= 1):
+            if not (0 <= _as_float(v) <= 1):
                 raise ProblemError(f"focal.profile[{d!r}] is {v!r}, expected a knowledge level in [0, 1]")
         for r, v in self.limits.items():
-            if not (np.isfinite(float(v)) and float(v) >= 0):
+            if not (np.isfinite(_as_float(v)) and _as_float(v) >= 0):
                 raise ProblemError(f"limits[{r!r}] is {v!r}: a resource limit must be a finite number >= 0")
         if not (0 < self.focal.diffusion <= 1):
             raise ProblemError(f"focal.diffusion is {self.focal.diffusion!r}, expected a value in (0, 1]")
@@ -223,12 +231,21 @@ class Scenario:
             raise ProblemError(f"focal.tech_change is {self.focal.tech_change!r}, expected >= 0")
         if not (0 <= self.strategy.breadth <= 1):
             raise ProblemError(f"strategy.breadth is {self.strategy.breadth!r}, expected a value in [0, 1]")
-        if not self.strategy.reputation_weight >= 0 or any(not float(w) >= 0 for w in self.strategy.domain_weights.values()):
-            raise ProblemError("strategy: reputation_weight and domain_weights must be numbers >= 0")
+        if not _as_float(self.strategy.reputation_weight) >= 0:
+            raise ProblemError(f"strategy.reputation_weight is {self.strategy.reputation_weight!r}, expected a "
+                               f"number >= 0")
+        for d, w in self.strategy.domain_weights.items():
+            if not _as_float(w) >= 0:
+                raise ProblemError(f"strategy.domain_weights[{d!r}] is {w!r}, expected a number >= 0 "
+                                   f"(domains not listed weigh 1)")
         unknown_w = sorted(set(self.strategy.domain_weights) - set(domains))
         if unknown_w:
             raise ProblemError(f"strategy.domain_weights: unknown domain(s) {', '.join(unknown_w)}; domains are {', '.join(domains)}")
         p = self.peers
+        for label, v in (("size_min", p.size_min), ("size_max", p.size_max)):
+            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating))
+                                  or not -2 ** 63 <= v < 2 ** 63 or not float(v).is_integer()):
+                raise ProblemError(f"peers: {label} is {v!r}, expected a whole number of partners >= 0")
         if p.size_min < 0 or (p.size_max is not None and p.size_min > p.size_max):
             raise ProblemError(f"peers: size range [{p.size_min}, {p.size_max}] is empty or negative; "
                                f"need 0 <= size_min <= size_max")
@@ -245,7 +262,7 @@ class Scenario:
             raise ProblemError(f"candidate {sorted(both)[0]!r} is both mandatory and excluded; remove it from one")
         for region, cap in self.region_caps.items():
             if isinstance(cap, bool) or not isinstance(cap, (int, float, np.integer, np.floating)) or cap < 0 \
-                    or not float(cap).is_integer():
+                    or not cap < 2 ** 63 or not float(cap).is_integer():
                 raise ProblemError(f"region_caps[{region!r}] is {cap!r}: a cap is a whole number of partners >= 0")
         _check_flags(cand["foreign"], "candidates: column 'foreign'")
         for d in self.required_domains:
@@ -254,7 +271,7 @@ class Scenario:
         for key, v in list(self.policy.subsidies.items()) + list(self.policy.bonus.items()):
             self._policy_mask(key)
         for key, v in self.policy.subsidies.items():
-            if not (0 <= float(v) <= 1):
+            if not (0 <= _as_float(v) <= 1):
                 raise ProblemError(f"policy.subsidies[{key!r}] is {v!r}: a subsidy is the share of the budget cost paid, in [0, 1]")
         if self.policy.subsidies and "budget" not in self.limits:
             raise ProblemError("policy.subsidies lower the 'budget' resource, but limits has no 'budget'")

@@ -160,7 +160,9 @@ def solve(
     too_large = model_too_large(adapter, model) if model is not None else None
     if too_large:
         raise SolverUnavailableError(too_large)
-    options = SolveOptions(time_limit=time_limit, mip_gap=0.0 if mip_gap is None else float(mip_gap),
+    # the limit covers building too: the solver gets what is left of it
+    left = None if time_limit is None else max(0.05, time_limit - build_seconds)
+    options = SolveOptions(time_limit=left, mip_gap=0.0 if mip_gap is None else float(mip_gap),
                            abs_gap=(1.0 - 1e-6) if integral and mip_gap is None else None,
                            threads=threads, seed=seed, verbose=verbose,
                            warm_start=None if start is None or model is None else model.start_vector(start))

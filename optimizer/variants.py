@@ -72,6 +72,9 @@ def apply_changes(base: "Scenario", name: str, changes: dict[str, Any]) -> "Scen
             raise ProblemError(f"variant {name!r}: scale_limits[{key!r}]: no such limit ({', '.join(limits)})")
         limits[key] = limits[key] * _number(name, f"scale_limits[{key!r}]", factor)
 
+    for key in ("domain_weights", "subsidies", "bonus"):   # values the scenario would only meet in float()
+        for k, v in changes.get(key, {}).items():
+            _number(name, f"{key}[{k!r}]", v)
     strategy = base.strategy
     s_changes = {k: _number(name, k, changes[k]) for k in _STRATEGY if k in changes}
     if "domain_weights" in changes:
@@ -95,7 +98,9 @@ def apply_changes(base: "Scenario", name: str, changes: dict[str, Any]) -> "Scen
     for key in ("force_in", "exclude", "release"):
         unknown = [str(c) for c in changes.get(key, ()) if str(c) not in ids]
         if unknown:
-            raise ProblemError(f"variant {name!r}: {key} names unknown candidate id {unknown[0]!r}")
+            example = f", e.g. {min(ids)!r}" if ids else " (the table is empty)"
+            raise ProblemError(f"variant {name!r}: {key} names unknown candidate id {unknown[0]!r}; ids are the "
+                               f"candidates' id column{example}")
     release = {str(c) for c in changes.get("release", ())}
     forced = [str(c) for c in changes.get("force_in", ())]
     excluded = [str(c) for c in changes.get("exclude", ())]
@@ -128,4 +133,8 @@ def _number(name: str, key: str, value: Any) -> float:
             raise TypeError
         return float(value)
     except (TypeError, ValueError):
-        raise ProblemError(f"variant {name!r}: {key} = {value!r} is not a number") from None
+        raise ProblemError(f"variant {name!r}: {key} = {value!r} is not a number; expected a number "
+                           f"such as 0.8") from None
+    except OverflowError:
+        raise ProblemError(f"variant {name!r}: {key} is a whole number too large to compute with; expected a "
+                           f"number of ordinary size") from None

@@ -55,7 +55,10 @@ def get_solver(name: str) -> SolverAdapter:
     if base == "pyomo" and not arg:
         raise SolverUnavailableError("solver 'pyomo' needs a Pyomo solver name, e.g. 'pyomo:highs' or 'pyomo:scip_direct'")
     module = importlib.import_module(REGISTRY[base])
-    adapter = module.Adapter(arg) if arg else module.Adapter()
+    try:
+        adapter = module.Adapter(arg) if arg else module.Adapter()
+    except TypeError:  # a suffix given to a solver that takes none
+        raise SolverUnavailableError(f"solver {name!r}: {base!r} takes no ':<name>' suffix; use {base!r}") from None
     ok, why = adapter.availability()
     if not ok:
         raise SolverUnavailableError(f"solver {name!r} is not available here: {why}")

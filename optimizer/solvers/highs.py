@@ -133,9 +133,13 @@ class Adapter:
                 start.value_valid = True
                 h.setSolution(start)
             load_seconds = time.perf_counter() - t0
+            limit = None
+            if options.time_limit is not None:  # loading the model counts against the limit too
+                limit = max(0.05, float(options.time_limit) - load_seconds)
+                h.setOptionValue("time_limit", limit)
 
             t1 = time.perf_counter()
-            finished, interrupted = run_with_watchdog(h, options.time_limit)
+            finished, interrupted = run_with_watchdog(h, limit)
             solve_seconds = time.perf_counter() - t1
             version = f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
             if not finished:
@@ -149,6 +153,8 @@ class Adapter:
             status = h.getModelStatus()
             info = h.getInfo()
             termination = _termination(status.name)
+            if termination is Termination.INTERRUPTED and not interrupted and status.name != "kIterationLimit":
+                termination = Termination.TIME_LIMIT  # the watchdog cancelled it at the limit, not the user
             if termination is Termination.ERROR and status.name == "kNotset":
                 # cancelled before HiGHS set a status (presolve, root LP): not a failure
                 termination = Termination.INTERRUPTED if interrupted else Termination.TIME_LIMIT
@@ -173,7 +179,7 @@ class Adapter:
 
 
 #: seconds HiGHS may run past its time limit before it is cancelled, and again before it is abandoned
-OVERRUN_GRACE = 2.0
+OVERRUN_GRACE = 1.0
 _abandoned: list[threading.Thread] = []
 
 

@@ -89,3 +89,18 @@ def test_cell_round_trips_through_json():
     assert again == cell and again.key == cell.key
     assert again.instance.args == cell.instance.args
     assert again.wall_limit == cell.time_limit + cell.grace
+
+
+@pytest.mark.parametrize("results", ["/tmp/elsewhere.sqlite", "../outside.sqlite", "link/r.sqlite"])
+def test_a_suite_file_cannot_write_outside_its_folder(tmp_path, results):
+    folder = tmp_path / "suite"
+    folder.mkdir()
+    (folder / "link").symlink_to(tmp_path)  # a link that leads out of the folder
+    path = folder / "suite.toml"
+    path.write_text(f'instances = ["qkp:n=10,seeds=1"]\nresults = "{results}"\n')
+    with pytest.raises(SuiteError, match="outside the suite file's folder"):
+        build_suite(path)
+    # the command line may choose any place
+    assert build_suite(path, results=str(tmp_path / "x.sqlite")).results == str(tmp_path / "x.sqlite")
+    path.write_text('instances = ["qkp:n=10,seeds=1"]\nresults = "sub/r.sqlite"\n')
+    assert build_suite(path).results == str(folder / "sub" / "r.sqlite")
