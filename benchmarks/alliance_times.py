@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 
@@ -88,10 +90,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"     {row['message']}", flush=True)
     if args.csv:
         args.csv.parent.mkdir(parents=True, exist_ok=True)
-        with args.csv.open("w", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-            w.writeheader()
-            w.writerows(rows)
+        pd.DataFrame(rows).to_csv(args.csv, index=False)
     return 0
 
 

@@ -10,11 +10,12 @@ The guard should over-estimate (ratio estimate / peak >= 1) without being absurd
 from __future__ import annotations
 
 import argparse
-import csv
 import resource
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+
+import pandas as pd
 
 CASES = [
     ("qkp:n=300,density=50,seed=1", "highs", "standard"),
@@ -56,10 +57,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"estimate {row['estimate_mb']:>6} MB  peak {row['peak_mb']:>6} MB  ratio {row['ratio']:.2f}",
                   flush=True)
     if args.csv:
-        with args.csv.open("w", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-            w.writeheader()
-            w.writerows(rows)
+        pd.DataFrame(rows).to_csv(args.csv, index=False)
     return 0
 
 

@@ -21,13 +21,14 @@ Exact-solve targets (standard instances, generated n = 300) use the harness:
 from __future__ import annotations
 
 import argparse
-import csv
 import multiprocessing
 import resource
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
+
+import pandas as pd
 
 
 def _peak_mb() -> float:
@@ -84,10 +85,7 @@ def _report_heuristics(rows: list[dict], short: float) -> None:
 def _write_csv(rows: list[dict], path: Path | None) -> None:
     if path and rows:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-            w.writeheader()
-            w.writerows(rows)
+        pd.DataFrame(rows).to_csv(path, index=False)
 
 
 def _build_cell(n: int, density: float, formulation: str, pyomo: bool) -> dict:

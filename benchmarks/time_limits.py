@@ -10,11 +10,12 @@ the README's guarantee is measured from.
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+
+import pandas as pd
 
 CASES = [
     # (label, instance spec, solver, formulation)
@@ -62,10 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     worst = max(r["overrun_s"] for r in rows)
     print(f"largest overrun: {worst:+.2f} s on a {args.time_limit:g} s limit")
     if args.csv:
-        with args.csv.open("w", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-            w.writeheader()
-            w.writerows(rows)
+        pd.DataFrame(rows).to_csv(args.csv, index=False)
     return 0
 
 

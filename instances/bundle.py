@@ -329,13 +329,18 @@ def _range_text(low: float | None, high: float | None, low_open: bool = False) -
 class _TomlFile:
     """scenario.toml: parse, check every key and value, and report errors with line and key."""
 
+    #: words of the parse errors, set per kind of file
+    SYNTAX = "TOML syntax error"
+    HINT = "see docs/scenario-format.md"
+    UTF8 = "save the file as UTF-8"
+
     def __init__(self, path: Path) -> None:
         self.path = path
         data = _read_bytes(path)
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise InstanceFormatError(path, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8",
+            raise InstanceFormatError(path, f"not UTF-8 text (byte {exc.start}); {self.UTF8}",
                                       line=data[:exc.start].count(b"\n") + 1) from None
         self.lines = _KeyLines(text)
         try:
@@ -348,9 +353,9 @@ class _TomlFile:
                 line, col = int(m.group(1)), int(m.group(2))
                 text_lines = text.splitlines()
                 key = self.lines.key_on_line(line, text_lines[line - 1]) if line <= len(text_lines) else None
-                raise InstanceFormatError(path, f"TOML syntax error: {reason} (character {col} of the line); "
-                                                f"see docs/scenario-format.md", line=line, key=key) from None
-            raise InstanceFormatError(path, f"TOML syntax error: {reason} (at the end of the file)",
+                raise InstanceFormatError(path, f"{self.SYNTAX}: {reason} (character {col} of the line); "
+                                                f"{self.HINT}", line=line, key=key) from None
+            raise InstanceFormatError(path, f"{self.SYNTAX}: {reason} (at the end of the file); {self.HINT}",
                                       line=text.count("\n") + 1) from None
         except ValueError:              # tomllib's int() refuses integers of over 4300 digits
             raise _huge_integer(path, text) from None

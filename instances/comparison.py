@@ -38,9 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-import tomllib
 
-from instances.bundle import _describe, _huge_integer, _KeyLines, _read_bytes, _TomlFile, read_scenario
+from instances.bundle import _describe, _TomlFile, read_scenario
 from instances.errors import InstanceFormatError
 from optimizer.errors import ProblemError
 from optimizer.scenario import Scenario
@@ -80,8 +79,11 @@ def read_comparison(path: str | os.PathLike) -> ComparisonSpec:
 class _ComparisonToml(_TomlFile):
     """The TOML reader of scenario bundles (typed getters, key lines), on a comparison file."""
 
-    def __init__(self, path: Path) -> None:   # noqa: D107 - parse with messages about comparison files
-        self.path = path
+    SYNTAX = "not a TOML file"
+    HINT = "expected a comparison file in TOML"
+    UTF8 = "expected a TOML comparison file saved as UTF-8"
+
+    def __init__(self, path: Path) -> None:   # noqa: D107 - the file must exist before it is parsed
         try:
             exists = path.exists()
         except OSError as exc:      # a name too long for the file system, ...
@@ -93,27 +95,7 @@ class _ComparisonToml(_TomlFile):
         if path.is_dir():
             raise InstanceFormatError(path, "is a folder; expected a comparison file (TOML with base = "
                                             "\"<bundle folder>\" and [[variant]] tables)")
-        data = _read_bytes(path)
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InstanceFormatError(path, f"not UTF-8 text (byte {exc.start}); expected a TOML comparison file "
-                                            f"saved as UTF-8", line=data[:exc.start].count(b"\n") + 1) from None
-        self.lines = _KeyLines(text)
-        try:
-            self.data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            msg = str(exc)
-            m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
-            reason = re.sub(r"\s*\(at [^)]*\)\s*$", "", msg)
-            if m:
-                line = int(m.group(1))
-                raise InstanceFormatError(path, f"not a TOML file: {reason} (character {m.group(2)} of the line); "
-                                                f"expected a comparison file in TOML", line=line) from None
-            raise InstanceFormatError(path, f"not a TOML file: {reason}; expected a comparison file in TOML",
-                                      line=text.count("\n") + 1) from None
-        except ValueError:              # tomllib's int() refuses integers of over 4300 digits
-            raise _huge_integer(path, text) from None
+        super().__init__(path)
 
     # ------------------------------------------------------------------ the schema
     def spec(self) -> ComparisonSpec:

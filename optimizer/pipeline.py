@@ -142,6 +142,16 @@ def _exact(problem: SelectionProblem, incumbent, value: float, *, formulation: s
                     f"give a longer time limit for the exact stage")
     if skip is not None:
         stages.append({"stage": "mip", "seconds": 0.0, "skipped": skip})
+        left = deadline - time.perf_counter() - 0.1
+        if incumbent is not None and time_limit is not None and left > 0.5:
+            # no exact stage: the time it would have had goes to the search
+            more = tabu_search(problem, time_limit=left, seed=seed + 1, start=incumbent)
+            stages.append({"stage": "heuristic", "seconds": more.seconds, "objective": more.objective,
+                           "moves": more.iterations, "stopped_by": more.stopped})
+            if more.x is not None and more.objective > value:
+                incumbent, value = more.x, more.objective
+            if more.stopped == "interrupted":
+                return finish(Termination.INTERRUPTED, incumbent, value, bound, "interrupted by the user")
         # stopped by the clock, or by size (then the heuristic portfolio is all there is: feasible, unproven)
         termination = Termination.TIME_LIMIT if out_of_time else Termination.FEASIBLE
         if incumbent is None:

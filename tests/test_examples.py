@@ -90,11 +90,20 @@ def test_compare_strategies_example_prints_the_table_and_writes_the_report(tmp_p
     assert (summary.loc["termination"] == "optimal").all()
 
 
-def test_strategies_comparison_file_runs_from_the_command_line(tmp_path) -> None:
-    from benchmarks.cli import main
+def test_strategies_comparison_file_holds_the_four_strategies() -> None:
+    # `alliance compare` itself is tested end to end in tests/benchmarks/test_cli_compare.py
+    sys.path.insert(0, str(EXAMPLES))
+    try:
+        import strategies
+    finally:
+        sys.path.remove(str(EXAMPLES))
+    from instances import read_comparison
 
-    assert main(["compare", str(EXAMPLES / "strategies.toml"), "--out", str(tmp_path / "rep"),
-                 "--time-limit", "60"]) == 0
-    portfolios = pd.read_csv(tmp_path / "rep" / "portfolios.csv", index_col=0)
-    chosen = {col: frozenset(portfolios.index[portfolios[col].fillna("") != ""]) for col in portfolios.columns[2:]}
-    assert len(chosen) == 5 and len(set(chosen.values())) == 5  # base and four different portfolios
+    spec = read_comparison(EXAMPLES / "strategies.toml")
+    base = read_scenario(EXAMPLES / "alliance-60")
+    expected = [make(base) for make in strategies.STRATEGIES]
+    assert [v.name for v in spec.variants] == [base.name] + [v.name for v in expected]
+    for got, want in zip(spec.variants[1:], expected):
+        assert (got.strategy, got.focal, got.peers, got.policy, dict(got.limits)) == \
+            (want.strategy, want.focal, want.peers, want.policy, dict(want.limits))
+    assert spec.solve == {"time_limit": 60}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import math
 import os
 import re
@@ -181,6 +182,14 @@ class Adapter:
 #: seconds HiGHS may run past its time limit before it is cancelled, and again before it is abandoned
 OVERRUN_GRACE = 1.0
 _abandoned: list[threading.Thread] = []
+
+
+@atexit.register
+def _wait_for_abandoned() -> None:
+    """At exit, let abandoned HiGHS runs end (cancelled already): an interpreter that exits under a
+    running HiGHS thread aborts with 'terminate called without an active exception'."""
+    for thread in _abandoned:
+        thread.join(timeout=600)
 
 
 def run_with_watchdog(h, time_limit: float | None) -> tuple[bool, bool]:
