@@ -257,9 +257,13 @@ def _progress(total: int, enabled: bool):
 
 def _run_local(todo: list[Cell], jobs: int, record: Callable[[dict | None], None],
                claim: Callable[[str], bool]) -> None:
+    stopping = threading.Event()
+
     def claimed_run(cell: Cell) -> dict | None:
         # claimed when it starts, not before: a second harness on the same store takes what is left
-        return run_cell(cell.to_dict()) if claim(cell.key) else None
+        if stopping.is_set() or not claim(cell.key):
+            return None
+        return run_cell(cell.to_dict())
 
     pool = ThreadPoolExecutor(max_workers=jobs)
     pending = {pool.submit(claimed_run, c) for c in todo}
@@ -270,9 +274,14 @@ def _run_local(todo: list[Cell], jobs: int, record: Callable[[dict | None], None
             for fut in finished:
                 record(fut.result())
     finally:
+        # on an error or Ctrl-C no thread may outlive this call: the caller closes the store next
+        stopping.set()
         for fut in pending:
             fut.cancel()
-        pool.shutdown(wait=False, cancel_futures=True)
+        while pending:
+            kill_running()  # a cell that started meanwhile is killed too
+            _, pending = wait(pending, timeout=0.2)
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _run_dask(todo: list[Cell], address: str, record: Callable[[dict], None], jobs: int = 1) -> None:

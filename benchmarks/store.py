@@ -67,7 +67,8 @@ class ResultsStore:
 
     def close(self) -> None:
         """Close the connection (rows are already committed)."""
-        self._db.close()
+        with self._lock:  # never under a thread still using it
+            self._db.close()
 
     def __enter__(self) -> "ResultsStore":
         return self
