@@ -7,7 +7,11 @@ Stages, each recorded in `Result.stages` with its time and what it found:
    incumbent; an item whose forced-in bound cannot beat the incumbent is fixed
    out, one whose forced-out bound cannot is fixed in. If the bound meets the
    incumbent, it is optimal and the MIP is skipped;
-3. mip: HiGHS on the reduced problem, started from the incumbent. Its bound
+3. branch-and-bound: for a classic QKP (optimizer.branch_and_bound.applies) of
+   at most BNB_ITEMS items, unless a formulation or a mip_gap was asked for, the
+   Caprara-Pisinger-Toth search on the reduced problem proves the optimum;
+   otherwise
+   mip: HiGHS on the reduced problem, started from the incumbent. Its bound
    covers the portfolios the fixings keep; the others are worth at most the
    incumbent, so the overall bound is max(incumbent, MIP bound), and never
    above the Lagrangian bound.
@@ -25,6 +29,7 @@ import numpy as np
 
 from optimizer import resources
 from optimizer.bounds import lagrangian_bound, trivial_bound
+from optimizer.branch_and_bound import applies, branch_and_bound
 from optimizer.heuristics import tabu_search
 from optimizer.problem import SelectionProblem
 from optimizer.result import Result, Termination, relative_gap
@@ -33,7 +38,8 @@ HEURISTIC_SHARE = 0.1     # of the time limit, for the heuristic stage
 HEURISTIC_ROUNDS = 10     # perturbations without improvement before the heuristic hands over
 BOUND_ITERATIONS = 300
 REDUCTION_ROUNDS = 4      # bound, fix, bound again on what is left
-MIP_PAIR_LIMIT = 2_000_000  # above this many pairs the linearized model no longer fits comfortably
+MIP_PAIR_LIMIT = 2_000_000
+BNB_ITEMS = 600           # classic QKPs up to this size go to the branch and bound instead of the MIP  # above this many pairs the linearized model no longer fits comfortably
 
 
 def _no_better(bound, incumbent: float, integral: bool):
@@ -46,7 +52,7 @@ def _no_better(bound, incumbent: float, integral: bool):
 
 def solve_auto(problem: SelectionProblem, *, formulation: str, time_limit: float | None, mip_gap: float | None,
                threads: int | None, seed: int, warm_start: np.ndarray | None, verbose: bool,
-               integral: bool, memory_limit: float | None = None) -> Result:
+               integral: bool, memory_limit: float | None = None, mip_only: bool = False) -> Result:
     """Run the pipeline; `problem` has passed the cheap infeasibility diagnosis already."""
 
     t0 = time.perf_counter()
@@ -81,7 +87,7 @@ def solve_auto(problem: SelectionProblem, *, formulation: str, time_limit: float
     try:
         return _exact(problem, incumbent, value, formulation=formulation, time_limit=time_limit, mip_gap=mip_gap,
                       threads=threads, seed=seed, verbose=verbose, integral=integral, memory_limit=memory_limit,
-                      deadline=deadline, stages=stages, finish=finish)
+                      deadline=deadline, stages=stages, finish=finish, mip_only=mip_only)
     except KeyboardInterrupt:
         return finish(Termination.INTERRUPTED, incumbent, value if incumbent is not None else None,
                       trivial_bound(problem), "interrupted by the user")
@@ -89,7 +95,7 @@ def solve_auto(problem: SelectionProblem, *, formulation: str, time_limit: float
 
 def _exact(problem: SelectionProblem, incumbent, value: float, *, formulation: str, time_limit: float | None,
            mip_gap: float | None, threads: int | None, seed: int, verbose: bool, integral: bool,
-           memory_limit: float | None, deadline: float, stages: list[dict], finish) -> Result:
+           memory_limit: float | None, deadline: float, stages: list[dict], finish, mip_only: bool = False) -> Result:
     """Bound and fixing, then HiGHS on what is left."""
     from optimizer.solve import solve  # the MIP stage is an ordinary verified solve
 
@@ -129,6 +135,15 @@ def _exact(problem: SelectionProblem, incumbent, value: float, *, formulation: s
         return finish(Termination.OPTIMAL, incumbent, value, value, "the bound proves the heuristic portfolio optimal")
     if incumbent is not None and mip_gap is not None and relative_gap(value, bound) <= mip_gap:
         return finish(Termination.OPTIMAL, incumbent, value, bound, f"within mip_gap={mip_gap} by the {method} bound")
+    reduced = problem
+    if fix_in.size or fix_out.size:
+        reduced = problem.replace(forced_in=np.union1d(problem.forced_in, fix_in),
+                                  forced_out=np.union1d(problem.forced_out, fix_out))
+    start = None
+    if incumbent is not None and np.all(incumbent[fix_in] == 1) and np.all(incumbent[fix_out] == 0):
+        start = incumbent
+    if not mip_only and mip_gap is None and problem.n <= BNB_ITEMS and applies(reduced) is None:
+        return _branch_and_bound(reduced, start, incumbent, value, bound, deadline, stages, finish)
     out_of_time = deadline - time.perf_counter() <= 0.05
     skip = "no time left for the exact stage" if out_of_time else None
     if problem.n_pairs > MIP_PAIR_LIMIT:
@@ -158,13 +173,6 @@ def _exact(problem: SelectionProblem, incumbent, value: float, *, formulation: s
             termination = Termination.TIME_LIMIT if out_of_time else Termination.ERROR
         return finish(termination, incumbent, value, bound, f"heuristic portfolio, bound from {method}; {skip}")
 
-    reduced = problem
-    if fix_in.size or fix_out.size:
-        reduced = problem.replace(forced_in=np.union1d(problem.forced_in, fix_in),
-                                  forced_out=np.union1d(problem.forced_out, fix_out))
-    start = None
-    if incumbent is not None and np.all(incumbent[fix_in] == 1) and np.all(incumbent[fix_out] == 0):
-        start = incumbent
     remaining = None if time_limit is None else max(0.05, deadline - time.perf_counter())
     mip = solve(reduced, solver="highs", formulation=formulation, time_limit=remaining, mip_gap=mip_gap,
                 threads=threads, seed=seed, warm_start=start, verbose=verbose, memory_limit=memory_limit)
@@ -187,3 +195,31 @@ def _exact(problem: SelectionProblem, incumbent, value: float, *, formulation: s
     if x is not None and bool(_no_better(best_bound, obj, integral)):
         return finish(Termination.OPTIMAL, x, obj, obj, mip.message, mip)
     return finish(mip.termination, x, obj, best_bound, mip.message, mip)
+
+
+def _branch_and_bound(reduced: SelectionProblem, start, incumbent, value: float, bound: float, deadline: float,
+                      stages: list[dict], finish) -> Result:
+    """The exact stage for classic QKPs: optimizer.branch_and_bound on what the reduction left."""
+    left = None if math.isinf(deadline) else max(0.0, deadline - time.perf_counter())
+    found = branch_and_bound(reduced, incumbent=start, time_limit=left)
+    stages.append({"stage": "branch-and-bound", "seconds": found.seconds, "termination": found.status,
+                   "objective": found.objective if found.x is not None else None, "bound": found.bound,
+                   "root_bound": found.root_bound, "nodes": found.nodes,
+                   "items_free": int(reduced.n - reduced.forced_in.size - reduced.forced_out.size)})
+    x, obj = incumbent, value
+    if found.x is not None and found.objective > value:
+        x, obj = found.x, found.objective
+    if found.status in ("optimal", "infeasible"):
+        if x is None:
+            return finish(Termination.INFEASIBLE, None, None, None, "no portfolio fits the knapsack row")
+        # the tree is exhausted: nothing the fixings keep beats x, and the rest is worth at most the incumbent
+        result = finish(Termination.OPTIMAL, x, obj, obj, f"proved by branch and bound ({found.nodes} nodes)")
+        result.nodes = found.nodes
+        return result
+    best_bound = min(bound, max(found.bound, value)) if math.isfinite(found.bound) else bound
+    termination = Termination.TIME_LIMIT if found.status == "time_limit" else Termination.INTERRUPTED
+    message = ("time limit reached in the branch and bound" if found.status == "time_limit"
+               else "interrupted by the user")
+    result = finish(termination, x, obj, best_bound, message)
+    result.nodes = found.nodes
+    return result

@@ -70,10 +70,10 @@ def solve(
     optimality. `warm_start` is a 0/1 vector over the items.
 
     `solver="auto"` (the default) runs the pipeline of :mod:`optimizer.pipeline`:
-    heuristic incumbent, Lagrangian bound and variable fixing, then HiGHS on
-    what is left; `Result.stages` says what each stage did. Any registered
-    solver name ("highs", "heuristic", "pyomo:<name>", "bruteforce") runs that
-    solver alone.
+    heuristic incumbent, Lagrangian bound and variable fixing, then branch and
+    bound (classic QKPs) or HiGHS on what is left; `Result.stages` says what each
+    stage did. Any registered solver name ("highs", "heuristic", "bnb",
+    "pyomo:<name>", "bruteforce") runs that solver alone.
 
     `memory_limit` (MB; default: ALLIANCE_MEMORY_LIMIT_MB or 75% of the physical memory)
     guards the model: a formulation estimated above it raises
@@ -104,6 +104,7 @@ def solve(
     if memory_limit is not None and not (_is_real(memory_limit) and memory_limit > 0):
         raise ValueError(f"memory_limit must be a positive number of MB or None, got {memory_limit!r}")
     pipeline = solver == "auto"
+    chosen_formulation = formulation != "auto"  # then the pipeline's exact stage must be that MIP
     adapter = get_solver("highs" if pipeline else solver)
     if problem.n == 0 and adapter.formulations:  # nothing to decide: enumeration answers at once
         adapter, formulation, pipeline = get_solver("bruteforce"), "auto", False
@@ -144,7 +145,7 @@ def solve(
     if pipeline:
         result = solve_auto(problem, formulation=formulation, time_limit=time_limit, mip_gap=mip_gap,
                             threads=threads, seed=seed, warm_start=start, verbose=verbose, integral=integral,
-                            memory_limit=memory_limit)
+                            memory_limit=memory_limit, mip_only=chosen_formulation)
         if result.x is not None:  # stages were verified on their own; the final answer is checked again
             result.x, result.objective = verify_solution(problem, result.x, result.objective, source="auto")
         if start_note:
@@ -165,7 +166,7 @@ def solve(
     options = SolveOptions(time_limit=left, mip_gap=0.0 if mip_gap is None else float(mip_gap),
                            abs_gap=(1.0 - 1e-6) if integral and mip_gap is None else None,
                            threads=threads, seed=seed, verbose=verbose,
-                           warm_start=None if start is None or model is None else model.start_vector(start))
+                           warm_start=None if start is None else start if model is None else model.start_vector(start))
     try:
         raw = adapter.solve(problem, model, options)
     except KeyboardInterrupt:

@@ -23,6 +23,7 @@ REGISTRY: dict[str, str] = {
     "pyomo": "optimizer.solvers.pyomo",
     "bruteforce": "optimizer.solvers.bruteforce",
     "heuristic": "optimizer.solvers.heuristic",
+    "bnb": "optimizer.solvers.bnb",
 }
 
 

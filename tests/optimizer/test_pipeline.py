@@ -60,6 +60,7 @@ def test_bound_that_meets_the_incumbent_skips_the_mip():
 
 def test_without_the_exact_stage_the_heuristic_answer_comes_with_its_bound(monkeypatch):
     monkeypatch.setattr(pipeline, "MIP_PAIR_LIMIT", 10)
+    monkeypatch.setattr(pipeline, "BNB_ITEMS", 0)  # the MIP path, not the branch and bound
     problem = generate_qkp(80, 50, 1)
     result = solve(problem, time_limit=4)
     assert result.x is not None and result.bound >= result.objective
@@ -71,7 +72,8 @@ def test_without_the_exact_stage_the_heuristic_answer_comes_with_its_bound(monke
     assert result.termination in (Termination.FEASIBLE, Termination.OPTIMAL)
 
 
-def test_a_model_above_the_memory_limit_skips_the_exact_stage_with_the_estimate():
+def test_a_model_above_the_memory_limit_skips_the_exact_stage_with_the_estimate(monkeypatch):
+    monkeypatch.setattr(pipeline, "BNB_ITEMS", 0)
     problem = generate_qkp(150, 50, 2)
     result = solve(problem, time_limit=4, memory_limit=50)
     mip = next(s for s in result.stages if s["stage"] == "mip")
@@ -94,3 +96,31 @@ def test_warm_start_seeds_the_heuristic():
     result = solve(problem, warm_start=start)
     assert result.termination is Termination.OPTIMAL
     assert result.stages[0]["objective"] >= 0.0
+
+
+def test_classic_qkps_are_proved_by_the_branch_and_bound_stage():
+    problem = generate_qkp(60, 75, 4)
+    result = solve(problem, threads=1)
+    names = [s["stage"] for s in result.stages]
+    assert names == ["heuristic", "bound", "branch-and-bound"] or names == ["heuristic", "bound"]
+    plain = solve(problem, solver="highs", formulation="standard", threads=1)
+    assert result.termination is Termination.OPTIMAL and result.objective == plain.objective
+    if "branch-and-bound" in names:
+        assert result.nodes == result.stages[-1]["nodes"] >= 1
+
+
+def test_a_chosen_formulation_keeps_the_mip_stage():
+    problem = generate_qkp(60, 75, 4)
+    result = solve(problem, formulation="standard", threads=1)
+    names = [s["stage"] for s in result.stages]
+    assert "branch-and-bound" not in names and result.formulation in ("standard", "none")
+    assert result.termination is Termination.OPTIMAL
+
+
+def test_problems_beyond_the_classic_qkp_keep_the_mip_stage():
+    problem = generate_qkp(40, 50, 5)
+    problem = problem.replace(conflicts=np.array([[0, 1], [2, 3]]))
+    result = solve(problem, threads=1)
+    assert "branch-and-bound" not in [s["stage"] for s in result.stages]
+    assert result.termination is Termination.OPTIMAL
+    assert result.objective == solve(problem, solver="highs", threads=1).objective

@@ -1,0 +1,73 @@
+"""The `bnb` solver: Caprara-Pisinger-Toth branch and bound for the classic quadratic knapsack.
+
+A short tabu search gives the incumbent (or the warm start does), then
+:mod:`optimizer.branch_and_bound` proves it or finds better. No model, no
+MIP solver: numpy only. Problems outside the classic QKP (several rows,
+negative terms, conflicts, groups, covers, size bounds) get an error result
+naming what is in the way; `auto` and `highs` take those.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from optimizer.branch_and_bound import applies, branch_and_bound
+from optimizer.heuristics import tabu_search
+from optimizer.result import Termination
+from optimizer.solvers.base import RawAnswer, SolveOptions
+
+if TYPE_CHECKING:
+    from formulations.model import MipModel
+    from optimizer.problem import SelectionProblem
+
+SEARCH_SHARE = 0.1     # of the time limit, for the starting tabu search
+SEARCH_ROUNDS = 10     # perturbations without improvement before the search hands over
+
+_STATUS = {"optimal": Termination.OPTIMAL, "time_limit": Termination.TIME_LIMIT,
+           "interrupted": Termination.INTERRUPTED, "infeasible": Termination.INFEASIBLE}
+
+
+class Adapter:
+    """Depth-first branch and bound with Lagrangian upper planes and reduction at every node."""
+
+    name = "bnb"
+    formulations: tuple[str, ...] = ()
+
+    def availability(self) -> tuple[bool, str]:
+        """Always available (numpy only); it refuses problems that are not classic QKPs."""
+        return True, "branch and bound with Lagrangian upper planes (numpy), classic QKP only"
+
+    def solve(self, problem: "SelectionProblem", model: "MipModel | None", options: SolveOptions) -> RawAnswer:
+        """Search for a start, then branch and bound; never raises on limits."""
+        t0 = time.perf_counter()
+        why = applies(problem)
+        if why is not None:
+            return RawAnswer(Termination.ERROR, version="cpt",
+                             message=f"solver 'bnb' takes the classic QKP only: {why}; use solver 'auto' or 'highs'")
+        limit = options.time_limit
+        start = options.warm_start
+        log = []
+        if start is None:
+            budget = (1.0 + problem.n / 100.0) if limit is None else SEARCH_SHARE * limit
+            run = tabu_search(problem, time_limit=budget, seed=options.seed, max_rounds=SEARCH_ROUNDS)
+            start = run.x
+            log.append(f"search: {run.objective:.10g} after {run.seconds:.2f} s ({run.iterations} moves)")
+        left = None if limit is None else max(0.0, limit - (time.perf_counter() - t0))
+        found = branch_and_bound(problem, incumbent=start, time_limit=left)
+        log.append(f"branch and bound: {found.status}, {found.nodes} nodes, root bound {found.root_bound:.10g}, "
+                   f"{found.seconds:.2f} s")
+        answer = RawAnswer(_STATUS[found.status], nodes=found.nodes, solve_seconds=time.perf_counter() - t0,
+                           log="\n".join(log), version="cpt", extra={"root_bound": found.root_bound})
+        if found.x is not None:
+            answer.x, answer.objective = found.x.astype(float), found.objective
+        if math.isfinite(found.bound):
+            answer.bound = found.bound
+        if found.status == "infeasible":
+            answer.message = "the forced-in items exceed the knapsack row"
+        elif found.status == "interrupted":
+            answer.message = "interrupted by the user"
+        return answer
