@@ -261,6 +261,8 @@ class _Search:
         if self.hopeless(node.bound):
             return []
         part = np.flatnonzero((outer > 1e-9) & (outer < 1 - 1e-9))
+        # the fractional item of the outer knapsack (measured: as good as a product score of the
+        # children's bounds, and 2-10x fewer nodes than the largest gain)
         if part.size:
             a = int(part[0])
         else:

@@ -59,17 +59,17 @@ def test_solver_bnb_answers_are_verified_optima(problem):
     assert same_value(result.objective, optimum) and result.nodes >= 0
 
 
-@pytest.mark.parametrize("n,density,seed", [(40, 25, 1), (50, 100, 2), (60, 50, 3)])
+@pytest.mark.parametrize("n,density,seed", [(40, 25, 1), (35, 100, 2), (45, 50, 3)])
 def test_generated_qkps_match_highs(n, density, seed):
     problem = generate_qkp(n, density, seed)
     mine = solve(problem, solver="bnb")
-    highs = solve(problem, solver="highs", formulation="standard", threads=1)
+    highs = solve(problem, solver="highs", formulation="rlt", threads=1)
     assert mine.termination is Termination.OPTIMAL and highs.termination is Termination.OPTIMAL
     assert mine.objective == highs.objective
 
 
 def test_a_time_limit_returns_the_incumbent_and_a_valid_bound():
-    problem = generate_qkp(70, 75, 6)
+    problem = generate_qkp(50, 75, 6)
     optimum = branch_and_bound(problem).objective
     found = branch_and_bound(problem, time_limit=1e-9)  # stops before the root is done
     assert found.status == "time_limit" and found.x is None and found.bound >= optimum
@@ -79,7 +79,7 @@ def test_a_time_limit_returns_the_incumbent_and_a_valid_bound():
 
 
 def test_an_interrupted_search_keeps_its_open_nodes_in_the_bound(monkeypatch):
-    problem = generate_qkp(70, 75, 6)
+    problem = generate_qkp(50, 75, 6)
     optimum = branch_and_bound(problem).objective
     real = bb._Search.process
     calls = {"n": 0}
