@@ -96,6 +96,8 @@ class _Node:
 
 
 class _Search:
+    """The problem as dense arrays, the incumbent and the node operations."""
+
     def __init__(self, problem: SelectionProblem, integral: bool) -> None:
         n = problem.n
         self.n = n
@@ -298,7 +300,11 @@ def branch_and_bound(problem: SelectionProblem, *, incumbent: np.ndarray | None 
     excluded = np.zeros(n, bool)
     excluded[problem.forced_out] = True
     if incumbent is not None:
-        search.offer(np.asarray(incumbent) > 0.5)
+        start = np.asarray(incumbent) > 0.5
+        # a start that breaks the row or the fixings would prune with a value no portfolio has
+        if start.shape == (n,) and search.w @ start <= search.cap + 1e-9 and start[chosen].all() \
+                and not start[excluded].any():
+            search.offer(start)
     fixed = np.flatnonzero(chosen)
     free = np.flatnonzero(~chosen & ~excluded)
     root = _Node(free=free, share=search.q[np.ix_(free, free)] / 2.0,

@@ -126,3 +126,12 @@ def test_warm_start_reaches_the_search():
     again = solve(problem, solver="bnb", warm_start=best.x)
     assert again.objective == best.objective
     assert "search:" not in again.log  # the start replaced the tabu search
+
+
+def test_an_infeasible_start_is_ignored():
+    problem = generate_qkp(25, 50, 4)
+    optimum = branch_and_bound(problem).objective
+    everything = np.ones(problem.n)  # breaks the knapsack row, worth more than any portfolio
+    found = branch_and_bound(problem, incumbent=everything)
+    assert found.status == "optimal" and found.objective == optimum
+    assert problem.A[0] @ found.x <= problem.b[0]
