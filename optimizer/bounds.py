@@ -206,6 +206,15 @@ def _fixed_bounds(gain: np.ndarray, a: np.ndarray, cap: float, fin: np.ndarray,
     return bound_in, bound_out
 
 
+def no_better(bound, incumbent: float, integral: bool):
+    """True (per entry) when no portfolio worth `bound` at most can beat `incumbent`
+    (with integral gains, a bound below incumbent + 1 is enough)."""
+    bound = np.asarray(bound, dtype=float)
+    if integral:
+        return np.floor(bound + 1e-6) <= incumbent + 1e-9
+    return bound <= incumbent + 1e-9 * max(1.0, abs(incumbent))
+
+
 def trivial_bound(problem: SelectionProblem) -> float:
     """Every positive term counted, every negative one dropped (forced items respected): always valid."""
     out = np.zeros(problem.n, bool)

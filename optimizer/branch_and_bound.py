@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimizer.bounds import _fixed_bounds
+from optimizer.bounds import _fixed_bounds, no_better
 from optimizer.problem import SelectionProblem
 
 MAX_ITEMS = 1000        # dense share matrices: n^2 floats per open node on the path
@@ -117,10 +117,7 @@ class _Search:
     # -- pruning -------------------------------------------------------------------
     def hopeless(self, bound):
         """True (per entry) when a bound cannot beat the incumbent."""
-        bound = np.asarray(bound, dtype=float)
-        if self.integral:
-            return np.floor(bound + 1e-6) <= self.best + 1e-9
-        return bound <= self.best + 1e-9 * max(1.0, abs(self.best))
+        return no_better(bound, self.best, self.integral)
 
     def offer(self, x: np.ndarray) -> None:
         """A feasible portfolio: keep it if it beats the incumbent."""
@@ -291,7 +288,7 @@ def branch_and_bound(problem: SelectionProblem, *, incumbent: np.ndarray | None 
     t0 = time.perf_counter()
     deadline = math.inf if time_limit is None else t0 + time_limit
     if integral is None:
-        integral = bool(np.all(problem.c == np.round(problem.c)) and np.all(problem.pair_q == np.round(problem.pair_q)))
+        integral = problem.has_integral_objective
     search = _Search(problem, integral)
     search.deadline = deadline
     n = problem.n

@@ -28,7 +28,7 @@ import time
 import numpy as np
 
 from optimizer import resources
-from optimizer.bounds import lagrangian_bound, trivial_bound
+from optimizer.bounds import lagrangian_bound, no_better, trivial_bound
 from optimizer.branch_and_bound import applies, branch_and_bound
 from optimizer.heuristics import tabu_search
 from optimizer.problem import SelectionProblem
@@ -38,16 +38,8 @@ HEURISTIC_SHARE = 0.1     # of the time limit, for the heuristic stage
 HEURISTIC_ROUNDS = 10     # perturbations without improvement before the heuristic hands over
 BOUND_ITERATIONS = 300
 REDUCTION_ROUNDS = 4      # bound, fix, bound again on what is left
-MIP_PAIR_LIMIT = 2_000_000
-BNB_ITEMS = 600           # classic QKPs up to this size go to the branch and bound instead of the MIP  # above this many pairs the linearized model no longer fits comfortably
-
-
-def _no_better(bound, incumbent: float, integral: bool):
-    """True (per entry) when no portfolio worth `bound` at most can beat `incumbent`."""
-    bound = np.asarray(bound, dtype=float)
-    if integral:
-        return np.floor(bound + 1e-6) <= incumbent + 1e-9
-    return bound <= incumbent + 1e-9 * max(1.0, abs(incumbent))
+MIP_PAIR_LIMIT = 2_000_000  # above this many pairs the linearized model no longer fits comfortably
+BNB_ITEMS = 600           # classic QKPs up to this size go to the branch and bound instead of the MIP
 
 
 def solve_auto(problem: SelectionProblem, *, formulation: str, time_limit: float | None, mip_gap: float | None,
@@ -111,9 +103,9 @@ def _exact(problem: SelectionProblem, incumbent, value: float, *, formulation: s
     while lag is not None and incumbent is not None and rounds < REDUCTION_ROUNDS:
         # fixings tighten the next bound, which may fix more: repeat while it pays
         rounds += 1
-        new_out = np.setdiff1d(np.flatnonzero(_no_better(lag.bound_in, value, integral)),
+        new_out = np.setdiff1d(np.flatnonzero(no_better(lag.bound_in, value, integral)),
                                np.union1d(problem.forced_out, fix_out))
-        new_in = np.setdiff1d(np.flatnonzero(_no_better(lag.bound_out, value, integral)),
+        new_in = np.setdiff1d(np.flatnonzero(no_better(lag.bound_out, value, integral)),
                               np.union1d(problem.forced_in, fix_in))
         fix_out, fix_in = np.union1d(fix_out, new_out), np.union1d(fix_in, new_in)
         if not (new_in.size or new_out.size) or np.intersect1d(fix_in, fix_out).size \
@@ -131,7 +123,7 @@ def _exact(problem: SelectionProblem, incumbent, value: float, *, formulation: s
 
     contradiction = (np.intersect1d(fix_in, fix_out).size or np.intersect1d(fix_in, problem.forced_out).size
                      or np.intersect1d(fix_out, problem.forced_in).size)
-    if incumbent is not None and (bool(_no_better(bound, value, integral)) or contradiction):
+    if incumbent is not None and (bool(no_better(bound, value, integral)) or contradiction):
         return finish(Termination.OPTIMAL, incumbent, value, value, "the bound proves the heuristic portfolio optimal")
     if incumbent is not None and mip_gap is not None and relative_gap(value, bound) <= mip_gap:
         return finish(Termination.OPTIMAL, incumbent, value, bound, f"within mip_gap={mip_gap} by the {method} bound")
@@ -192,7 +184,7 @@ def _exact(problem: SelectionProblem, incumbent, value: float, *, formulation: s
         best_bound = min(bound, max(mip.bound, value))
     if mip.termination is Termination.OPTIMAL:
         return finish(Termination.OPTIMAL, x, obj, obj if mip_gap is None else best_bound, mip.message, mip)
-    if x is not None and bool(_no_better(best_bound, obj, integral)):
+    if x is not None and bool(no_better(best_bound, obj, integral)):
         return finish(Termination.OPTIMAL, x, obj, obj, mip.message, mip)
     return finish(mip.termination, x, obj, best_bound, mip.message, mip)
 

@@ -310,6 +310,11 @@ class SelectionProblem:
         return replace(self, **changes)
 
     @property
+    def has_integral_objective(self) -> bool:
+        """True when every 0/1 vector has an integer objective (all gains integer): bounds round down."""
+        return bool(np.all(self.c == np.round(self.c)) and np.all(self.pair_q == np.round(self.pair_q)))
+
+    @property
     def is_classic_qkp(self) -> bool:
         """True for the classic QKP: q >= 0, one nonnegative knapsack row, nothing else."""
         return bool(

@@ -24,11 +24,6 @@ from optimizer.solvers.base import model_too_large
 from optimizer.verify import objective_tolerance, to_binary, verify_solution, violations
 
 
-def _integral_objective(problem: SelectionProblem) -> bool:
-    """True when every 0/1 vector has an integer objective (all gains integer)."""
-    return bool(np.all(problem.c == np.round(problem.c)) and np.all(problem.pair_q == np.round(problem.pair_q)))
-
-
 def _is_real(v: object) -> bool:
     return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(float(v))
 
@@ -141,7 +136,7 @@ def solve(
     if reason is not None:
         return Result(Termination.INFEASIBLE, message=reason, **base)
 
-    integral = _integral_objective(problem)
+    integral = problem.has_integral_objective
     if pipeline:
         result = solve_auto(problem, formulation=formulation, time_limit=time_limit, mip_gap=mip_gap,
                             threads=threads, seed=seed, warm_start=start, verbose=verbose, integral=integral,

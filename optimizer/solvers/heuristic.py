@@ -58,7 +58,7 @@ class Adapter:
         bound_limit = None if limit is None else max(0.0, limit - seconds)
         bound, method = _bound(problem, run.objective, bound_limit)
         log.append(f"bound {bound:.10g} from {method}")
-        integral = bool(np.all(problem.c == np.round(problem.c)) and np.all(problem.pair_q == np.round(problem.pair_q)))
+        integral = problem.has_integral_objective
         proven = (math.floor(bound + 1e-6) if integral else bound) <= run.objective + 1e-9 * max(1.0, abs(run.objective))
         if proven:
             termination = Termination.OPTIMAL
