@@ -47,7 +47,7 @@ import pandas as pd
 import tomli_w
 import tomllib
 
-from instances.errors import BundleWriteError, InstanceFormatError
+from instances.errors import BundleWriteError, InstanceFormatError, require_existing
 from optimizer.errors import ProblemError
 from optimizer.scenario import (
     GROUP_KEYS,
@@ -117,16 +117,11 @@ def read_scenario(path: str | os.PathLike) -> Scenario:
     ``docs/scenario-format.md``.
     """
     folder = Path(path)
-    try:
-        if folder.is_file() and folder.name == SCENARIO_FILE:   # people pass the toml file too; take its folder
-            folder = folder.parent
-        exists = folder.exists()
-    except OSError as exc:          # a name too long for the file system, ...
-        raise InstanceFormatError(folder, f"cannot be used as a folder name ({exc.strerror or exc}); expected the "
-                                          f"path of a scenario bundle folder") from None
-    if not exists:
-        raise InstanceFormatError(folder, "no such folder; expected a scenario bundle: a folder holding "
-                                          f"{SCENARIO_FILE} and {CANDIDATES_FILE} (and optionally {PAIRS_FILE})")
+    require_existing(folder, "folder", "a scenario bundle folder",
+                     missing=f"a scenario bundle: a folder holding {SCENARIO_FILE} and {CANDIDATES_FILE} "
+                             f"(and optionally {PAIRS_FILE})")
+    if folder.is_file() and folder.name == SCENARIO_FILE:   # people pass the toml file too; take its folder
+        folder = folder.parent
     if not folder.is_dir():
         raise InstanceFormatError(folder, f"is a file; expected a scenario bundle folder holding {SCENARIO_FILE} "
                                           f"and {CANDIDATES_FILE}")

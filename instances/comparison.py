@@ -40,7 +40,7 @@ from typing import Any, NoReturn
 
 
 from instances.bundle import _describe, _TomlFile, read_scenario
-from instances.errors import InstanceFormatError
+from instances.errors import InstanceFormatError, require_existing
 from optimizer.errors import ProblemError
 from optimizer.scenario import Scenario
 
@@ -84,14 +84,8 @@ class _ComparisonToml(_TomlFile):
     UTF8 = "expected a TOML comparison file saved as UTF-8"
 
     def __init__(self, path: Path) -> None:   # noqa: D107 - the file must exist before it is parsed
-        try:
-            exists = path.exists()
-        except OSError as exc:      # a name too long for the file system, ...
-            raise InstanceFormatError(path, f"cannot be used as a file name ({exc.strerror or exc}); expected the "
-                                            f"path of a comparison file (TOML)") from None
-        if not exists:
-            raise InstanceFormatError(path, "no such file; expected a comparison file (TOML with base = "
-                                            "\"<bundle folder>\" and [[variant]] tables)")
+        require_existing(path, "file", "a comparison file (TOML)",
+                         missing="a comparison file (TOML with base = \"<bundle folder>\" and [[variant]] tables)")
         if path.is_dir():
             raise InstanceFormatError(path, "is a folder; expected a comparison file (TOML with base = "
                                             "\"<bundle folder>\" and [[variant]] tables)")

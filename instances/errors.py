@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from optimizer.errors import AllianceError
 
 
@@ -24,6 +26,22 @@ class InstanceFormatError(AllianceError, ValueError):
         self.row = row
         self.column = column
         self.key = key
+
+
+def require_existing(path: Path, kind: str, expected: str, missing: str | None = None) -> None:
+    """Raise InstanceFormatError unless `path` is a usable name that exists.
+
+    `kind` is "file" or "folder"; `expected` ends the message for an unusable
+    name ("the path of ..."), `missing` the one for a path that is not there
+    (default: `expected`).
+    """
+    try:
+        exists = path.exists()
+    except OSError as exc:          # a name too long for the file system, ...
+        raise InstanceFormatError(path, f"cannot be used as a {kind} name ({exc.strerror or exc}); expected the "
+                                        f"path of {expected}") from None
+    if not exists:
+        raise InstanceFormatError(path, f"no such {kind}; expected {missing or expected}")
 
 
 class BundleWriteError(AllianceError, FileExistsError):

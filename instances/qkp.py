@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from instances.errors import InstanceFormatError
+from instances.errors import InstanceFormatError, require_existing
 from optimizer.errors import ProblemError
 from optimizer.problem import SelectionProblem
 
@@ -87,14 +87,8 @@ def read_qkp(path: str | os.PathLike, budget: int | None = None) -> SelectionPro
     capacity and take no `budget`.
     """
     path = Path(path)
-    try:
-        exists = path.exists()
-    except OSError as exc:          # a name too long for the file system, ...
-        raise InstanceFormatError(path, f"cannot be used as a file name ({exc.strerror or exc}); expected the path "
-                                        f"of a QKP text file") from None
-    if not exists:
-        raise InstanceFormatError(path, "no such file; expected a QKP text file (Billionnet-Soutif or edge-list "
-                                        "format)")
+    require_existing(path, "file", "a QKP text file",
+                     missing="a QKP text file (Billionnet-Soutif or edge-list format)")
     toks, lines, raw_lines = _tokens(path)
     if _is_edge_list(raw_lines):
         return _read_edge_list(path, raw_lines, budget)
