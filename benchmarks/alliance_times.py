@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 from instances import generate_alliance  # noqa: E402
 from optimizer import Termination, solve  # noqa: E402
+from optimizer.files import write_text  # noqa: E402
 
 #: case -> (candidates, generator options)
 CASES = {
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"     {row['message']}", flush=True)
     if args.csv:
         args.csv.parent.mkdir(parents=True, exist_ok=True)
-        pd.DataFrame(rows).to_csv(args.csv, index=False)
+        write_text(args.csv, pd.DataFrame(rows).to_csv(index=False))
     return 0
 
 

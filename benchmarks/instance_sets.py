@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import glob
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +52,21 @@ class InstanceRef:
     def from_dict(cls, data: dict) -> "InstanceRef":
         """Inverse of `to_dict`."""
         return cls(data["set"], data["name"], data["kind"], dict(data.get("args", {})))
+
+    @property
+    def identity(self) -> dict:
+        """What the instance is, however its set was typed: the resolved path of a file or bundle
+        (symbolic links followed), or a generator and its arguments. Cell keys are built on it,
+        so `cd S && bench run suite.toml` and `bench run /abs/S/suite.toml` name the same cells."""
+        if self.kind in ("file", "bundle"):
+            return {self.kind: str(Path(self.args["path"]).resolve()),
+                    **({"budget": self.args["budget"]} if self.args.get("budget") is not None else {})}
+        return {self.kind: {k: self.args[k] for k in sorted(self.args)}}
+
+    @property
+    def path(self) -> Path | None:
+        """The file or bundle folder, for instances read from disk."""
+        return Path(self.args["path"]) if self.kind in ("file", "bundle") else None
 
     def load(self):
         """The SelectionProblem or Scenario this reference names."""
@@ -236,10 +252,22 @@ def read_reference(path: str | Path) -> dict[str, float]:
 
 
 def folder_reference(spec: str) -> dict[str, float]:
-    """The `optima.csv` beside a folder set's files, if there is one (the shared QKP folders have it)."""
-    path = Path(spec)
-    if any(ch in spec for ch in "*?["):
-        path = Path(spec).parent
-    if path.is_dir() and (path / "optima.csv").is_file():
-        return read_reference(path / "optima.csv")
-    return {}
+    """The `optima.csv` files beside the instances of a set typed as `spec` (a folder, a file, a
+    pattern), merged; generated sets and sets that no longer resolve have none."""
+    if spec.partition(":")[0] in _GENERATORS:
+        return {}
+    try:
+        refs = resolve(spec)
+    except SuiteError:      # a set that moved or vanished since it was run: no reference, not an error
+        return {}
+    return references_beside(ref.path for ref in refs if ref.path is not None)
+
+
+def references_beside(paths: Iterable[str | Path]) -> dict[str, float]:
+    """Known values from the `optima.csv` in each folder that holds one of `paths` (instance files or
+    bundle folders), merged; the shared QKP folders have one. Each folder's file is read once."""
+    out: dict[str, float] = {}
+    for folder in dict.fromkeys(Path(p).parent for p in paths):
+        if (folder / "optima.csv").is_file():
+            out.update(read_reference(folder / "optima.csv"))
+    return out

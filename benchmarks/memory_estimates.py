@@ -57,7 +57,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"estimate {row['estimate_mb']:>6} MB  peak {row['peak_mb']:>6} MB  ratio {row['ratio']:.2f}",
                   flush=True)
     if args.csv:
-        pd.DataFrame(rows).to_csv(args.csv, index=False)
+        from optimizer.files import write_text
+
+        write_text(args.csv, pd.DataFrame(rows).to_csv(index=False))
     return 0
 
 

@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from optimizer.files import replacing, write_text
+
 SHIFT = 10.0
 """Shift (seconds) of the shifted geometric mean, Mittelmann's convention."""
 
@@ -225,7 +227,8 @@ def summarize(runs: pd.DataFrame, reference: dict[str, float] | None = None) -> 
     instance over repetitions; a run counts at its time limit unless it terminated
     optimal), mean_gap / max_gap (over runs with a gap; a missing gap is computed from
     bound and objective when both exist), wrong ("wrong optimum" or "invalid bound")
-    and correct verdicts against `reference`.
+    and correct verdicts against `reference`; both are "n/a" for a configuration none of whose
+    instances has a reference value (a 0 there would read as "none was right").
     """
     keys = _with_keys(runs)
     term = _termination(runs)
@@ -239,6 +242,7 @@ def summarize(runs: pd.DataFrame, reference: dict[str, float] | None = None) -> 
         gap=gap,
         wrong=verdict.isin(WRONG_VERDICTS),
         correct=verdict == "correct",
+        referenced=verdict.notna(),
     )
     rows = []
     for config in _ordered(frame["config"]):
@@ -253,8 +257,8 @@ def summarize(runs: pd.DataFrame, reference: dict[str, float] | None = None) -> 
             "sgm_seconds": shifted_geomean(per_instance),
             "mean_gap": sub["gap"].mean(),
             "max_gap": sub["gap"].max(),
-            "wrong": int(sub["wrong"].sum()),
-            "correct": int(sub["correct"].sum()),
+            "wrong": int(sub["wrong"].sum()) if sub["referenced"].any() else "n/a",
+            "correct": int(sub["correct"].sum()) if sub["referenced"].any() else "n/a",
         })
     columns = ["config", "cells", "optimal", "failures", "sgm_seconds", "mean_gap", "max_gap", "wrong", "correct"]
     return pd.DataFrame(rows, columns=columns).set_index("config")
@@ -353,7 +357,8 @@ def plot_performance_profile(profile: pd.DataFrame, path: str | Path) -> Path:
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(loc="lower right", fontsize="small")
     fig.tight_layout()
-    fig.savefig(path, format="png")
+    with replacing(path) as fh:
+        fig.savefig(fh, format="png")
     return path
 
 
@@ -432,7 +437,7 @@ def write_report(runs: pd.DataFrame, out_dir: str | Path, reference: dict[str, f
         except RuntimeError as exc:
             parts += [f"Performance profile not plotted: {exc}.", ""]
     md = out_dir / "report.md"
-    md.write_text("\n".join(parts))
+    write_text(md, "\n".join(parts))
     return md
 
 

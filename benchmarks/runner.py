@@ -3,6 +3,13 @@
 Locally, `--jobs N` threads each watch one worker process; with `--dask ADDRESS`
 the same `run_cell` runs on the workers of a dask.distributed cluster and the
 rows come back to the submitting side, which alone writes the store.
+
+Each run works in a folder `alliance-cell-<pid>-*` of the temporary directory,
+with `owner.json` inside naming the process that made it (host, pid, start
+time). A harness killed with SIGKILL cannot remove its folders; the next
+`run_suite` on the same host removes those whose owner is gone, and never one
+whose owner still runs, whose owner is unknown, or that belongs to another user
+or host.
 """
 
 from __future__ import annotations
@@ -11,9 +18,11 @@ import functools
 import json
 import os
 import platform
+import shutil
 import signal
 import socket
 import sqlite3
+import stat
 import subprocess
 import sys
 import tempfile
@@ -27,11 +36,19 @@ from pathlib import Path
 from typing import Callable
 
 from benchmarks.instance_sets import SuiteError
-from benchmarks.store import ResultsStore
+from benchmarks.store import ResultsStore, explain
 from benchmarks.suite import Cell
 
 #: packages whose versions every row records
 PACKAGES = ("numpy", "pandas", "highspy", "pyomo", "networkx", "pyscipopt", "gurobipy")
+
+#: this package, whose code is the solver of `auto`, `heuristic`, `bnb` and `bruteforce`
+PACKAGE = "alliance-portfolio"
+
+#: name of a run's working folder in the temporary directory, followed by the owner's pid
+CELL_PREFIX = "alliance-cell-"
+#: the file inside that folder that names its owner
+OWNER_FILE = "owner.json"
 
 _live: set[int] = set()          # process groups of running workers, killed on Ctrl-C
 _live_lock = threading.Lock()
@@ -55,7 +72,27 @@ def environment() -> dict:
     except (OSError, subprocess.TimeoutExpired):
         pass
     return {"host": socket.gethostname(), "python": platform.python_version(),
-            "packages": json.dumps(versions, sort_keys=True), "git_commit": commit}
+            "packages": json.dumps(versions, sort_keys=True), "git_commit": commit,
+            "highs_version": _highs_version(), "package_version": _package_version()}
+
+
+def _highs_version() -> str | None:
+    """The HiGHS library's own version (highspy's package version may differ from it)."""
+    try:
+        import highspy
+
+        return f"{highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}.{highspy.HIGHS_VERSION_PATCH}"
+    except Exception:  # noqa: BLE001 - a broken highspy is recorded as no version, the run says the rest
+        return None
+
+
+def _package_version() -> str:
+    try:
+        return metadata.version(PACKAGE)
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        from optimizer import __version__
+
+        return __version__
 
 
 def _signal_name(number: int) -> str:
@@ -65,23 +102,33 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
-def run_cell(data: dict) -> dict:
-    """Run one cell (given as `Cell.to_dict()`) in a fresh process; return its results row.
+def _base_row(cell: Cell) -> dict:
+    path = cell.instance.path
+    return {"key": cell.key, "instance": cell.instance.name, "instance_set": cell.instance.set,
+            "instance_path": None if path is None else str(path.resolve()),
+            "solver": cell.solver, "formulation": cell.formulation, "settings": cell.settings,
+            **cell.settings, "seed": cell.seed, "repetition": cell.repetition, **environment()}
+
+
+def run_cell(data: dict, keep_logs: bool = False) -> dict:
+    """Run one cell (given as `Cell.to_dict()`) in a fresh process; return its results row
+    (with the solver's log as `log` when `keep_logs`).
 
     Never raises for a solver's failure: a crash, a kill past the limit or an
     error inside the solver all come back as a row saying so.
     """
     cell = Cell.from_dict(data)
-    row = {"key": cell.key, "instance": cell.instance.name, "instance_set": cell.instance.set,
-           "solver": cell.solver, "formulation": cell.formulation, "settings": cell.settings,
-           **cell.settings, "seed": cell.seed, "repetition": cell.repetition, **environment()}
-    with tempfile.TemporaryDirectory(prefix="alliance-cell-") as tmp:
-        cell_path, result_path, err_path = (os.path.join(tmp, f) for f in ("cell.json", "result.jsonl", "stderr"))
+    row = _base_row(cell)
+    tmp = _cell_folder()
+    try:
+        cell_path, result_path, err_path, log_path = (os.path.join(tmp, f) for f in
+                                                      ("cell.json", "result.jsonl", "stderr", "solver.log"))
         with open(cell_path, "w") as fh:
             json.dump(data, fh)
         t0 = time.monotonic()
         with open(err_path, "w") as err:
-            proc = subprocess.Popen([sys.executable, "-m", "benchmarks.worker", cell_path, result_path],
+            proc = subprocess.Popen([sys.executable, "-m", "benchmarks.worker", cell_path, result_path,
+                                     *([log_path] if keep_logs else [])],
                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
                                     start_new_session=True,  # own group: Ctrl-C is ours to handle
                                     preexec_fn=_die_with_parent)
@@ -100,7 +147,14 @@ def run_cell(data: dict) -> dict:
             proc.returncode = 0  # reaped by wait4; keep Popen from waiting again
         wall = time.monotonic() - t0
         records = _records(result_path)
-        stderr = Path(err_path).read_text(errors="replace")[-2000:]
+        full_stderr = Path(err_path).read_text(errors="replace")
+        stderr = full_stderr[-2000:]
+        if keep_logs:
+            # a worker that died before writing the solver's log leaves its stderr as the only trace
+            solver_log = Path(log_path).read_text(errors="replace") if os.path.exists(log_path) else ""
+            row["log"] = solver_log or full_stderr or None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     loaded = next((r for r in records if r.get("phase") == "loaded"), {})
     done = next((r for r in records if r.get("phase") == "done"), None)
     row.update(n=loaded.get("n"), pairs=loaded.get("pairs"), wall_seconds=wall,
@@ -117,9 +171,88 @@ def run_cell(data: dict) -> dict:
                    error=f"worker crashed ({how}) before reporting a result" + (f": {stderr.strip()}" if stderr.strip() else ""))
     else:
         for k in ("termination", "objective", "bound", "gap", "build_seconds", "solve_seconds", "total_seconds",
-                  "solver_version", "error"):
+                  "error", "formulation_used", "stages"):
             row[k] = done.get(k)
+        row["solver_version"] = _solver_version(cell.solver, done.get("solver_version"), row["package_version"])
     return row
+
+
+def _solver_version(solver: str, reported: str | None, package: str) -> str:
+    """The version of what solved: the pipeline `auto` is this package's code whichever stage ended it
+    (its HiGHS, when a MIP stage ran, is in `highs_version` and `stages`); a solver that reports no
+    version of its own is this package's code too."""
+    if solver == "auto" or not reported:
+        return f"{PACKAGE} {package}"
+    return reported
+
+
+def _cell_folder() -> str:
+    """A new working folder for one run, named with this process's pid and holding `owner.json`, so
+    that a later harness can tell whether its owner is gone."""
+    tmp = tempfile.mkdtemp(prefix=f"{CELL_PREFIX}{os.getpid()}-")
+    owner = {"host": socket.gethostname(), "pid": os.getpid(), "started": _started(os.getpid())}
+    with open(os.path.join(tmp, OWNER_FILE), "w") as fh:
+        json.dump(owner, fh)
+    return tmp
+
+
+def _stat(pid: int) -> list[str]:
+    """The fields of /proc/PID/stat after the command name (which may hold spaces); [] where absent."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
+
+
+def _started(pid: int) -> int | None:
+    """When the process started (clock ticks since boot, Linux), which tells a pid reused by another
+    process from the owner itself; None where /proc is absent."""
+    fields = _stat(pid)
+    try:
+        return int(fields[19])   # field 22 of the line
+    except (IndexError, ValueError):
+        return None
+
+
+def _owner_gone(owner: dict) -> bool:
+    """Whether the process that made a cell folder on this host has ended."""
+    pid = owner.get("pid")
+    if not isinstance(pid, int) or pid <= 0:
+        return False              # unreadable owner: keep the folder
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:       # another user's process holds the pid: not the owner, who was us
+        return True
+    fields = _stat(pid)
+    if fields[:1] == ["Z"]:       # killed, not yet reaped by its parent: it will never use the folder again
+        return True
+    started = owner.get("started")
+    return started is not None and _started(pid) not in (None, started)   # the pid now names another process
+
+
+def clean_stale_cell_folders(folder: str | Path | None = None) -> int:
+    """Remove the run folders of harnesses that were killed (their owner is gone) from `folder` (the
+    temporary directory by default); return how many were removed.
+
+    Only folders of this user on this host, with a readable owner record, whose owner process has
+    ended: a folder of a running harness, of another user or host, or without an owner record (made
+    by an earlier version) is left alone."""
+    removed = 0
+    for entry in Path(folder or tempfile.gettempdir()).glob(f"{CELL_PREFIX}*"):
+        try:
+            info = entry.lstat()
+            if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+                continue
+            owner = json.loads((entry / OWNER_FILE).read_text())
+        except (OSError, ValueError):
+            continue
+        if not isinstance(owner, dict) or owner.get("host") != socket.gethostname() or not _owner_gone(owner):
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        removed += not entry.exists()
+    return removed
 
 
 def _find_prctl():
@@ -205,12 +338,20 @@ def _is_failure(row: dict) -> bool:
 
 
 def run_suite(cells: list[Cell], store: ResultsStore, *, jobs: int = 1, rerun: bool = False,
-              progress: bool = True, dask: str | None = None,
+              progress: bool = True, dask: str | None = None, keep_logs: bool = False,
               on_row: Callable[[dict], None] | None = None) -> RunSummary:
-    """Run the cells not yet in the store (all of them with `rerun`), writing each row as it ends."""
+    """Run the cells not yet in the store (all of them with `rerun`), writing each row as it ends;
+    `keep_logs` stores each run's solver log (compressed) with its row.
+
+    Rows of a store written before cells were keyed by their instance's identity are found under
+    their old key (the instance set as typed then) and moved to the new one; rows that still match
+    none are named in a note, not silently run again beside."""
+    clean_stale_cell_folders()
+    summary = RunSummary(total=len(cells))
+    _adopt_legacy_rows(cells, store, summary)
     done = set() if rerun else store.done_keys()
     todo = [c for c in cells if c.key not in done]
-    summary = RunSummary(total=len(cells), skipped=len(cells) - len(todo))
+    summary.skipped = len(cells) - len(todo)
     bar = _progress(len(todo), progress)
 
     def record(row: dict | None) -> None:
@@ -220,11 +361,14 @@ def run_suite(cells: list[Cell], store: ResultsStore, *, jobs: int = 1, rerun: b
             return
         try:
             store.record(row)
-        except (sqlite3.Error, OSError) as exc:
+        except (SuiteError, sqlite3.Error, OSError) as exc:
             kill_running()
-            raise SuiteError(f"{store.path}: cannot write the result of a run ({exc}); every run finished before "
-                             f"is kept: free disk space (or fix the file) and run the same command again to "
-                             f"resume") from None
+            if isinstance(exc, SuiteError):
+                raise SuiteError(f"{exc}; every run finished before is kept: run the same command again to "
+                                 f"resume") from None
+            problem, fix = explain(store.path, exc)
+            raise SuiteError(f"{store.path}: cannot write the result of a run ({problem}); every run finished "
+                             f"before is kept: {fix}, then run the same command again to resume") from None
         summary.finished += 1
         summary.failures += _is_failure(row)
         if on_row is not None:
@@ -237,15 +381,31 @@ def run_suite(cells: list[Cell], store: ResultsStore, *, jobs: int = 1, rerun: b
             todo = [c for c in todo if store.claim(c.key, rerun)]  # the submitting side claims for the cluster
             summary.taken += len(cells) - summary.skipped - len(todo)
             bar.total = len(todo)
-            _run_dask(todo, dask, record, jobs)
+            _run_dask(todo, dask, record, jobs, keep_logs)
         else:
-            _run_local(todo, jobs, record, lambda key: store.claim(key, rerun))
+            _run_local(todo, jobs, record, lambda key: store.claim(key, rerun), keep_logs)
     except KeyboardInterrupt:
         kill_running()
         summary.interrupted = True
     finally:
         bar.close()
     return summary
+
+
+def _adopt_legacy_rows(cells: list[Cell], store: ResultsStore, summary: RunSummary) -> None:
+    old = store.legacy_rows()
+    if not old:
+        return
+    store.adopt((c.legacy_key, c.key, None if c.instance.path is None else str(c.instance.path.resolve()))
+                for c in cells)
+    names = {c.instance.name for c in cells}
+    left = [s for s, name in store.legacy_rows() if name in names]
+    if left:
+        sets = ", ".join(repr(s) for s in dict.fromkeys(left))
+        summary.notes.append(f"{store.path} holds {len(left)} runs written by an earlier version for instances of "
+                             f"this suite under instance sets typed differently ({sets}); they are not counted as "
+                             f"done: run once with the sets typed as they were then (the rows are then recognized "
+                             f"and moved to the new keys), or let this suite run the cells again beside them")
 
 
 def _progress(total: int, enabled: bool):
@@ -256,14 +416,14 @@ def _progress(total: int, enabled: bool):
 
 
 def _run_local(todo: list[Cell], jobs: int, record: Callable[[dict | None], None],
-               claim: Callable[[str], bool]) -> None:
+               claim: Callable[[str], bool], keep_logs: bool = False) -> None:
     stopping = threading.Event()
 
     def claimed_run(cell: Cell) -> dict | None:
         # claimed when it starts, not before: a second harness on the same store takes what is left
         if stopping.is_set() or not claim(cell.key):
             return None
-        return run_cell(cell.to_dict())
+        return run_cell(cell.to_dict(), keep_logs)
 
     pool = ThreadPoolExecutor(max_workers=jobs)
     pending = {pool.submit(claimed_run, c) for c in todo}
@@ -284,7 +444,8 @@ def _run_local(todo: list[Cell], jobs: int, record: Callable[[dict | None], None
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _run_dask(todo: list[Cell], address: str, record: Callable[[dict], None], jobs: int = 1) -> None:
+def _run_dask(todo: list[Cell], address: str, record: Callable[[dict], None], jobs: int = 1,
+              keep_logs: bool = False) -> None:
     try:
         from distributed import Client, LocalCluster
     except ImportError:
@@ -301,17 +462,17 @@ def _run_dask(todo: list[Cell], address: str, record: Callable[[dict], None], jo
             raise SuiteError(f"--dask {address}: cannot reach the scheduler ({exc}); start one with "
                              f"'dask scheduler' or use --dask local") from None
         with client:
-            _gather(client, todo, record)
+            _gather(client, todo, record, keep_logs)
     finally:
         if cluster is not None:
             cluster.close()
 
 
-def _gather(client, todo: list[Cell], record: Callable[[dict], None]) -> None:
+def _gather(client, todo: list[Cell], record: Callable[[dict], None], keep_logs: bool = False) -> None:
     """Submit every cell and record rows in the order they finish."""
     from distributed import as_completed
 
-    futures = {client.submit(run_cell, c.to_dict(), key=f"cell-{i}-{abs(hash(c.key))}", pure=False,
+    futures = {client.submit(run_cell, c.to_dict(), keep_logs, key=f"cell-{i}-{abs(hash(c.key))}", pure=False,
                              retries=0): c for i, c in enumerate(todo)}
     try:
         for fut in as_completed(futures):
@@ -327,7 +488,5 @@ def _gather(client, todo: list[Cell], record: Callable[[dict], None]) -> None:
 
 
 def _lost_row(cell: Cell, error: str) -> dict:
-    return {"key": cell.key, "instance": cell.instance.name, "instance_set": cell.instance.set,
-            "solver": cell.solver, "formulation": cell.formulation, "settings": cell.settings, **cell.settings,
-            "seed": cell.seed, "repetition": cell.repetition, "termination": "error", "error": error,
-            "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"), **environment()}
+    return {**_base_row(cell), "termination": "error", "error": error,
+            "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds")}

@@ -85,7 +85,9 @@ def _report_heuristics(rows: list[dict], short: float) -> None:
 def _write_csv(rows: list[dict], path: Path | None) -> None:
     if path and rows:
         path.parent.mkdir(parents=True, exist_ok=True)
-        pd.DataFrame(rows).to_csv(path, index=False)
+        from optimizer.files import write_text
+
+        write_text(path, pd.DataFrame(rows).to_csv(index=False))
 
 
 def _build_cell(n: int, density: float, formulation: str, pyomo: bool) -> dict:

@@ -56,7 +56,16 @@ class Cell:
 
     @property
     def key(self) -> str:
-        """Identity of the cell in the results store: a re-run of the same cell has the same key."""
+        """Identity of the cell in the results store: a re-run of the same cell has the same key,
+        however the instance's set was typed (relative or absolute path, a link, a pattern)."""
+        return json.dumps({"instance": self.instance.identity, "solver": self.solver,
+                           "formulation": self.formulation, "settings": self.settings, "seed": self.seed,
+                           "repetition": self.repetition}, sort_keys=True)
+
+    @property
+    def legacy_key(self) -> str:
+        """The key stores written before instances had an identity gave this cell (its set as typed,
+        then its name): `run_suite` finds rows under it and moves them to `key`."""
         return json.dumps([self.instance.set, self.instance.name, self.solver, self.formulation,
                            self.settings, self.seed, self.repetition], sort_keys=True)
 
@@ -96,7 +105,8 @@ class Suite:
     jobs: int = 1
 
     def cells(self) -> tuple[list[Cell], list[str]]:
-        """Every cell of the grid, and a note per solver/formulation pair left out as meaningless."""
+        """Every cell of the grid (an instance that two sets name runs once), and a note per
+        solver/formulation pair left out as meaningless; a grid of no cells is a `SuiteError`."""
         if not self.instances:
             raise SuiteError("the suite names no instances; give --instances (a folder, a file or a spec like "
                              "qkp:n=100,density=50,seeds=1-3) or instances = [...] in the suite file")
@@ -116,7 +126,18 @@ class Suite:
                       None if not gap else float(gap), self.memory_limit, self.seed + rep, rep, self.grace)
                  for ref, (solver, form), tl, th, gap, rep in itertools.product(
                      refs, combos, self.time_limit, self.threads, self.mip_gap, range(self.repeat))]
-        return cells, skipped
+        if not cells:
+            raise SuiteError(f"the suite expands to no cells: {'; '.join(skipped)}; give formulations the solvers "
+                             f"take (--formulations auto runs each solver's own choice)")
+        first: dict[str, Cell] = {}
+        for c in cells:
+            first.setdefault(c.key, c)
+        unique = list(first.values())
+        if len(unique) < len(cells):
+            # two sets naming one file (a folder and a pattern in it) would otherwise run it twice under one key
+            skipped.append(f"{len(cells) - len(unique)} cells name an instance another set of the suite already "
+                           f"has; each runs once")
+        return unique, skipped
 
 
 def solver_formulations(solver: str) -> tuple[str, ...]:
@@ -124,14 +145,12 @@ def solver_formulations(solver: str) -> tuple[str, ...]:
     (cells run where it may be: another machine of a Dask cluster)."""
     import importlib
 
-    from optimizer.solvers import REGISTRY
+    from optimizer.solvers import REGISTRY, solver_names, unknown_solver_message
 
-    if solver == "auto":
-        solver = "highs"
     base, _, arg = solver.partition(":")
-    known = ", ".join(["auto", *sorted(REGISTRY)]).replace("pyomo", "pyomo:<name>")
+    known = ", ".join(solver_names())
     if base not in REGISTRY:
-        raise SuiteError(f"unknown solver {solver!r}; known: {known}")
+        raise SuiteError(unknown_solver_message(solver))
     if base == "pyomo" and not arg:
         raise SuiteError(f"solver {solver!r} needs a Pyomo solver name, e.g. pyomo:highs or pyomo:scip_direct")
     module = importlib.import_module(REGISTRY[base])
@@ -157,6 +176,7 @@ _RANGES = {
     "jobs": (lambda v: v >= 1, "a whole number, at least 1"),
     "memory_limit": (lambda v: math.isfinite(v) and v > 0, "a positive number of MB"),
     "grace": (lambda v: math.isfinite(v) and v >= 0, "zero or more seconds"),
+    "seed": (lambda v: v >= 0, "a whole number >= 0"),
 }
 #: what an empty list would hold, for the message
 _EXAMPLES = {"instances": '["qkp:n=100,density=50,seeds=1-3"]', "solvers": '["auto", "highs"]',

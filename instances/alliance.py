@@ -22,6 +22,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from optimizer.checks import check_seed
 from optimizer.errors import ProblemError
 from optimizer.scenario import Focal, ForeignValue, Level, Peers, Policy, Scenario, Strategy
 from optimizer.scoring import Scoring
@@ -267,7 +268,7 @@ def generate_alliance(
         raise ProblemError(f"n_mandatory={n_mandatory} and n_excluded={n_excluded} must be >= 0 and together "
                            f"at most n_candidates={n}")
 
-    streams = np.random.SeedSequence(seed).spawn(8)
+    streams = np.random.SeedSequence(check_seed(seed)).spawn(8)
     rng_focal, rng_cand, rng_pairs, rng_goal, rng_lev, rng_opt, rng_peer, rng_pol = (
         np.random.default_rng(s) for s in streams)
     domains = _domains(int(n_domains))

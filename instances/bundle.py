@@ -37,7 +37,6 @@ import re
 import secrets
 import shutil
 from collections.abc import Mapping, Sequence
-from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -49,6 +48,8 @@ import tomllib
 
 from instances.errors import BundleWriteError, InstanceFormatError, require_existing
 from optimizer.errors import ProblemError
+from optimizer.problem import LARGEST_VALUE
+from optimizer.files import replace_files, write_text
 from optimizer.scenario import (
     GROUP_KEYS,
     PAIR_COLUMNS,
@@ -168,7 +169,8 @@ def write_scenario(scenario: Scenario, path: str | os.PathLike, *, overwrite: bo
             raise BundleWriteError(
                 f"{folder}: folder is not empty and is not a scenario bundle (no {SCENARIO_FILE}); "
                 f"pass overwrite=True to write the bundle files into it anyway")
-        _replace_files(folder, files, remove=() if scenario.pairs is not None else (PAIRS_FILE,))
+        replace_files({folder / name: text for name, text in files.items()},
+                      remove=() if scenario.pairs is not None else (folder / PAIRS_FILE,))
         return
     folder.parent.mkdir(parents=True, exist_ok=True)
     # A new bundle is built in a hidden sibling folder and renamed in one step.
@@ -176,7 +178,7 @@ def write_scenario(scenario: Scenario, path: str | os.PathLike, *, overwrite: bo
     os.mkdir(tmp)
     try:
         for name, text in files.items():
-            _write_text(tmp / name, text)
+            write_text(tmp / name, text)
         os.rename(tmp, folder)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -396,6 +398,9 @@ class _TomlFile:
             self.fail(path, f"{expected}, found a whole number too large to compute with (over 300 digits)")
         if not math.isfinite(number):
             self.fail(path, f"{expected}, found {value!r}")
+        if abs(number) > LARGEST_VALUE:
+            self.fail(path, f"{value!r} is too large to compute with: numbers are limited to +-{LARGEST_VALUE:g}; "
+                            f"rescale (e.g. costs in thousands)")
         if (low is not None and (number < low or (low_open and number == low))) or (high is not None and number > high):
             self.fail(path, f"{value!r} is out of range; {expected}")
         return number
@@ -741,7 +746,8 @@ class _Table:
         return _series(out, np.dtype(bool))
 
     def numbers(self, column: str, *, low: float | None = 0, high: float | None = None,
-                blank: int | None = None, what: str = "a number") -> pd.Series:
+                blank: int | None = None, what: str = "a number", limit: float = LARGEST_VALUE) -> pd.Series:
+        """A numeric column; `limit` bounds the magnitude (math.inf for a column used only as a ratio)."""
         expected = f"expected {what}{_range_text(low, high)}"
         values: list[int | float] = []
         for rec, cell in self.cells(column):
@@ -767,6 +773,9 @@ class _Table:
                 self.fail(rec, column, f"{cell!r} is {'negative' if low == 0 else 'too small'}; {expected}")
             if high is not None and v > high:
                 self.fail(rec, column, f"{cell!r} is too large; {expected}")
+            if abs(v) > limit:
+                self.fail(rec, column, f"{cell!r} is too large to compute with: {what}s are limited to +-{limit:g}; "
+                                       f"rescale the column (e.g. costs in thousands)")
             values.append(v)
         if values and all(isinstance(v, int) for v in values):   # an empty table gets float columns
             return _series(values, np.dtype(np.int64))
@@ -830,6 +839,8 @@ def _read_candidates(path: Path, settings: Mapping[str, Any]) -> pd.DataFrame:
             columns[col] = table.text(col)
         elif col == "foreign":
             columns[col] = table.flags(col)
+        elif col == "endowment":  # only its ratio to the mean counts: any unit, any size
+            columns[col] = table.numbers(col, low=0, limit=math.inf)
         elif col in _NONNEG_COLUMNS or (col.startswith("use_") and col[4:] in limits):
             columns[col] = table.numbers(col, low=0)
         elif col in expected_k:
@@ -969,28 +980,3 @@ def _table_text(df: pd.DataFrame) -> str:
     for row in zip(*columns):
         lines.append(",".join(_quote(_cell_out(v)) for v in row))
     return "\n".join(lines) + "\n"
-
-
-def _write_text(path: Path, text: str) -> None:
-    with open(path, "x", encoding="utf-8", newline="") as fh:   # "x": plain permissions, never clobber
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def _replace_files(folder: Path, files: Mapping[str, str], remove: Sequence[str]) -> None:
-    temps: dict[str, Path] = {}
-    try:
-        for name, text in files.items():
-            temps[name] = folder / f".{name}.{secrets.token_hex(4)}.tmp"
-            _write_text(temps[name], text)
-    except BaseException:
-        for tmp in temps.values():
-            with suppress(FileNotFoundError):
-                os.unlink(tmp)
-        raise
-    for name in remove:
-        with suppress(FileNotFoundError):
-            os.unlink(folder / name)
-    for name, tmp in temps.items():     # scenario.toml comes last in `files`
-        os.replace(tmp, folder / name)

@@ -169,12 +169,11 @@ class _ComparisonToml(_TomlFile):
         return out
 
     def _solver_name(self, name: str) -> str:
-        from optimizer.solvers import REGISTRY
+        from optimizer.solvers import REGISTRY, solver_names
 
         base, _, arg = name.partition(":")
-        known = ["auto", *sorted(n for n in REGISTRY if n != "pyomo"), "pyomo:<name>"]
-        if name != "auto" and (base not in REGISTRY or (base == "pyomo") != bool(arg)):
-            self.fail(("solve", "solver"), f"unknown solver {name!r}; expected one of {', '.join(known)}")
+        if base not in REGISTRY or (base == "pyomo") != bool(arg):
+            self.fail(("solve", "solver"), f"unknown solver {name!r}; expected one of {', '.join(solver_names())}")
         return name
 
     def _formulation(self, name: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from optimizer.checks import check_seed
 from optimizer.errors import ProblemError
 from optimizer.problem import SelectionProblem
 
@@ -31,7 +32,7 @@ def generate_qkp(n: int, density: float, seed: int = 0) -> SelectionProblem:
         raise ProblemError(f"n must be a whole number >= 1, got {n!r}")
     if not 0 < density <= 100:
         raise ProblemError(f"density is a percentage in (0, 100], got {density!r}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     d = density / 100.0
     c = np.where(rng.random(n) < d, rng.integers(1, 101, n), 0).astype(float)
     total = n * (n - 1) // 2
@@ -65,7 +66,7 @@ def generate_collaboration_qkp(n: int = 10_000, seed: int = 0, budget_share: flo
         raise ProblemError(f"n must be a whole number >= 10, got {n!r}")
     if not 0 < budget_share <= 1:
         raise ProblemError(f"budget_share is a share of the total weight in (0, 1], got {budget_share!r}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     graph = nx.powerlaw_cluster_graph(n, hub_links, 0.3, seed=int(rng.integers(2**31)))
     edges = np.array(graph.edges(), dtype=np.int64).reshape(-1, 2)
     lo, hi = group_size

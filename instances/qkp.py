@@ -30,14 +30,16 @@ import numpy as np
 
 from instances.errors import InstanceFormatError, require_existing
 from optimizer.errors import ProblemError
-from optimizer.problem import SelectionProblem
+from optimizer.files import write_text
+from optimizer.problem import LARGEST_VALUE, SelectionProblem
 
 _WHOLE = re.compile(r"[+-]?[0-9]{1,30}")   # whole numbers, short enough for int()
 
 
 def _tokens(path: Path) -> tuple[list[str], list[int], list[str]]:
     try:
-        text = path.read_text(encoding="utf-8", errors="strict")
+        # utf-8-sig: a file saved by a Windows editor or a spreadsheet may start with a byte order mark
+        text = path.read_text(encoding="utf-8-sig", errors="strict")
     except UnicodeDecodeError as exc:
         raise InstanceFormatError(path, f"not a text file ({exc.reason} at byte {exc.start}); expected a QKP text file") from None
     except IsADirectoryError:
@@ -71,7 +73,16 @@ def _numbers(path: Path, toks: list[str], lines: list[int], start: int, count: i
     if bad.size:
         k = int(bad[0])
         raise InstanceFormatError(path, f"{chunk[k]!r} is not a finite number (reading {what})", line=lines[start + k])
+    huge = np.flatnonzero(np.abs(values) > LARGEST_VALUE)
+    if huge.size:
+        k = int(huge[0])
+        raise InstanceFormatError(path, _too_large(chunk[k], what), line=lines[start + k])
     return values
+
+
+def _too_large(token: str, what: str) -> str:
+    return (f"{token!r} is too large to compute with (reading {what}): numbers are limited to "
+            f"+-{LARGEST_VALUE:g}; rescale the instance")
 
 
 def _is_edge_list(raw_lines: list[str]) -> bool:
@@ -155,7 +166,7 @@ def _edge_list_numbers(path: Path, raw_lines: list[str], first: int, count: int,
             values = np.array(toks, dtype=np.float64)
         except ValueError:
             ok = False
-    if ok and np.all(np.isfinite(values)):
+    if ok and np.all(np.isfinite(values)) and np.all(np.abs(values) <= LARGEST_VALUE):
         return values
     for k, line in enumerate(chunk):  # slow path only to say where the fault is
         parts = line.split()
@@ -169,6 +180,8 @@ def _edge_list_numbers(path: Path, raw_lines: list[str], first: int, count: int,
                 raise InstanceFormatError(path, f"{t!r} is not a number (reading {what})", line=first + k + 1) from None
             if not np.isfinite(v):
                 raise InstanceFormatError(path, f"{t!r} is not a finite number (reading {what})", line=first + k + 1)
+            if abs(v) > LARGEST_VALUE:
+                raise InstanceFormatError(path, _too_large(t, what), line=first + k + 1)
     raise InstanceFormatError(path, f"cannot read {what}", line=first + 1)  # pragma: no cover - caught above
 
 
@@ -288,10 +301,7 @@ def write_qkp(problem: SelectionProblem, path: str | os.PathLike, published: boo
     if published:
         out.append("0")
     out += [_fmt(problem.b), _fmt(problem.A[0])]
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("\n".join(out) + "\n", encoding="utf-8")
-    os.replace(tmp, path)  # never leave a half-written file behind
+    write_text(path, "\n".join(out) + "\n")
 
 
 def write_edge_list(problem: SelectionProblem, path: str | os.PathLike,
@@ -314,7 +324,4 @@ def write_edge_list(problem: SelectionProblem, path: str | os.PathLike,
     lines = [f"{n} {u.size} {'int' if integral else 'float'}"]
     lines += [f"{a} {b} {value(v)}" for a, b, v in zip(i.tolist(), j.tolist(), u.tolist())]
     lines += [_fmt(problem.A[0]), _fmt(budgets)]
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_text(path, "\n".join(lines) + "\n")

@@ -20,12 +20,13 @@ import html
 import math
 import numbers
 import os
-import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
 import pandas as pd
+
+from optimizer.files import write_text
 
 if TYPE_CHECKING:
     from optimizer.compare import Comparison, Frontier
@@ -171,9 +172,9 @@ def write_comparison_report(cmp: "Comparison", folder: str | os.PathLike, title:
     names = cmp.names
     first = names[0]
     summary = cmp.summary()
-    _write(out / "summary.csv", summary.to_csv(index_label="metric"))
-    _write(out / "portfolios.csv", cmp.portfolios().to_csv(index_label="id"))
-    _write(out / "diffs.csv", _diffs(cmp).to_csv(index=False))
+    write_text(out / "summary.csv", summary.to_csv(index_label="metric"))
+    write_text(out / "portfolios.csv", cmp.portfolios().to_csv(index_label="id"))
+    write_text(out / "diffs.csv", _diffs(cmp).to_csv(index=False))
 
     title = title or f"Scenario comparison: {', '.join(names)}"
     blocks: list[tuple[str, Any]] = [("h1", title)]
@@ -217,7 +218,7 @@ def write_frontier_report(fr: "Frontier", folder: str | os.PathLike, title: str 
     report.md and report.html; return the path of report.md."""
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
-    _write(out / "frontier.csv", fr.table.to_csv(index=False))
+    write_text(out / "frontier.csv", fr.table.to_csv(index=False))
     title = title or f"Efficient frontier: {fr.vary}"
     blocks: list[tuple[str, Any]] = [("h1", title)]
     blocks += _frontier_blocks(fr, out, level=None)
@@ -310,8 +311,8 @@ def _figures(draw, out: Path) -> list[Path] | str:
 # ============================================================================ rendering
 def _write_reports(blocks: list[tuple[str, Any]], out: Path, title: str) -> Path:
     md = out / "report.md"
-    _write(md, _markdown(blocks, out))
-    _write(out / "report.html", _html(blocks, out, title))
+    write_text(md, _markdown(blocks, out))
+    write_text(out / "report.html", _html(blocks, out, title))
     return md
 
 
@@ -377,18 +378,6 @@ def _html(blocks: Iterable[tuple[str, Any]], out: Path, title: str) -> str:
             parts.append(f"<img alt=\"{alt}\" src=\"data:image/png;base64,{data}\">")
     parts.append("</body>\n</html>\n")
     return "\n".join(parts)
-
-
-def _write(path: Path, text: str) -> None:
-    """Write under a temporary name in the same folder, then rename: a symlink at `path` is replaced."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "x", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 __all__ = ["TERM_WORDS", "describe_term_changes", "format_comparison", "format_frontier", "markdown_table",

@@ -22,6 +22,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from optimizer.files import replacing
 from optimizer.result import Termination
 from optimizer.scenario import flag_values
 from optimizer.scoring import overlap
@@ -70,7 +71,8 @@ def _new_figure(width: float, height: float) -> "Figure":
 
 def _save(fig: "Figure", path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png", dpi=_DPI, bbox_inches="tight", pad_inches=0.2)  # slanted labels stay in
+    with replacing(path) as fh:  # a link planted at `path` is replaced, not followed
+        fig.savefig(fh, format="png", dpi=_DPI, bbox_inches="tight", pad_inches=0.2)  # slanted labels stay in
     return path
 
 

@@ -63,8 +63,7 @@ def solve_auto(problem: SelectionProblem, *, formulation: str, time_limit: float
     def finish(termination: Termination, x, obj, best_bound, message: str = "", mip: Result | None = None) -> Result:
         result = Result(termination, solver="auto", formulation=mip.formulation if mip else "none",
                         solver_version=mip.solver_version if mip else "", message=message,
-                        build_seconds=mip.build_seconds if mip else 0.0, nodes=mip.nodes if mip else None,
-                        log=mip.log if mip else "")
+                        build_seconds=mip.build_seconds if mip else 0.0, nodes=mip.nodes if mip else None)
         result.solve_seconds = time.perf_counter() - t0 - result.build_seconds
         if x is not None:
             result.x, result.objective = np.asarray(x, dtype=np.int8), float(obj)
@@ -72,6 +71,10 @@ def solve_auto(problem: SelectionProblem, *, formulation: str, time_limit: float
         if best_bound is not None:
             result.bound = max(best_bound, obj) if x is not None else best_bound
         result.stages = stages
+        # every stage in the log, not only HiGHS's: a run that ended in the branch and bound or the
+        # heuristic still says what it did (the harness keeps this log with --keep-logs)
+        lines = ["auto pipeline: " + ", ".join(f"{k}={v}" for k, v in stage.items()) for stage in stages]
+        result.log = "\n".join(lines) + ("\n\n" + mip.log if mip is not None and mip.log else "") + "\n"
         return result
 
     if run.stopped == "interrupted":  # Ctrl-C: the user wants the portfolio found so far, now

@@ -22,6 +22,12 @@ import numpy as np
 
 from optimizer.errors import ProblemError
 
+#: largest magnitude of any number in a problem. HiGHS refuses matrix values above 1e15 (its option
+#: large_matrix_value) and takes bounds from 1e20 on as infinite; with values up to 1e15 the objective of
+#: any portfolio (at most n + n^2/2 terms) stays far from float overflow, and a value that would overflow
+#: (a reputation of 1e308 times a weight) is refused where it is read, not found as inf later
+LARGEST_VALUE = 1e15
+
 _EMPTY_INT = np.zeros(0, dtype=np.int64)
 _EMPTY_FLOAT = np.zeros(0, dtype=np.float64)
 
@@ -46,6 +52,14 @@ def _float_array(value: Any, field_name: str, ndim: int) -> np.ndarray:
         raise ProblemError(
             f"{field_name}[{where_s}] is {a.ravel()[bad[0]]}: every value must be a finite number "
             f"({bad.size} non-finite value(s) in all); replace NaN/inf with a number"
+        )
+    huge = np.flatnonzero(np.abs(a.ravel()) > LARGEST_VALUE)
+    if huge.size:
+        where = np.unravel_index(huge[0], a.shape) if a.ndim > 1 else (int(huge[0]),)
+        where_s = ", ".join(str(int(k)) for k in where)
+        raise ProblemError(
+            f"{field_name}[{where_s}] is {a.ravel()[huge[0]]:g}: values must lie within +-{LARGEST_VALUE:g} "
+            f"({huge.size} value(s) beyond); rescale the data (e.g. costs in thousands)"
         )
     return a
 
@@ -197,6 +211,9 @@ class SelectionProblem:
                 raise ProblemError(f"{label} is {v!r}: it must be a whole number >= 0 (and below 2**63)")
         size_min, size_max = int(self.size_min), int(size_max)
         if size_min > size_max:
+            if self.size_max is None:  # the user set no size_max: the limit is the number of items
+                raise ProblemError(f"size_min={size_min} is more than the {n} items there are: no portfolio "
+                                   f"can have {size_min} items; lower size_min to at most {n}")
             raise ProblemError(
                 f"size_min={size_min} > size_max={size_max}: the portfolio size range is empty; "
                 f"lower size_min or raise size_max"

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.errors import ProblemError
-from optimizer.problem import SelectionProblem
+from optimizer.problem import LARGEST_VALUE, SelectionProblem
 from optimizer.scoring import Scoring, endowment_factor, knowledge_gain, overlap
 
 #: candidate columns every scenario needs (profile columns k_<domain> and use_<resource> come on top)
@@ -215,6 +215,10 @@ class Scenario:
             if (values < 0).any():
                 row = int(np.flatnonzero((values < 0).to_numpy())[0])
                 raise ProblemError(f"candidates: column {col!r} row {row} ({ids.iloc[row]}) is negative; expected >= 0")
+            if col != "endowment" and (values > LARGEST_VALUE).any():  # endowments count only relative to the mean
+                row = int(np.flatnonzero((values > LARGEST_VALUE).to_numpy())[0])
+                raise ProblemError(f"candidates: column {col!r} row {row} ({ids.iloc[row]}) is {values.iloc[row]:g}, "
+                                   f"too large to compute with (limit {LARGEST_VALUE:g}); rescale the column")
             if col.startswith("k_") and (values > 1).any():
                 row = int(np.flatnonzero((values > 1).to_numpy())[0])
                 raise ProblemError(f"candidates: knowledge level {col!r} row {row} ({ids.iloc[row]}) is "

@@ -56,8 +56,14 @@ class Scoring:
 def endowment_factor(endowment: np.ndarray, theta: float) -> np.ndarray:
     """e_i^theta with e_i the endowment relative to the mean (1 when all are equal or zero)."""
     endowment = np.asarray(endowment, dtype=float)
-    mean = endowment.mean() if endowment.size else 0.0
-    ratio = endowment / mean if mean > 0 else np.ones_like(endowment)
+    top = endowment.max() if endowment.size else 0.0
+    if top > 0:
+        # divided by the largest first: the mean of endowments near 1e308 overflows to inf (every
+        # ratio then 0), though the ratio itself is an ordinary number
+        scaled = endowment / top
+        ratio = scaled / scaled.mean()
+    else:
+        ratio = np.ones_like(endowment)
     zero_value = 1.0 if theta == 0 else 0.0   # 0^0 = 1; 0^theta = 0 for theta > 0
     return np.power(ratio, theta, where=ratio > 0, out=np.full_like(ratio, zero_value))
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import difflib
 import math
-import numbers
 import time
 import traceback
-from typing import Sequence
+from typing import Collection, Sequence
 
 import numpy as np
 
 import formulations
+from optimizer.bounds import trivial_bound
+from optimizer.checks import check_seed, is_int, is_real, machine_cores
 from optimizer.diagnose import infeasibility_reason
 from optimizer import resources
 from optimizer.errors import FormulationError, ProblemError, ResourceError, SolverUnavailableError, VerificationError
@@ -24,23 +26,49 @@ from optimizer.solvers.base import model_too_large
 from optimizer.verify import objective_tolerance, to_binary, verify_solution, violations
 
 
-def _is_real(v: object) -> bool:
-    return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(float(v))
-
-
-def _is_int(v: object) -> bool:
-    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
-
-
 def _check_options(time_limit, mip_gap, threads, seed) -> None:
-    if time_limit is not None and not (_is_real(time_limit) and time_limit > 0):
+    if time_limit is not None and not (is_real(time_limit) and time_limit > 0):
         raise ValueError(f"time_limit must be a positive number of seconds or None, got {time_limit!r}")
-    if mip_gap is not None and not (_is_real(mip_gap) and 0 <= mip_gap < 1):
+    if mip_gap is not None and not (is_real(mip_gap) and 0 <= mip_gap < 1):
         raise ValueError(f"mip_gap must be a relative gap in [0, 1) or None, got {mip_gap!r}")
-    if threads is not None and not (_is_int(threads) and threads >= 1):
+    if threads is not None and not (is_int(threads) and threads >= 1):
         raise ValueError(f"threads must be a whole number >= 1 or None, got {threads!r}")
-    if not _is_int(seed):
-        raise ValueError(f"seed must be an integer, got {seed!r}")
+    check_seed(seed)
+
+
+def _thread_count(threads: int | None) -> tuple[int | None, str]:
+    """Threads capped at the cores there are (HiGHS would start every one it is given), and a note saying so."""
+    cores = machine_cores()
+    if threads is None or threads <= cores:
+        return threads, ""
+    return cores, f"threads={threads} capped at {cores}, the cores this machine gives this process"
+
+
+def _start_vector(problem: SelectionProblem, warm_start: Sequence[float] | Collection[str] | np.ndarray) -> np.ndarray:
+    """A warm start as one 0/1 value per item, from such a vector or from the names of the chosen items."""
+    if isinstance(warm_start, str):
+        warm_start = [warm_start]
+    values = list(warm_start) if not isinstance(warm_start, np.ndarray) else None
+    if values is not None and values and all(isinstance(v, str) for v in values):
+        where = {name: i for i, name in enumerate(problem.names)}
+        unknown = [v for v in values if v not in where]
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], problem.names, n=3, cutoff=0.5)
+            hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+            raise ProblemError(f"warm_start names {unknown[0]!r}, which is not an item of the problem{hint} "
+                               f"(give item names such as {problem.names[0]!r}, or one 0/1 value per item)")
+        x = np.zeros(problem.n)
+        x[[where[v] for v in values]] = 1.0
+        return x
+    try:
+        ws = np.asarray(warm_start, dtype=float)
+    except (TypeError, ValueError):
+        raise ProblemError(f"warm_start must be one 0/1 value per item ({problem.n} values) or the names of the "
+                           f"chosen items, got {warm_start!r}") from None
+    if ws.shape != (problem.n,):
+        raise ProblemError(f"warm_start has shape {ws.shape}, expected ({problem.n},): one 0/1 value per item "
+                           f"(or the names of the chosen items)")
+    return ws
 
 
 def solve(
@@ -62,7 +90,9 @@ def solve(
     objective recomputed from the canonical arrays); a mismatch raises
     :class:`~optimizer.errors.VerificationError`. Limits never raise: a time
     limit returns the incumbent and the bound. `mip_gap=None` asks for proven
-    optimality. `warm_start` is a 0/1 vector over the items.
+    optimality. `warm_start` is a 0/1 vector over the items or the names of the chosen
+    items; one that breaks a constraint is ignored, and `Result.stages` and the message
+    say so. `threads` above the cores this process may use is capped at that count.
 
     `solver="auto"` (the default) runs the pipeline of :mod:`optimizer.pipeline`:
     heuristic incumbent, Lagrangian bound and variable fixing, then branch and
@@ -96,7 +126,8 @@ def solve(
     if not isinstance(problem, SelectionProblem):
         raise TypeError(f"solve() takes a SelectionProblem or a Scenario, got {type(problem).__name__}")
     _check_options(time_limit, mip_gap, threads, seed)
-    if memory_limit is not None and not (_is_real(memory_limit) and memory_limit > 0):
+    threads, threads_note = _thread_count(threads)
+    if memory_limit is not None and not (is_real(memory_limit) and memory_limit > 0):
         raise ValueError(f"memory_limit must be a positive number of MB or None, got {memory_limit!r}")
     pipeline = solver == "auto"
     chosen_formulation = formulation != "auto"  # then the pipeline's exact stage must be that MIP
@@ -119,9 +150,7 @@ def solve(
     start = None
     start_note = ""
     if warm_start is not None:
-        ws = np.asarray(warm_start, dtype=float)
-        if ws.shape != (problem.n,):
-            raise ProblemError(f"warm_start has shape {ws.shape}, expected ({problem.n},): one 0/1 value per item")
+        ws = _start_vector(problem, warm_start)
         try:
             start = to_binary(problem, ws).astype(float)
         except Exception as exc:
@@ -130,6 +159,7 @@ def solve(
         if broken:
             start_note = "warm start ignored, it is infeasible: " + "; ".join(broken)
             start = None
+    notes = [n for n in (start_note, threads_note) if n]
 
     base = dict(solver="auto" if pipeline else adapter.name, formulation=formulation)
     reason = infeasibility_reason(problem)
@@ -143,9 +173,27 @@ def solve(
                             memory_limit=memory_limit, mip_only=chosen_formulation)
         if result.x is not None:  # stages were verified on their own; the final answer is checked again
             result.x, result.objective = verify_solution(problem, result.x, result.objective, source="auto")
-        if start_note:
-            result.message = "; ".join(s for s in (result.message, start_note) if s)
-        return result
+    else:
+        result = _solve_alone(problem, adapter, formulation, start, integral, time_limit=time_limit,
+                              mip_gap=mip_gap, threads=threads, seed=seed, verbose=verbose,
+                              memory_limit=memory_limit)
+    if result.bound is None and result.termination in (Termination.TIME_LIMIT, Termination.INTERRUPTED):
+        # the solver stopped before it had a bound (HiGHS in its root LP): the sum of the positive
+        # terms is one all the same, so a stopped solve always says how far off it may be
+        trivial = trivial_bound(problem)
+        result.bound = trivial if result.objective is None else max(trivial, result.objective)
+    if start_note:
+        result.stages.insert(0, {"stage": "warm start", "used": False, "reason": start_note})
+    if notes:
+        result.message = "; ".join(s for s in (result.message, *notes) if s)
+    return result
+
+
+def _solve_alone(problem: SelectionProblem, adapter, formulation: str, start: np.ndarray | None, integral: bool, *,
+                 time_limit: float | None, mip_gap: float | None, threads: int | None, seed: int, verbose: bool,
+                 memory_limit: float | None) -> Result:
+    """One registered solver on `problem`, its answer verified."""
+    base = dict(solver=adapter.name, formulation=formulation)
     if adapter.formulations:
         refused = resources.too_large(problem, formulation, adapter.name, memory_limit)
         if refused:
@@ -176,7 +224,7 @@ def solve(
 
     result = Result(raw.termination, solver=adapter.name, solver_version=raw.version, formulation=formulation,
                     build_seconds=build_seconds + raw.load_seconds, solve_seconds=raw.solve_seconds,
-                    nodes=raw.nodes, message="; ".join(s for s in (raw.message, start_note) if s), log=raw.log)
+                    nodes=raw.nodes, message=raw.message, log=raw.log)
     if raw.x is not None:
         claimed = raw.objective
         auxiliary = model is not None and model.num_col > model.n_items

@@ -52,6 +52,7 @@ import pytest
 
 from benchmarks.cli import main
 from benchmarks.instance_sets import SuiteError, read_reference, resolve
+from benchmarks.store import ResultsStore, open_existing
 from benchmarks.suite import build_suite
 from instances import InstanceFormatError, read_comparison, read_qkp, read_scenario
 from optimizer import (FormulationError, ProblemError, SelectionProblem, SolverUnavailableError, compare, frontier,
@@ -188,8 +189,29 @@ CASES: list[Case] = [
     case("solve: mip_gap of 1", ValueError, ("mip_gap", "got 1", "[0, 1)"), lambda t: solve(_small(), mip_gap=1)),
     case("solve: zero threads", ValueError, ("threads", "got 0", "whole number >= 1"),
          lambda t: solve(_small(), threads=0)),
-    case("solve: fractional seed", ValueError, ("seed must be an integer", "got 1.5"),
+    case("solve: fractional seed", ValueError, ("seed must be a whole number >= 0", "got 1.5"),
          lambda t: solve(_small(), seed=1.5)),
+    case("solve: negative seed (regression: numpy's message naming nothing)", ValueError,
+         ("seed must be a whole number >= 0", "got -1", "seed=0"), lambda t: solve(_small(), seed=-1)),
+    case("solve: negative seed with the heuristic (regression: ended as a solver error)", ValueError,
+         ("seed must be a whole number >= 0", "got -1"), lambda t: solve(_small(), solver="heuristic", seed=-1)),
+    case("generate_qkp: negative seed", ProblemError, ("seed must be a whole number >= 0", "got -3"),
+         lambda t: __import__("instances").generate_qkp(10, 50, seed=-3)),
+    case("generate_alliance: negative seed", ProblemError, ("seed must be a whole number >= 0", "got -3"),
+         lambda t: __import__("instances").generate_alliance(10, seed=-3)),
+    case("generate_collaboration_qkp: text seed", ProblemError, ("seed must be a whole number >= 0", "got '7'"),
+         lambda t: __import__("instances").generate_collaboration_qkp(50, seed="7")),
+    case("solve: warm start of names that are not items (regression: could not convert string to float)",
+         ProblemError, ("warm_start names 'Lyon'", "not an item of the problem", "'x0'", "0/1 value per item"),
+         lambda t: solve(_small(), warm_start=("Lyon", "Grenoble"))),
+    case("solve: warm start name one letter off", ProblemError, ("warm_start names 'x9'", "did you mean"),
+         lambda t: solve(_small(), warm_start=["x0", "x9"])),
+    case("solve: warm start that is not numbers", ProblemError,
+         ("warm_start must be one 0/1 value per item (3 values) or the names of the chosen items", "None"),
+         lambda t: solve(_small(), warm_start=[1, None, {}])),
+    case("problem: size_min above the item count, no size_max set (regression: quoted a size_max never set)",
+         ProblemError, ("size_min=5 is more than the 3 items there are", "at most 3"),
+         lambda t: _problem(size_min=5)),
     case("solve: zero memory_limit", ValueError, ("memory_limit", "got 0", "positive number of MB"),
          lambda t: solve(_small(), memory_limit=0)),
     case("solve: unknown solver", SolverUnavailableError, ("unknown solver 'simplex9000'", "known solvers", "highs"),
@@ -342,6 +364,25 @@ CASES: list[Case] = [
     case("bundle: NaN in a number column", InstanceFormatError,
          ("candidates.csv:3", "row 3", "column 'reputation'", "'nan' is not a number", "expected a number >= 0"),
          lambda t: read_scenario(_bundle(t, candidates=_cell(3, "reputation", "nan")))),
+    case("bundle: reputation that overflows when weighted (regression: read, then inf at compile)",
+         InstanceFormatError, ("candidates.csv:2", "row 2", "column 'reputation'", "'1e308' is too large to compute with",
+                               "limited to +-1e+15", "rescale"),
+         lambda t: read_scenario(_bundle(t, candidates=_cell(2, "reputation", "1e308")))),
+    case("bundle: budget beyond what solvers compute with", InstanceFormatError,
+         ("scenario.toml", "limits.budget", "too large to compute with", "1e+15"),
+         lambda t: read_scenario(_bundle(t, scenario=_sub("budget = ", "budget = 1e20 #")))),
+    case("QKP file: weight beyond what solvers compute with", InstanceFormatError,
+         ("big.txt:7", "'1e16' is too large to compute with", "1e+15"),
+         lambda t: read_qkp(_file(t, "big.txt", BS.replace("1 1 1", "1 1e16 1")))),
+    case("edge list: pair value beyond what solvers compute with", InstanceFormatError,
+         ("big.txt:2", "'2e300' is too large to compute with"),
+         lambda t: read_qkp(_file(t, "big.txt", EDGE.replace("0 1 2", "0 1 2e300").replace(" int", "")))),
+    case("problem: a value beyond what solvers compute with", ProblemError,
+         ("c[1] is 1e+16", "within +-1e+15", "rescale"), lambda t: _problem(c=[1.0, 1e16, 2.0])),
+    case("scenario: reputation too large, set from Python", ProblemError,
+         ("column 'reputation' row 0", "too large to compute with", "rescale"),
+         lambda t: _scenario().replace(candidates=_scenario().candidates.assign(
+             reputation=[1e300] + list(_scenario().candidates["reputation"].iloc[1:])))),
     case("bundle: knowledge level above 1", InstanceFormatError,
          ("candidates.csv:2", "column 'k_biology'", "'1.5' is too large", "knowledge level in [0, 1]"),
          lambda t: read_scenario(_bundle(t, candidates=_cell(2, "k_biology", "1.5")))),
@@ -462,7 +503,7 @@ CASES: list[Case] = [
     case("suite: bad option on the command line", SuiteError,
          ("command line", "repeat = 0 is out of range", "at least 1"),
          lambda t: build_suite(instances=["qkp:n=5"], repeat=0)),
-    case("suite: unknown solver", SuiteError, ("unknown solver 'simplex9000'", "known: auto"),
+    case("suite: unknown solver", SuiteError, ("unknown solver 'simplex9000'", "known solvers: auto, highs"),
          lambda t: build_suite(instances=["qkp:n=5"], solvers=["simplex9000"]).cells()),
     case("suite: name after a solver that takes none (regression: TypeError)", SuiteError,
          ("unknown solver 'highs:fast'", "highs takes no name after ':'", "pyomo:<name>"),
@@ -510,6 +551,29 @@ CASES: list[Case] = [
     case("reference: field too large for csv (regression: csv.Error)", SuiteError,
          ("ref.csv, line 2", "not readable as CSV", "field larger than field limit", "instance,value"),
          lambda t: read_reference(_file(t, "ref.csv", "instance,value\na," + "1" * 200_000 + "\n"))),
+    # ------------------------------------------------------------------ solver names (issue 12)
+    case("solve: a Gurobi name without pyomo:", SolverUnavailableError,
+         ("unknown solver 'gurobi'", "did you mean 'pyomo:gurobi_direct'?", "known solvers: auto, highs"),
+         lambda t: solve(_small(), solver="gurobi")),
+    case("solve: a mistyped solver name", SolverUnavailableError,
+         ("unknown solver 'hihgs'", "did you mean 'highs'?", "known solvers: auto, highs", "pyomo:<name>"),
+         lambda t: solve(_small(), solver="hihgs")),
+    case("comparison: unknown solver (regression: 'auto' listed apart from the others)", InstanceFormatError,
+         ("cmp.toml", "unknown solver 'bogus'", "expected one of auto, highs", "pyomo:<name>"),
+         lambda t: read_comparison(_comparison(t, CMP_HEAD + '[solve]\nsolver = "bogus"\n' + VARIANT))),
+    # ------------------------------------------------------------------ results stores, suites (issue 12)
+    case("results store: another program's SQLite file (regression: tables added, switched to WAL)", SuiteError,
+         ("notes.sqlite: not a results store", "no 'runs' table", "its tables: notes", "alliance bench run"),
+         lambda t: open_existing(_foreign_database(t))),
+    case("results store: a corrupted file (regression: an internal error after the runs)", SuiteError,
+         ("r.sqlite: the results file is corrupted", "database disk image is malformed", ".recover",
+          "give --results a new file"),
+         lambda t: ResultsStore(_corrupted_store(t))),
+    case("suite: no cells (regression: ran nothing and exited 0)", SuiteError,
+         ("expands to no cells", "heuristic does not take formulation 'standard'", "--formulations auto"),
+         lambda t: build_suite(instances=["qkp:n=5"], solvers=["heuristic"], formulations=["standard"]).cells()),
+    case("suite: negative seed", SuiteError, ("suite.toml:1", "seed = -1", "a whole number >= 0"),
+         lambda t: build_suite(_file(t, "suite.toml", "seed = -1\ninstances = ['qkp:n=5']\n"))),
 ]
 
 
@@ -596,6 +660,34 @@ CLI_CASES: list[CliCase] = [
         lambda t: ["frontier", str(EXAMPLE), "--vary", "staff"]),
     cli("cli frontier: values that are not numbers", ("argument --values", "'x'", "such as 50,80,120"),
         lambda t: ["frontier", str(EXAMPLE), "--values", "50,x"]),
+    cli("cli solve: negative seed (regression: message named neither option nor value)",
+        ("argument --seed", "expected a whole number >= 0", "'-1'"), lambda t: ["solve", "qkp:n=5", "--seed", "-1"]),
+    cli("cli solve: negative seed with the heuristic (regression: a solver error, exit 1)",
+        ("argument --seed", "expected a whole number >= 0", "'-1'"),
+        lambda t: ["solve", "qkp:n=5", "--solver", "heuristic", "--seed", "-1"]),
+    cli("cli solve: unknown solver lists auto (regression: the default was missing)",
+        ("unknown solver 'bogus'", "known solvers: auto, highs", "alliance solvers"),
+        lambda t: ["solve", "qkp:n=5", "--solver", "bogus"]),
+    cli("cli solve: solution file in a missing folder", ("argument --write-solution", "does not exist", "create it"),
+        lambda t: ["solve", "qkp:n=5", "--write-solution", str(t / "no" / "solution.csv")]),
+    cli("cli solve: solution file that is a folder", ("argument --write-solution", "is a folder", "solution.csv"),
+        lambda t: ["solve", "qkp:n=5", "--write-solution", str(t)]),
+    cli("cli bench report: another program's SQLite file (regression: exit 0, tables added)",
+        ("notes.sqlite: not a results store", "its tables: notes", "alliance bench run"),
+        lambda t: ["bench", "report", "--results", str(_foreign_database(t)), "--out", str(t / "rep")]),
+    cli("cli bench export: another program's SQLite file (regression: tables added)",
+        ("notes.sqlite: not a results store", "its tables: notes"),
+        lambda t: ["bench", "export", str(t / "runs.csv"), "--results", str(_foreign_database(t))]),
+    cli("cli bench run: corrupted results file (regression: internal error, exit 1)",
+        ("r.sqlite: the results file is corrupted", ".recover"),
+        lambda t: ["bench", "run", "--instances", "qkp:n=5", "--solvers", "bruteforce", "--no-progress",
+                   "--results", str(_corrupted_store(t))]),
+    cli("cli bench run: a suite of no cells (regression: exit 0)",
+        ("expands to no cells", "heuristic does not take formulation 'standard'"),
+        lambda t: ["bench", "run", "--instances", "qkp:n=5", "--solvers", "heuristic", "--formulations", "standard",
+                   "--no-progress"]),
+    cli("cli bench run: negative seed", ("argument --seed", "expected a whole number >= 0", "'-2'"),
+        lambda t: ["bench", "run", "--instances", "qkp:n=5", "--seed", "-2", "--no-progress"]),
 ]
 
 
@@ -635,3 +727,28 @@ def test_the_catalogue_covers_at_least_40_bad_inputs():
     ids = [c.id for c in CASES] + [c.id for c in CLI_CASES] + ["solver-suffix", "frontier-points"]
     assert len(ids) == len(set(ids)), "case ids must be distinct"
     assert len(ids) >= 40, f"only {len(ids)} bad inputs in the catalogue"
+
+
+# ============================================================================ results stores
+def _foreign_database(tmp: Path) -> Path:
+    """Another program's SQLite file: one table of its own, rollback journal."""
+    import sqlite3
+
+    path = tmp / "notes.sqlite"
+    db = sqlite3.connect(path)
+    with db:
+        db.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
+    db.close()
+    return path
+
+
+def _corrupted_store(tmp: Path) -> Path:
+    """A results store with a few of its pages overwritten."""
+    path = tmp / "r.sqlite"
+    with ResultsStore(path) as store:
+        for i in range(100):
+            store.record({"key": f"k{i}", "instance": "x", "error": "e" * 1000})
+    data = bytearray(path.read_bytes())
+    data[4096 * 5:4096 * 9] = bytes((i * 7) % 256 for i in range(4096 * 4))
+    path.write_bytes(bytes(data))
+    return path

@@ -6,6 +6,7 @@ costs nothing until asked for, and its absence is reported with a reason.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 from typing import TYPE_CHECKING
 
@@ -17,15 +18,16 @@ from optimizer.solvers.base import RawAnswer, SolveOptions, SolverAdapter, model
 if TYPE_CHECKING:
     from optimizer.problem import SelectionProblem
 
-#: solver name -> module. "pyomo" takes a suffix: "pyomo:<pyomo solver name>".
+#: solver name -> module, in the order every list shows them, the default first.
+#: "pyomo" takes a suffix: "pyomo:<pyomo solver name>".
 REGISTRY: dict[str, str] = {
+    "auto": "optimizer.solvers.auto",
     "highs": "optimizer.solvers.highs",
-    "pyomo": "optimizer.solvers.pyomo",
-    "bruteforce": "optimizer.solvers.bruteforce",
     "heuristic": "optimizer.solvers.heuristic",
     "bnb": "optimizer.solvers.bnb",
+    "bruteforce": "optimizer.solvers.bruteforce",
+    "pyomo": "optimizer.solvers.pyomo",
 }
-
 
 
 def _register_from_environment() -> None:
@@ -44,15 +46,40 @@ _register_from_environment()
 #: Pyomo solver names probed by `available_solvers()`.
 PYOMO_PROBES = ("highs", "scip_direct", "gurobi_direct", "gurobi_persistent", "cbc", "glpk", "cplex_direct")
 
-__all__ = ["REGISTRY", "RawAnswer", "SolveOptions", "SolverAdapter", "available_solvers", "get_solver"]
+__all__ = ["REGISTRY", "RawAnswer", "SolveOptions", "SolverAdapter", "available_solvers", "get_solver",
+           "solver_names", "unknown_solver_message"]
+
+
+def solver_names() -> list[str]:
+    """The solver names a user can give, in registry order; the Pyomo family as 'pyomo:<name>'."""
+    return [f"{n}:<name>" if n == "pyomo" else n for n in REGISTRY]
+
+
+def _suggestion(name: str) -> str | None:
+    """The solver a mistyped or incomplete `name` most likely means, or None."""
+    bare = name.strip().lower()
+    # a Pyomo solver given without its family: 'cbc' -> 'pyomo:cbc'; a family name such as
+    # 'gurobi' or 'scip' -> the interface that is probed ('pyomo:gurobi_direct')
+    for probe in PYOMO_PROBES:
+        if bare == probe or probe.startswith(bare + "_"):
+            return f"pyomo:{probe}"
+    choices = {p: f"pyomo:{p}" for p in PYOMO_PROBES} | {n: n for n in REGISTRY if n != "pyomo"}
+    close = difflib.get_close_matches(bare.removeprefix("pyomo:"), list(choices), n=1)
+    return choices[close[0]] if close else None
+
+
+def unknown_solver_message(name: str) -> str:
+    """What to say about a solver name that is not registered: the closest name and the known ones."""
+    hint = _suggestion(name)
+    return (f"unknown solver {name!r}" + (f" (did you mean {hint!r}?)" if hint else "")
+            + f"; known solvers: {', '.join(solver_names())} ('alliance solvers' lists which run here)")
 
 
 def get_solver(name: str) -> SolverAdapter:
-    """The adapter for `name` ("highs", "bruteforce", "pyomo:<name>"); raises if unusable here."""
+    """The adapter for `name` ("auto", "highs", "pyomo:<name>", ...); raises if unusable here."""
     base, _, arg = name.partition(":")
     if base not in REGISTRY:
-        known = ", ".join(sorted(REGISTRY)).replace("pyomo", "pyomo:<name>")
-        raise SolverUnavailableError(f"unknown solver {name!r}; known solvers: {known}")
+        raise SolverUnavailableError(unknown_solver_message(name))
     if base == "pyomo" and not arg:
         raise SolverUnavailableError("solver 'pyomo' needs a Pyomo solver name, e.g. 'pyomo:highs' or 'pyomo:scip_direct'")
     module = importlib.import_module(REGISTRY[base])

@@ -158,3 +158,118 @@ def test_console_script_runs():
     bad = subprocess.run([str(exe), "solve", "qkp:n=8", "--time-limit", "-1"], capture_output=True, text=True,
                          timeout=120)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "Traceback" not in bad.stderr
+
+
+# ============================================================================ edges (issue 12)
+ROOT = Path(__file__).resolve().parents[2]
+#: `alliance` as its console script runs it, on the sources of this tree (run from its root)
+ALLIANCE = [sys.executable, "-c", "import sys; from benchmarks.cli import main; sys.exit(main(sys.argv[1:]))"]
+
+
+def test_a_reader_that_closes_the_pipe_is_not_an_error():
+    """`alliance solve ... | head -1`: the reader is gone before anything is written (the worst case
+    of head), so every write fails with EPIPE; the run ends quietly with 141, as after SIGPIPE."""
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run(ALLIANCE + ["solve", "qkp:n=8,seed=1"], stdout=write_end, stderr=subprocess.PIPE,
+                              text=True, timeout=120, cwd=ROOT)
+    finally:
+        os.close(write_end)
+    assert proc.stderr == "" and proc.returncode == 141, (proc.returncode, proc.stderr)
+
+
+def test_stage_lines_show_full_values(capsys):
+    from optimizer import solve
+
+    assert main(["solve", "qkp:n=30,density=100,seed=1", "--solver", "auto"]) == 0
+    stages = [line for line in capsys.readouterr().out.splitlines() if line.startswith("stage")]
+    objective = solve(generate_qkp(30, 100, seed=1)).objective
+    assert objective > 10_000   # where 4 significant digits showed 1.559e+04
+    assert any(f"objective={objective:.10g}," in line for line in stages), stages
+    assert not any("e+" in line for line in stages), stages
+
+
+def test_json_output_is_one_object_with_exact_values(capsys):
+    import json
+
+    from optimizer import solve
+
+    assert main(["solve", "qkp:n=30,density=100,seed=1", "--json"]) == 0
+    out, err = capsys.readouterr()
+    data = json.loads(out)          # stdout holds the JSON object and nothing else
+    assert out.count("\n") == 1 and err == ""
+    result = solve(generate_qkp(30, 100, seed=1))
+    assert data["termination"] == "optimal" and data["objective"] == result.objective
+    assert data["bound"] == result.bound and data["gap"] == result.gap
+    assert data["items"] == [int(i) for i in result.x.nonzero()[0]] and data["selected"] == list(result.selected)
+    assert [s["stage"] for s in data["stages"]] == [s["stage"] for s in result.stages]
+    heuristic = data["stages"][0]
+    assert isinstance(heuristic["moves"], int) and isinstance(heuristic["seconds"], float)
+    assert data["total_seconds"] == data["build_seconds"] + data["solve_seconds"]
+
+
+def test_json_output_of_a_scenario_with_the_solver_log(capsys):
+    """A scenario adds its metrics; --verbose sends the solver's log to stderr, stdout stays JSON."""
+    import json
+
+    assert main(["solve", "alliance:n=8,seed=1", "--json", "--solver", "highs", "--verbose"]) == 0
+    out, err = capsys.readouterr()
+    data = json.loads(out)
+    assert data["metrics"]["size"] == len(data["selected"]) and data["solver"] == "highs"
+    assert err.strip(), "the solver log should be on stderr"
+
+
+def test_write_solution_writes_one_row_per_item(tmp_path, capsys):
+    import csv
+
+    from optimizer import solve
+
+    path = tmp_path / "solution.csv"
+    assert main(["solve", "qkp:n=12,seed=3", "--write-solution", str(path)]) == 0
+    rows = list(csv.DictReader(path.open(newline="")))
+    problem = generate_qkp(12, 50, seed=3)
+    assert [r["item"] for r in rows] == [str(i) for i in range(problem.n)]
+    assert [r["name"] for r in rows] == list(problem.names)
+    assert [int(r["selected"]) for r in rows] == solve(problem).x.tolist()
+
+
+def test_write_solution_of_a_scenario_names_its_items(tmp_path, capsys):
+    import csv
+
+    path = tmp_path / "solution.csv"
+    assert main(["solve", "alliance:n=8,seed=1", "--write-solution", str(path)]) == 0
+    out = capsys.readouterr().out
+    chosen = [r["name"] for r in csv.DictReader(path.open(newline="")) if r["selected"] == "1"]
+    assert chosen and all(name in out for name in chosen)
+
+
+def test_solvers_lists_auto_first_in_aligned_columns(capsys):
+    from optimizer.solvers import REGISTRY
+
+    assert main(["solvers"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith("auto ") and "branch and bound" in lines[1]
+    listed = [line.split()[0] for line in lines[1:]]
+    assert all(name in listed for name in REGISTRY if name != "pyomo")
+    longest = max(len(name) for name in listed)
+    # every column starts at the same place on every line, whatever the length of the names
+    for column in ("runs here", "formulations", "detail"):
+        start = lines[0].index(column)
+        assert start > longest
+        assert all(line[start - 2:start] == "  " and line[start] != " " for line in lines[1:]), column
+
+
+def test_solve_help_lists_the_registries():
+    import formulations
+    from benchmarks.cli import build_parser
+    from optimizer.solvers import REGISTRY
+
+    sub = next(a for a in build_parser()._actions if getattr(a, "choices", None) and "solve" in a.choices)
+    actions = {a.dest: a for a in sub.choices["solve"]._actions}
+    solver_help = " ".join(actions["solver"].help.split())
+    assert all(name in solver_help for name in REGISTRY)
+    assert "auto" in solver_help and "branch and bound" in solver_help
+    assert all(name in actions["formulation"].help for name in formulations.REGISTRY)

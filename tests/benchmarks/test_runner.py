@@ -3,6 +3,7 @@ loses nothing and resumes, and a Dask cluster on loopback gives the local result
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -278,3 +279,132 @@ def test_a_failed_write_stops_the_suite_cleanly_and_resume_completes_it(tmp_path
         assert len(store) == 2  # the two runs written before the failure
         summary = run_suite(cells, store, jobs=1, progress=False)
         assert summary.skipped == 2 and summary.finished == 3 and len(store) == 5
+
+
+# ------------------------------------------------------------------ what ran, and its log
+
+def test_each_row_says_what_ran_and_keeps_the_solver_log_when_asked(tmp_path):
+    from importlib import metadata
+
+    import highspy
+
+    cells, _ = build_suite(instances=["alliance:n=10,seeds=1", "qkp:n=8,seeds=1"], solvers=["auto"],
+                           time_limit=[20.0]).cells()
+    with ResultsStore(tmp_path / "r.sqlite") as store:
+        run_suite(cells, store, progress=False, keep_logs=True)
+        runs = store.runs(logs=True).set_index("instance")
+    package = metadata.version("alliance-portfolio")
+    highs = f"{highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}.{highspy.HIGHS_VERSION_PATCH}"
+    for row in runs.itertuples():
+        assert row.formulation == "auto"                          # the configuration, as asked
+        assert row.solver_version == f"alliance-portfolio {package}"   # was blank
+        assert (row.highs_version, row.package_version) == (highs, package)
+    mip = runs.loc["alliance_10_1"]                               # ended in the MIP stage
+    stages = json.loads(mip.stages)
+    assert stages[0]["stage"] == "heuristic" and stages[-1]["stage"] == "mip", stages
+    assert mip.formulation_used == stages[-1]["formulation"] and mip.formulation_used in ("standard", "rlt", "glover")
+    assert "Presolving model" in mip.log                          # HiGHS's own log
+    bnb = runs.loc["qkp_8_50_1"]                                  # ended in the branch and bound: no model
+    assert bnb.formulation_used == "none" and "branch-and-bound" in [s["stage"] for s in json.loads(bnb.stages)]
+    # without --keep-logs no log is kept
+    with ResultsStore(tmp_path / "plain.sqlite") as store:
+        run_suite(cells[:1], store, progress=False)
+        assert store.runs(logs=True)["log"].isna().all()
+
+
+# ------------------------------------------------------------------ stores written with the old keys
+
+def _old_key(cell) -> str:
+    """A cell's key as the harness wrote it before instances had an identity: the set as typed first."""
+    return json.dumps([cell.instance.set, cell.instance.name, cell.solver, cell.formulation, cell.settings,
+                       cell.seed, cell.repetition], sort_keys=True)
+
+
+def test_a_store_written_with_the_old_keys_resumes_and_moves_its_rows_to_the_new_keys(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    for seed in (1, 2, 3):
+        from instances import write_qkp
+
+        write_qkp(generate_qkp(8, 50, seed=seed), data / f"q{seed}.txt")
+    cells, _ = build_suite(instances=[str(data)], solvers=["bruteforce"], time_limit=[20.0]).cells()
+    path = tmp_path / "r.sqlite"
+    with ResultsStore(path) as store:
+        store.record({"key": _old_key(cells[0]), "instance": cells[0].instance.name, "instance_set": str(data),
+                      "solver": "bruteforce", "formulation": "auto", "termination": "optimal", "objective": 1.0})
+        # the same instance run under a set typed another way (from another folder): not recognizable
+        other = cells[1].instance.name
+        store.record({"key": json.dumps(["elsewhere/data", other, "bruteforce", "auto", cells[1].settings, 0, 0],
+                                        sort_keys=True),
+                      "instance": other, "instance_set": "elsewhere/data", "solver": "bruteforce",
+                      "formulation": "auto", "termination": "optimal", "objective": 2.0})
+        summary = run_suite(cells, store, progress=False)
+        runs = store.runs().set_index("key")
+    assert summary.skipped == 1 and summary.finished == 2        # the first cell was recognized, not run again
+    assert runs.loc[cells[0].key, "objective"] == 1.0            # ... and its row moved to the new key
+    assert runs.loc[cells[0].key, "instance_path"] == str((data / "q1.txt").resolve())
+    assert len(runs) == 4 and sum(k.startswith("[") for k in runs.index) == 1
+    assert len(summary.notes) == 1 and "'elsewhere/data'" in summary.notes[0] and "earlier version" in summary.notes[0]
+
+
+# ------------------------------------------------------------------ working folders of killed harnesses
+
+def _cell_folders(folder: Path) -> set[str]:
+    return {p.name for p in folder.glob("alliance-cell-*")}
+
+
+def test_the_folders_of_a_killed_harness_are_removed_by_the_next_run_and_no_others(tmp_path, fake_solvers):
+    import json as json_module
+    import shutil
+
+    from benchmarks import runner
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "ALLIANCE_SOLVERS": FAKE, "TMPDIR": str(tmp)}
+    hang = ["--instances", "qkp:n=8,seeds=1", "--solvers", "fake:hang", "--time-limit", "120"]
+
+    def started(proc: subprocess.Popen, before: set[str]) -> str:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            new = _cell_folders(tmp) - before
+            if new:
+                time.sleep(0.5)   # the worker is running in it
+                return new.pop()
+            time.sleep(0.1)
+        raise AssertionError(f"no cell folder appeared: {proc.communicate()}")
+
+    alive = _harness([*hang, "--results", str(tmp_path / "a.sqlite")], env=env)
+    killed = None
+    try:
+        mine = started(alive, set())                     # one after the other: each folder has a known owner
+        killed = _harness([*hang, "--results", str(tmp_path / "b.sqlite")], env=env)
+        gone = started(killed, {mine})
+        killed.send_signal(signal.SIGKILL)
+        killed.wait()
+        time.sleep(0.3)
+        assert gone in _cell_folders(tmp)   # SIGKILL: the harness could not remove it
+        # the same leftover, but another host's, and (as root) another user's: never touched
+        other_host = tmp / f"{gone}-host"
+        shutil.copytree(tmp / gone, other_host)
+        owner = json_module.loads((other_host / runner.OWNER_FILE).read_text())
+        (other_host / runner.OWNER_FILE).write_text(json_module.dumps({**owner, "host": "elsewhere.example"}))
+        other_user = tmp / f"{gone}-user"
+        if os.geteuid() == 0:
+            shutil.copytree(tmp / gone, other_user)
+            os.chown(other_user, 65534, 65534)
+        no_owner = tmp / "alliance-cell-abc123"          # an earlier version's folder: its owner is unknown
+        no_owner.mkdir()
+        done = _harness(["--instances", "qkp:n=8,seeds=1", "--solvers", "bruteforce", "--results",
+                         str(tmp_path / "c.sqlite")], env=env)
+        _, err = done.communicate(timeout=120)
+        assert done.returncode == 0, err
+        left = _cell_folders(tmp)
+        assert gone not in left                            # the killed harness's folder is gone
+        assert {mine, other_host.name, no_owner.name} <= left
+        assert other_user.name in left or os.geteuid() != 0
+    finally:
+        for proc in filter(None, (alive, killed)):
+            if proc.poll() is None:
+                proc.kill()
+            proc.communicate()

@@ -104,3 +104,36 @@ def test_a_suite_file_cannot_write_outside_its_folder(tmp_path, results):
     assert build_suite(path, results=str(tmp_path / "x.sqlite")).results == str(tmp_path / "x.sqlite")
     path.write_text('instances = ["qkp:n=10,seeds=1"]\nresults = "sub/r.sqlite"\n')
     assert build_suite(path).results == str(folder / "sub" / "r.sqlite")
+
+
+def test_a_cell_key_names_the_instance_however_its_set_is_typed(tmp_path, monkeypatch):
+    from instances import generate_qkp, write_qkp
+
+    (tmp_path / "d").mkdir()
+    write_qkp(generate_qkp(8, 50, seed=1), tmp_path / "d" / "a.txt")
+    (tmp_path / "link").symlink_to(tmp_path / "d")
+    monkeypatch.chdir(tmp_path)
+
+    def keys(spec: str) -> set[str]:
+        return {c.key for c in build_suite(instances=[spec], solvers=["bruteforce"]).cells()[0]}
+
+    typed = ["d", "./d", str(tmp_path / "d"), "link", "d/a.txt", "d/../d/*.txt", str(tmp_path / "link" / "a.txt")]
+    assert len({frozenset(keys(spec)) for spec in typed}) == 1
+    # generated instances: the generator's arguments, not how the set was written
+    assert keys("qkp:n=8,seeds=1") <= keys("qkp:n=8,density=50.0,seeds=1-2")
+    assert keys("qkp:n=8,seeds=1") != keys("qkp:n=8,density=25,seeds=1")
+
+
+def test_an_instance_named_by_two_sets_of_one_suite_runs_once(tmp_path):
+    from instances import generate_qkp, write_qkp
+
+    for seed in (1, 2):
+        write_qkp(generate_qkp(8, 50, seed=seed), tmp_path / f"q{seed}.txt")
+    cells, notes = build_suite(instances=[str(tmp_path), str(tmp_path / "q1.txt")], solvers=["bruteforce"]).cells()
+    assert [c.instance.name for c in cells] == ["q1", "q2"]
+    assert any("each runs once" in n for n in notes)
+
+
+def test_a_suite_that_expands_to_no_cells_is_refused_with_the_reason():
+    with pytest.raises(SuiteError, match="expands to no cells: heuristic does not take formulation 'standard'"):
+        build_suite(instances=["qkp:n=8,seeds=1"], solvers=["heuristic"], formulations=["standard"]).cells()

@@ -293,14 +293,16 @@ def test_failed_write_leaves_the_old_bundle(tmp_path, monkeypatch):
     before = {p.name: p.read_bytes() for p in (tmp_path / "b").iterdir()}
     calls = []
 
-    def failing(path, text):
+    def failing(path):
         calls.append(path)
         if len(calls) == 2:
             raise OSError("disk full")
-        real_write(path, text)
+        return real_open(path)
 
-    real_write = bundle._write_text
-    monkeypatch.setattr(bundle, "_write_text", failing)
+    from optimizer import files
+
+    real_open = files._open_temporary          # every file of a bundle is written through optimizer.files
+    monkeypatch.setattr(files, "_open_temporary", failing)
     with pytest.raises(OSError, match="disk full"):
         write_scenario(old.replace(name="new"), tmp_path / "b")
     assert {p.name: p.read_bytes() for p in (tmp_path / "b").iterdir()} == before
@@ -336,7 +338,7 @@ def test_round_trip_random_values(data):
         "reputation": data.draw(st.lists(amount, min_size=n, max_size=n)),
         "coord_cost": data.draw(st.lists(amount, min_size=n, max_size=n)),
         "k_a": data.draw(st.lists(level, min_size=n, max_size=n)),
-        "use_budget": data.draw(st.lists(st.integers(0, 2 ** 62), min_size=n, max_size=n)),
+        "use_budget": data.draw(st.lists(st.integers(0, 10 ** 15), min_size=n, max_size=n)),  # the largest value
     })
     s = Scenario(candidates=cand, focal=Focal(profile={"a": data.draw(level)}),
                  limits={"budget": data.draw(amount)}, name=data.draw(text))

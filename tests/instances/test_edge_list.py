@@ -81,6 +81,15 @@ def test_errors_name_the_file_and_line(tmp_path, text, line, words):
         assert word in str(err.value), f"{word!r} missing from {err.value}"
 
 
+def test_a_byte_order_mark_is_accepted(tmp_path):
+    plain = read_qkp(_write(tmp_path, SMALL), budget=1)
+    marked_path = tmp_path / "marked.txt"
+    marked_path.write_bytes(b"\xef\xbb\xbf" + SMALL.encode("utf-8"))
+    marked = read_qkp(marked_path, budget=1)
+    assert marked.n == plain.n and np.array_equal(marked.c, plain.c) and np.array_equal(marked.b, plain.b)
+    assert np.array_equal(marked.pair_q, plain.pair_q)
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_round_trip_keeps_the_problem(tmp_path, seed):
     p = generate_qkp(30, 40, seed)

@@ -178,6 +178,16 @@ def test_directory(tmp_path):
     assert "is a directory" in str(err)
 
 
+def test_a_byte_order_mark_is_accepted(tmp_path):
+    """Windows editors and spreadsheets save UTF-8 with a byte order mark; it was read as part of n."""
+    _check_small(read_qkp(_write(tmp_path, "\ufeff" + STORED)))
+    published = read_qkp(_write(tmp_path, "\ufeff" + PUBLISHED))
+    _check_small(published)
+    assert published.name == "my instance"
+    err = _error(_write(tmp_path, "\ufeff" + STORED.replace("5 0 2", "5 x 2")))
+    assert err.line == 3 and "'x' is not a number" in str(err), str(err)
+
+
 def test_binary_file(tmp_path):
     path = tmp_path / "bin.txt"
     path.write_bytes(b"4\n\xff\xfe\x00\x01\n")

@@ -57,7 +57,8 @@ def _make(**changes) -> SelectionProblem:
     (dict(forced_out=[-2]), r"forced_out\[0\] refers to item -2"),
     # sizes
     (dict(size_min=3, size_max=2), r"size_min=3 > size_max=2"),
-    (dict(size_min=4), r"size_min=4 > size_max=3"),
+    (dict(size_min=4), r"size_min=4 is more than the 3 items there are"),
+    (dict(size_min=4, size_max=3), r"size_min=4 > size_max=3"),
     (dict(size_min=-1), r"size_min is -1"),
     (dict(size_max=-2), r"size_max is -2"),
     (dict(size_min=1.5), r"size_min is 1.5"),
@@ -91,7 +92,7 @@ def test_non_numeric_size_raises_problem_error(changes, field):
 
 def test_replace_validates_again():
     p = _make(A=[[1, 1, 1]], b=[2])
-    with pytest.raises(ProblemError, match="size_min=5 > size_max=3"):
+    with pytest.raises(ProblemError, match="size_min=5 is more than the 3 items"):
         p.replace(size_min=5)
     with pytest.raises(ProblemError, match="forced_out"):
         p.replace(forced_out=[9])

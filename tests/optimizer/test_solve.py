@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
@@ -414,6 +416,34 @@ def test_available_solvers_reports_each_solver_with_a_reason():
                 solve(_P, solver=name)
 
 
+@pytest.mark.parametrize("name, hint", [("gurobi", "pyomo:gurobi_direct"), ("cbc", "pyomo:cbc"),
+                                        ("scip", "pyomo:scip_direct"), ("hihgs", "highs"),
+                                        ("brutforce", "bruteforce"), ("simplex9000", None)])
+def test_an_unknown_solver_is_answered_with_the_closest_name_and_every_known_one(name, hint):
+    from optimizer.solvers import REGISTRY
+
+    with pytest.raises(SolverUnavailableError) as err:
+        solve(_P, solver=name)
+    message = str(err.value)
+    assert f"unknown solver {name!r}" in message
+    assert (f"did you mean {hint!r}?" in message) if hint else "did you mean" not in message
+    known = message.partition("known solvers: ")[2]
+    assert known.startswith("auto, ")
+    assert all((f"{n}:<name>" if n == "pyomo" else n) in known for n in REGISTRY)
+
+
+def test_auto_is_the_first_registered_solver_and_runs_the_pipeline():
+    from optimizer.solvers import SolveOptions, get_solver
+
+    assert available_solvers().iloc[0].solver == "auto"
+    problem = generate_qkp(12, 50, seed=5)
+    raw = get_solver("auto").solve(problem, None, SolveOptions(seed=0))
+    result = solve(problem)
+    assert raw.termination is result.termination and raw.objective == result.objective
+    assert raw.x.tolist() == result.x.tolist() and [s["stage"] for s in raw.extra["stages"]] == \
+        [s["stage"] for s in result.stages]
+
+
 def test_solve_needs_a_selection_problem():
     with pytest.raises(TypeError, match="SelectionProblem"):
         solve({"c": [1, 2]})
@@ -446,3 +476,29 @@ def test_real_gurobi_licence_limit_is_reported_when_gurobi_is_here():
     assert not row.available and "size-limited" in row.detail
     result = solve(generate_qkp(40, 50, 1), solver="pyomo:gurobi_persistent", formulation="miqp")
     assert result.termination is Termination.OPTIMAL
+
+
+@pytest.mark.parametrize("solver", ["auto", "highs", "heuristic", "bnb"])
+def test_an_infeasible_warm_start_is_reported_in_the_stages_and_the_message(solver):
+    p = SelectionProblem(c=[3.0, 2.0, 1.0], A=[[1, 1, 1]], b=[1])
+    r = solve(p, solver=solver, warm_start=[1, 1, 1])
+    assert r.termination is Termination.OPTIMAL and r.objective == 3.0
+    assert r.stages[0]["stage"] == "warm start" and r.stages[0]["used"] is False
+    assert "row 'row0': uses 3 > limit 1" in r.stages[0]["reason"] and "warm start ignored" in r.message
+
+
+def test_a_warm_start_can_name_the_chosen_items():
+    p = SelectionProblem(c=[3.0, 2.0, 1.0], A=[[1, 1, 1]], b=[2], names=("Lyon", "Grenoble", "Turin"))
+    r = solve(p, solver="highs", warm_start=("Lyon", "Grenoble"))
+    assert r.termination is Termination.OPTIMAL and r.selected == ("Lyon", "Grenoble")
+    assert not any(s["stage"] == "warm start" for s in r.stages) and "warm start" not in r.message
+
+
+def test_a_scenario_takes_a_warm_start_of_partner_names():
+    from instances import read_scenario
+
+    scenario = read_scenario(Path(__file__).resolve().parents[2] / "examples" / "alliance-60")
+    best = solve(scenario, time_limit=60)
+    again = solve(scenario, time_limit=60, warm_start=best.selected)
+    assert again.objective == pytest.approx(best.objective) and again.selected == best.selected
+    assert not any(s["stage"] == "warm start" for s in again.stages)  # used, not ignored
