@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 from instances import generate_alliance  # noqa: E402
 from optimizer import Termination, solve  # noqa: E402
-from optimizer.files import write_text  # noqa: E402
+from optimizer.core.files import write_text  # noqa: E402
 
 #: case -> (candidates, generator options)
 CASES = {

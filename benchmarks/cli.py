@@ -271,7 +271,7 @@ def _write_solution(path: Path, problem: Any, result: Any) -> None:
     import csv
     import io
 
-    from optimizer.files import write_text
+    from optimizer.core.files import write_text
 
     if result.x is None:
         print(f"alliance: no portfolio to write to {path} ({result.termination.value}); the file is left as it was",
@@ -301,7 +301,7 @@ def _cmd_solvers(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `alliance` console script."""
     args = build_parser().parse_args(argv)
-    from optimizer.errors import AllianceError, SolverError, VerificationError
+    from optimizer.core.errors import AllianceError, SolverError, VerificationError
 
     try:
         from benchmarks import bench_command, compare_command

@@ -61,8 +61,8 @@ def add_parsers(sub: argparse._SubParsersAction, number: type, whole: type) -> N
 def run_compare(args: argparse.Namespace) -> int:
     """`alliance compare FILE`."""
     from instances.comparison import read_comparison
-    from optimizer.compare import compare
-    from optimizer.compare_report import format_comparison, write_comparison_report
+    from optimizer.analysis.compare import compare
+    from optimizer.reports.comparison_report import format_comparison, write_comparison_report
 
     spec = read_comparison(args.file)
     options = dict(spec.solve)
@@ -79,8 +79,8 @@ def run_compare(args: argparse.Namespace) -> int:
 def run_frontier(args: argparse.Namespace) -> int:
     """`alliance frontier BUNDLE`."""
     from instances import read_scenario
-    from optimizer.compare import frontier
-    from optimizer.compare_report import format_frontier, write_frontier_report
+    from optimizer.analysis.frontier import frontier
+    from optimizer.reports.comparison_report import format_frontier, write_frontier_report
 
     scenario = read_scenario(args.bundle)
     options = {} if args.time_limit is None else {"time_limit": args.time_limit}

@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     table = pd.DataFrame(rows)
     print(table.to_string(index=False))
     if args.csv:
-        from optimizer.files import write_text
+        from optimizer.core.files import write_text
 
         write_text(args.csv, table.to_csv(index=False))
     return 0

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from optimizer.errors import AllianceError
+from optimizer.core.errors import AllianceError
 
 #: most seeds one generated set may ask for (a typo such as seeds=1-1000000000 would exhaust the memory)
 MAX_SEEDS = 100_000

@@ -3,7 +3,7 @@
     python benchmarks/memory_estimates.py [--time-limit 5] [--csv out.csv]
 
 Each case builds and solves (briefly) in a fresh process and reports that
-process's peak resident memory beside `optimizer.resources.estimate_mb`.
+process's peak resident memory beside `optimizer.engine.resources.estimate_mb`.
 The guard should over-estimate (ratio estimate / peak >= 1) without being absurd.
 """
 
@@ -31,7 +31,7 @@ CASES = [
 def _case(spec: str, solver: str, formulation: str, time_limit: float) -> dict:
     from benchmarks.cli import load_problem
     from optimizer import solve
-    from optimizer.resources import estimate_mb, model_size
+    from optimizer.engine.resources import estimate_mb, model_size
 
     problem = load_problem(spec)
     estimate = estimate_mb(problem, formulation, solver)
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"estimate {row['estimate_mb']:>6} MB  peak {row['peak_mb']:>6} MB  ratio {row['ratio']:.2f}",
                   flush=True)
     if args.csv:
-        from optimizer.files import write_text
+        from optimizer.core.files import write_text
 
         write_text(args.csv, pd.DataFrame(rows).to_csv(index=False))
     return 0

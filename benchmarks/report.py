@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from optimizer.files import replacing, write_text
+from optimizer.core.files import replacing, write_text
 
 SHIFT = 10.0
 """Shift (seconds) of the shifted geometric mean, Mittelmann's convention."""

@@ -85,7 +85,7 @@ def _report_heuristics(rows: list[dict], short: float) -> None:
 def _write_csv(rows: list[dict], path: Path | None) -> None:
     if path and rows:
         path.parent.mkdir(parents=True, exist_ok=True)
-        from optimizer.files import write_text
+        from optimizer.core.files import write_text
 
         write_text(path, pd.DataFrame(rows).to_csv(index=False))
 

@@ -339,7 +339,7 @@ def open_existing(path: str | Path) -> ResultsStore:
 
 def export(runs: pd.DataFrame, path: str | Path) -> Path:
     """Write runs as CSV, or Parquet when the name ends in .parquet (needs pyarrow)."""
-    from optimizer.files import write_bytes, write_text
+    from optimizer.core.files import write_bytes, write_text
 
     path = Path(path)
     if path.suffix.lower() == ".parquet":

@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     worst = max(r["overrun_s"] for r in rows)
     print(f"largest overrun: {worst:+.2f} s on a {args.time_limit:g} s limit")
     if args.csv:
-        from optimizer.files import write_text
+        from optimizer.core.files import write_text
 
         write_text(args.csv, pd.DataFrame(rows).to_csv(index=False))
     return 0

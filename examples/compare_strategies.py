@@ -16,7 +16,7 @@ from pathlib import Path
 from strategies import STRATEGIES, explain, load_base
 
 from optimizer import compare
-from optimizer.compare_report import format_comparison, write_comparison_report
+from optimizer.reports.comparison_report import format_comparison, write_comparison_report
 
 ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 ap.add_argument("bundle", nargs="?", default=None)

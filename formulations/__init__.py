@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from formulations.model import MipModel
 
 if TYPE_CHECKING:
-    from optimizer.problem import SelectionProblem
+    from optimizer.core.problem import SelectionProblem
 
 REGISTRY: dict[str, str] = {
     "standard": "formulations.standard",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from optimizer.problem import SelectionProblem
+    from optimizer.core.problem import SelectionProblem
 
 
 def _grouped_cumsum(group: np.ndarray, values: np.ndarray) -> np.ndarray:

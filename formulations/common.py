@@ -9,7 +9,7 @@ import numpy as np
 from formulations.model import MipModel, RowBuilder
 
 if TYPE_CHECKING:  # formulations read the canonical problem, never import the optimizer package
-    from optimizer.problem import SelectionProblem
+    from optimizer.core.problem import SelectionProblem
 
 
 def item_bounds(problem: "SelectionProblem") -> tuple[np.ndarray, np.ndarray]:

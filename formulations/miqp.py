@@ -10,7 +10,7 @@ from formulations.common import add_structural_rows, finish, item_bounds
 from formulations.model import MipModel, RowBuilder
 
 if TYPE_CHECKING:
-    from optimizer.problem import SelectionProblem
+    from optimizer.core.problem import SelectionProblem
 
 NAME = "miqp"
 

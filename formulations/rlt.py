@@ -20,7 +20,7 @@ from formulations import standard
 from formulations.model import MipModel, RowBuilder
 
 if TYPE_CHECKING:
-    from optimizer.problem import SelectionProblem
+    from optimizer.core.problem import SelectionProblem
 
 NAME = "rlt"
 

@@ -1,6 +1,6 @@
 """A realistic random alliance scenario: world regions, industry archetypes, a focal cluster.
 
-:func:`generate_alliance` builds a :class:`~optimizer.scenario.Scenario` whose
+:func:`generate_alliance` builds a :class:`~optimizer.domain.scenario.Scenario` whose
 structure follows the model in MODEL.md: candidate clusters sit in countries of
 five world regions and belong to industry archetypes with typical knowledge
 profiles (so redundancy is structured), endowments are heavy-tailed, costs grow
@@ -22,10 +22,11 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from optimizer.checks import check_seed
-from optimizer.errors import ProblemError
-from optimizer.scenario import Focal, ForeignValue, Level, Peers, Policy, Scenario, Strategy
-from optimizer.scoring import Scoring
+from optimizer.core.checks import check_seed
+from optimizer.core.errors import ProblemError
+from optimizer.domain.settings import Focal, ForeignValue, Level, Peers, Policy, Strategy
+from optimizer.domain.scenario import Scenario
+from optimizer.domain.scoring import Scoring
 
 # ---------------------------------------------------------------------------- world tables
 #: knowledge domains in the order they are used; beyond these, domains are named domain_<k>

@@ -1,7 +1,7 @@
 """Scenario bundles: a folder with ``scenario.toml``, ``candidates.csv`` and optional ``pairs.csv``.
 
 People fill a bundle in with a spreadsheet and a text editor, so the reader
-checks everything the :class:`~optimizer.scenario.Scenario` constructor checks
+checks everything the :class:`~optimizer.domain.scenario.Scenario` constructor checks
 (and a few things the compiler would only find later) *before* building the
 scenario, and every complaint names the file, the line or spreadsheet row, the
 column or TOML key, and what was expected. The layout is documented in
@@ -47,22 +47,13 @@ import tomli_w
 import tomllib
 
 from instances.errors import BundleWriteError, InstanceFormatError, require_existing
-from optimizer.errors import ProblemError
-from optimizer.problem import LARGEST_VALUE
-from optimizer.files import replace_files, write_text
-from optimizer.scenario import (
-    GROUP_KEYS,
-    PAIR_COLUMNS,
-    REQUIRED_COLUMNS,
-    Focal,
-    ForeignValue,
-    Level,
-    Peers,
-    Policy,
-    Scenario,
-    Strategy,
-)
-from optimizer.scoring import Scoring
+from optimizer.core.errors import ProblemError
+from optimizer.core.problem import LARGEST_VALUE
+from optimizer.core.files import replace_files, write_text
+from optimizer.domain.scenario import Scenario
+from optimizer.domain.settings import (GROUP_KEYS, PAIR_COLUMNS, REQUIRED_COLUMNS, Focal, ForeignValue, Level, Peers,
+                                       Policy, Strategy)
+from optimizer.domain.scoring import Scoring
 
 SCENARIO_FILE = "scenario.toml"
 CANDIDATES_FILE = "candidates.csv"

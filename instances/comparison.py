@@ -5,7 +5,7 @@
     include_base = true             # the base is compared too, first, under its own name
     title = "Budget and strategy"   # optional: the report's title
 
-    [solve]                         # options for optimizer.solve
+    [solve]                         # options for optimizer.engine.solve
     time_limit = 60                 # time_limit, mip_gap, threads, seed, solver, formulation
 
     [[variant]]
@@ -41,12 +41,12 @@ from typing import Any, NoReturn
 
 from instances.bundle import _describe, _TomlFile, read_scenario
 from instances.errors import InstanceFormatError, require_existing
-from optimizer.errors import ProblemError
-from optimizer.scenario import Scenario
+from optimizer.core.errors import ProblemError
+from optimizer.domain.scenario import Scenario
 
 #: accepted top-level keys of a comparison file
 COMPARISON_KEYS = ("base", "output", "include_base", "title", "solve", "variant")
-#: accepted keys of [solve] (options of optimizer.solve)
+#: accepted keys of [solve] (options of optimizer.engine.solve)
 SOLVE_KEYS = ("time_limit", "mip_gap", "threads", "seed", "solver", "formulation")
 #: variant changes that Scenario.variant() passes on unchecked: typed here, with the line and key
 _WHOLE_NUMBERS = ("size_min", "size_max")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from optimizer.errors import AllianceError
+from optimizer.core.errors import AllianceError
 
 
 class InstanceFormatError(AllianceError, ValueError):

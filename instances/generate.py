@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from optimizer.checks import check_seed
-from optimizer.errors import ProblemError
-from optimizer.problem import SelectionProblem
+from optimizer.core.checks import check_seed
+from optimizer.core.errors import ProblemError
+from optimizer.core.problem import SelectionProblem
 
 
 def triangle_index_to_pair(k: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -29,9 +29,9 @@ from pathlib import Path
 import numpy as np
 
 from instances.errors import InstanceFormatError, require_existing
-from optimizer.errors import ProblemError
-from optimizer.files import write_text
-from optimizer.problem import LARGEST_VALUE, SelectionProblem
+from optimizer.core.errors import ProblemError
+from optimizer.core.files import write_text
+from optimizer.core.problem import LARGEST_VALUE, SelectionProblem
 
 _WHOLE = re.compile(r"[+-]?[0-9]{1,30}")   # whole numbers, short enough for int()
 

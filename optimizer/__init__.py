@@ -1,50 +1,71 @@
-"""Alliance portfolio selection: canonical problem, solve(), verified results."""
+"""Alliance portfolio selection: canonical problem, solve(), verified results.
 
-from optimizer.errors import (
-    AllianceError,
-    FormulationError,
-    ProblemError,
-    ResourceError,
-    SolverError,
-    SolverUnavailableError,
-    VerificationError,
-)
-from optimizer.problem import SelectionProblem
-from optimizer.report import PortfolioReport, WhyNot
-from optimizer.scenario import Focal, ForeignValue, Level, Peers, Policy, Scenario, Strategy
-from optimizer.scoring import Scoring
-from optimizer.result import Result, Termination
-from optimizer.solve import solve
-from optimizer.solvers import available_solvers
-from optimizer.compare import Comparison, Frontier, compare, frontier
+The public API, re-exported lazily: `import optimizer.core` (the canonical problem
+and the result types) loads numpy and nothing else, and `from optimizer import
+solve` loads the engine only then. The layers and what each may import are in
+docs/architecture.md.
+"""
 
-__all__ = [
-    "AllianceError",
-    "Comparison",
-    "Frontier",
-    "compare",
-    "frontier",
-    "Focal",
-    "ForeignValue",
-    "Level",
-    "Peers",
-    "Policy",
-    "PortfolioReport",
-    "Scenario",
-    "Scoring",
-    "Strategy",
-    "WhyNot",
-    "FormulationError",
-    "ProblemError",
-    "ResourceError",
-    "Result",
-    "SelectionProblem",
-    "SolverError",
-    "SolverUnavailableError",
-    "Termination",
-    "VerificationError",
-    "available_solvers",
-    "solve",
-]
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+#: public name -> the module that defines it
+_EXPORTS: dict[str, str] = {
+    **dict.fromkeys(("AllianceError", "FormulationError", "ProblemError", "ResourceError", "SolverError",
+                     "SolverUnavailableError", "VerificationError"), "optimizer.core.errors"),
+    "SelectionProblem": "optimizer.core.problem",
+    "Result": "optimizer.core.result",
+    "Termination": "optimizer.core.result",
+    **dict.fromkeys(("Focal", "ForeignValue", "Level", "Peers", "Policy", "Strategy"), "optimizer.domain.settings"),
+    "Scenario": "optimizer.domain.scenario",
+    "Scoring": "optimizer.domain.scoring",
+    "PortfolioReport": "optimizer.domain.report",
+    "WhyNot": "optimizer.domain.report",
+    "solve": "optimizer.engine.solve",
+    "available_solvers": "optimizer.solvers",
+    "Comparison": "optimizer.analysis.compare",
+    "compare": "optimizer.analysis.compare",
+    "Frontier": "optimizer.analysis.frontier",
+    "frontier": "optimizer.analysis.frontier",
+    "plot_comparison": "optimizer.reports.figures",
+    "plot_frontier": "optimizer.reports.figures",
+    "write_comparison_report": "optimizer.reports.comparison_report",
+    "write_frontier_report": "optimizer.reports.comparison_report",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module of a public name the first time it is asked for."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'optimizer' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+if TYPE_CHECKING:  # what static checkers and editors see
+    from optimizer.analysis.compare import Comparison, compare
+    from optimizer.analysis.frontier import Frontier, frontier
+    from optimizer.core.errors import (AllianceError, FormulationError, ProblemError, ResourceError, SolverError,
+                                       SolverUnavailableError, VerificationError)
+    from optimizer.core.problem import SelectionProblem
+    from optimizer.core.result import Result, Termination
+    from optimizer.domain.report import PortfolioReport, WhyNot
+    from optimizer.domain.scenario import Scenario
+    from optimizer.domain.scoring import Scoring
+    from optimizer.domain.settings import Focal, ForeignValue, Level, Peers, Policy, Strategy
+    from optimizer.engine.solve import solve
+    from optimizer.reports.comparison_report import write_comparison_report, write_frontier_report
+    from optimizer.reports.figures import plot_comparison, plot_frontier
+    from optimizer.solvers import available_solvers

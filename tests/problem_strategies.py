@@ -12,7 +12,7 @@ import pytest
 from hypothesis import strategies as st
 
 from optimizer import SelectionProblem
-from optimizer.result import Termination
+from optimizer.core.result import Termination
 from optimizer.solvers import SolveOptions, bruteforce
 
 # ----------------------------------------------------------------------------- solvers
@@ -138,7 +138,7 @@ def has_idle_column(problem: SelectionProblem, formulation: str) -> bool:
     """True when some model column appears in no row and has no objective weight.
 
     The Pyomo adapter fails on such models (see test_pyomo_item_used_nowhere in
-    tests/optimizer/test_solve.py), so the Pyomo equivalence tests leave them out.
+    tests/optimizer/engine/test_solve.py), so the Pyomo equivalence tests leave them out.
     Remove this filter once that bug is fixed.
     """
     import formulations

@@ -11,13 +11,13 @@ Documented error types and where each is raised
 -----------------------------------------------
 
 ``optimizer.ProblemError`` (also a ``ValueError``)
-    ``optimizer.SelectionProblem(...)`` (optimizer/problem.py: field, index and fix);
-    ``Scenario(...)``, ``Scenario.replace`` and ``Scenario.variant(...)`` (optimizer/scenario.py,
-    optimizer/variants.py: "variant '<name>': ..."); ``Scenario.compile``; ``optimizer.compare`` and
-    ``optimizer.frontier`` arguments (optimizer/compare.py); ``solve(..., warm_start=...)``.
+    ``optimizer.SelectionProblem(...)`` (optimizer/core/problem.py: field, index and fix);
+    ``Scenario(...)``, ``Scenario.replace`` and ``Scenario.variant(...)`` (optimizer/domain/scenario.py,
+    optimizer/domain/variants.py: "variant '<name>': ..."); ``Scenario.compile``; ``optimizer.analysis.compare`` and
+    ``optimizer.frontier`` arguments (optimizer/analysis/compare.py); ``solve(..., warm_start=...)``.
 ``ValueError`` (plain)
-    ``optimizer.solve`` options ``time_limit``, ``mip_gap``, ``threads``, ``seed``, ``memory_limit``
-    (optimizer/solve.py), also when they reach it through ``compare``/``frontier``.
+    ``optimizer.engine.solve`` options ``time_limit``, ``mip_gap``, ``threads``, ``seed``, ``memory_limit``
+    (optimizer/engine/solve.py), also when they reach it through ``compare``/``frontier``.
 ``optimizer.FormulationError`` (also a ``ValueError``)
     ``optimizer.solve(formulation=...)``: unknown formulation, or one the solver does not take.
 ``optimizer.SolverUnavailableError``

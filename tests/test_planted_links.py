@@ -2,11 +2,11 @@
 
 A folder received from someone else may hold, say, ``report/comparison_metrics.png`` as a link
 to a file outside it; writing that name must not overwrite the outside file. Every writer goes
-through optimizer/files.py (a temporary file in the target folder, renamed over the name). Each
+through optimizer/core/files.py (a temporary file in the target folder, renamed over the name). Each
 test below plants links at the names one kind of output uses (figures, CSV, Markdown, HTML,
 bundle files, QKP files, the benchmark report and export, the timing scripts' CSV) and checks
 that the outside files are unchanged and the names now hold regular files. The last test reads
-the package's sources: no code outside optimizer/files.py opens a file for writing by itself.
+the package's sources: no code outside optimizer/core/files.py opens a file for writing by itself.
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ def test_timing_script_csv(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------- sources
-#: writes that do not go through optimizer/files.py, and why they may not
+#: writes that do not go through optimizer/core/files.py, and why they may not
 ALLOWED = {
     ("benchmarks/runner.py", "open"): "cell and stderr files in the runner's own fresh temporary folder",
     ("benchmarks/worker.py", "open"): "appends result lines to the runner's file in that folder",
@@ -138,7 +138,7 @@ _WRITE_METHODS = ("savefig", "to_csv", "to_parquet", "to_html", "to_json", "to_e
 
 
 def _replacing_targets(tree: ast.AST) -> set[str]:
-    """Names bound by `with replacing(...) as NAME`: files of optimizer.files, safe to write into."""
+    """Names bound by `with replacing(...) as NAME`: files of optimizer.core.files, safe to write into."""
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.With):
@@ -165,7 +165,7 @@ def _direct_writes(tree: ast.AST) -> list[tuple[str, int]]:
                 found.append(("open", node.lineno))
         elif isinstance(func, ast.Attribute) and func.attr in _WRITE_METHODS:
             # pandas' to_csv() and to_parquet(None) return the data; savefig into an open file object
-            # (from optimizer.files.replacing) is fine: a path as first argument is not
+            # (from optimizer.core.files.replacing) is fine: a path as first argument is not
             first = node.args[0] if node.args else None
             if func.attr in ("to_csv", "to_parquet", "to_html", "to_json") and (
                     first is None or (isinstance(first, ast.Constant) and first.value is None)):
@@ -185,10 +185,10 @@ def test_every_file_is_written_through_the_one_writer():
     for package in ("optimizer", "formulations", "instances", "benchmarks"):
         for path in sorted((ROOT / package).rglob("*.py")):
             rel = path.relative_to(ROOT).as_posix()
-            if rel == "optimizer/files.py":
+            if rel == "optimizer/core/files.py":
                 continue
             for call, line in _direct_writes(ast.parse(path.read_text(encoding="utf-8"))):
                 if (rel, call) not in ALLOWED:
                     offenders.append(f"{rel}:{line}: {call}(...)")
-    assert not offenders, ("write through optimizer.files (write_text, write_bytes, replacing) instead:\n"
+    assert not offenders, ("write through optimizer.core.files (write_text, write_bytes, replacing) instead:\n"
                            + "\n".join(offenders))

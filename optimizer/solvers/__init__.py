@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from optimizer.errors import SolverUnavailableError
+from optimizer.core.errors import SolverUnavailableError
 from optimizer.solvers.base import RawAnswer, SolveOptions, SolverAdapter, model_too_large
 
 if TYPE_CHECKING:
-    from optimizer.problem import SelectionProblem
+    from optimizer.core.problem import SelectionProblem
 
 #: solver name -> module, in the order every list shows them, the default first.
 #: "pyomo" takes a suffix: "pyomo:<pyomo solver name>".

@@ -1,4 +1,4 @@
-"""The `auto` solver, the default: the pipeline of :mod:`optimizer.pipeline` as a registry entry.
+"""The `auto` solver, the default: the pipeline of :mod:`optimizer.engine.pipeline` as a registry entry.
 
 Listing it here gives every list of solvers (`alliance solvers`, the `--solver` help, the
 unknown-solver message) its default from the one registry. `optimizer.solve(solver="auto")`
@@ -15,7 +15,7 @@ from optimizer.solvers.base import RawAnswer, SolveOptions
 
 if TYPE_CHECKING:
     from formulations.model import MipModel
-    from optimizer.problem import SelectionProblem
+    from optimizer.core.problem import SelectionProblem
 
 #: what the pipeline does, for help texts and `alliance solvers`
 DESCRIPTION = ("heuristic, Lagrangian bound and variable fixing, then branch and bound (classic QKPs) "
@@ -43,9 +43,9 @@ class Adapter:
         return (True, f"{DESCRIPTION} ({why})") if ok else (False, why)
 
     def solve(self, problem: "SelectionProblem", model: "MipModel | None", options: SolveOptions) -> RawAnswer:
-        """Run the pipeline through :func:`optimizer.solve` (it builds its own model of the reduced
+        """Run the pipeline through :func:`optimizer.engine.solve` (it builds its own model of the reduced
         problem, so `model` only tells which formulation its MIP stage uses)."""
-        from optimizer.solve import solve
+        from optimizer.engine.solve import solve
 
         start = None if options.warm_start is None else options.warm_start[: problem.n]
         result = solve(problem, solver="auto", formulation=model.formulation if model is not None else "auto",

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from optimizer.result import Termination
+from optimizer.core.result import Termination
 
 if TYPE_CHECKING:
     from formulations.model import MipModel
-    from optimizer.problem import SelectionProblem
+    from optimizer.core.problem import SelectionProblem
 
 
 @dataclass(frozen=True)

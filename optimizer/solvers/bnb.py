@@ -1,7 +1,7 @@
 """The `bnb` solver: Caprara-Pisinger-Toth branch and bound for the classic quadratic knapsack.
 
 A short tabu search gives the incumbent (or the warm start does), then
-:mod:`optimizer.branch_and_bound` proves it or finds better. No model, no
+:mod:`optimizer.algorithms.branch_and_bound` proves it or finds better. No model, no
 MIP solver: numpy only. Problems outside the classic QKP (several rows,
 negative terms, conflicts, groups, covers, size bounds) get an error result
 naming what is in the way; `auto` and `highs` take those.
@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from optimizer.branch_and_bound import applies, branch_and_bound
-from optimizer.heuristics import tabu_search
-from optimizer.result import Termination
+from optimizer.algorithms.branch_and_bound import applies, branch_and_bound
+from optimizer.algorithms.tabu import tabu_search
+from optimizer.core.result import Termination
 from optimizer.solvers.base import RawAnswer, SolveOptions
 
 if TYPE_CHECKING:
     from formulations.model import MipModel
-    from optimizer.problem import SelectionProblem
+    from optimizer.core.problem import SelectionProblem
 
 SEARCH_SHARE = 0.1     # of the time limit, for the starting tabu search
 SEARCH_ROUNDS = 10     # perturbations without improvement before the search hands over

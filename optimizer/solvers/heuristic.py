@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from optimizer.bounds import lagrangian_bound, trivial_bound
-from optimizer.heuristics import tabu_search
-from optimizer.result import Termination
+from optimizer.algorithms.bounds import lagrangian_bound, trivial_bound
+from optimizer.algorithms.tabu import tabu_search
+from optimizer.core.result import Termination
 from optimizer.solvers.base import RawAnswer, SolveOptions
 
 if TYPE_CHECKING:
     from formulations.model import MipModel
-    from optimizer.problem import SelectionProblem
+    from optimizer.core.problem import SelectionProblem
 
 BOUND_SHARE = 0.1   # share of the time limit the bound may take after the search
 

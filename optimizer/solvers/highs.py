@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from optimizer.result import Termination
+from optimizer.core.result import Termination
 from optimizer.solvers.base import RawAnswer, SolveOptions
 
 if TYPE_CHECKING:
     from formulations.model import MipModel
-    from optimizer.problem import SelectionProblem
+    from optimizer.core.problem import SelectionProblem
 
 
 def _termination(status_name: str) -> Termination:

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from optimizer.result import Termination
+from optimizer.core.result import Termination
 from optimizer.solvers.base import RawAnswer, SolveOptions
 
 if TYPE_CHECKING:
     from formulations.model import MipModel
-    from optimizer.problem import SelectionProblem
+    from optimizer.core.problem import SelectionProblem
 
 #: Pyomo solvers known to accept a quadratic objective over binaries.
 #: (Pyomo's newer gurobi_direct compiles a linear standard form only: quadratic objectives go

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from benchmarks.cli import main
-from tests.optimizer.test_compare_report import use_figures_or_stand_ins
+from tests.optimizer.reports.test_comparison_report import use_figures_or_stand_ins
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "alliance-60"
 

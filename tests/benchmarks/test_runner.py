@@ -24,16 +24,16 @@ from tests.shared_data import require_qkp_standard
 from instances import generate_qkp
 
 REPO = Path(__file__).resolve().parents[2]
-FAKE = "fake=tests.optimizer.fake_solvers"
+FAKE = "fake=tests.optimizer.solvers.fake_solvers"
 
 
 @pytest.fixture
 def fake_solvers(monkeypatch):
-    """The test doubles of tests/optimizer/fake_solvers.py, visible to worker processes too."""
+    """The test doubles of tests/optimizer/solvers/fake_solvers.py, visible to worker processes too."""
     from optimizer.solvers import REGISTRY
 
     monkeypatch.setenv("ALLIANCE_SOLVERS", FAKE)
-    monkeypatch.setitem(REGISTRY, "fake", "tests.optimizer.fake_solvers")
+    monkeypatch.setitem(REGISTRY, "fake", "tests.optimizer.solvers.fake_solvers")
     monkeypatch.chdir(REPO)  # workers import tests.optimizer from here
 
 

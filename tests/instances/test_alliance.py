@@ -13,7 +13,7 @@ import pytest
 from instances import generate_alliance
 from instances.alliance import ARCHETYPES, DOMAIN_NAMES, REGIONS
 from optimizer import ProblemError, Termination, solve
-from optimizer.scenario import Scenario
+from optimizer.domain.scenario import Scenario
 
 ALL_ON = dict(levels=True, required_domains=2, region_caps=True, n_mandatory=2, n_excluded=3, subsidy=True,
               foreign_value=True)

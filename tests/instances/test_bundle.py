@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 
 import instances.bundle as bundle
 from instances import BundleWriteError, InstanceFormatError, read_scenario, write_scenario
-from optimizer.errors import ProblemError
-from optimizer.scenario import Focal, ForeignValue, Level, Peers, Policy, Scenario, Strategy
-from optimizer.scoring import Scoring
+from optimizer.core.errors import ProblemError
+from optimizer.domain.settings import Focal, ForeignValue, Level, Peers, Policy, Strategy
+from optimizer.domain.scenario import Scenario
+from optimizer.domain.scoring import Scoring
 
 SETTING_FIELDS = ("name", "focal", "limits", "strategy", "peers", "policy", "levels", "mandatory", "excluded",
                   "region_caps", "required_domains", "foreign_value", "scoring")
@@ -301,7 +302,7 @@ def test_failed_write_leaves_the_old_bundle(tmp_path, monkeypatch):
 
     from optimizer import files
 
-    real_open = files._open_temporary          # every file of a bundle is written through optimizer.files
+    real_open = files._open_temporary          # every file of a bundle is written through optimizer.core.files
     monkeypatch.setattr(files, "_open_temporary", failing)
     with pytest.raises(OSError, match="disk full"):
         write_scenario(old.replace(name="new"), tmp_path / "b")

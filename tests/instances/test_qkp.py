@@ -10,7 +10,7 @@ import pytest
 
 from instances import InstanceFormatError, generate_qkp, read_qkp, write_qkp
 from optimizer import ProblemError, SelectionProblem
-from optimizer.errors import AllianceError
+from optimizer.core.errors import AllianceError
 from tests.shared_data import require_qkp_standard
 
 STORED = """4

@@ -1,0 +1,163 @@
+"""Scenario comparison: how the best portfolio moves with goals, means and policy.
+
+    cmp = compare([base, base.variant("lean", scale_limits={"budget": 0.7})], time_limit=60)
+    cmp.summary()          # one column per scenario: objective, bound, gap, terms, metrics, slack
+    cmp.portfolios()       # partners x scenarios: the engagement level chosen ('' when left out)
+    cmp.diff("base", "lean")
+
+Figures and report files of a comparison are in optimizer/reports (plot_comparison,
+write_comparison_report): nothing here draws.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from optimizer.core.errors import ProblemError
+from optimizer.core.result import Result, Termination
+from optimizer.domain.scenario import Scenario
+from optimizer.engine.solve import solve
+
+
+def _solve_one(scenario: Scenario, options: dict) -> Result:
+    return solve(scenario, **options)
+
+
+@dataclass
+class Comparison:
+    """Solved scenarios side by side (in the order given)."""
+
+    scenarios: dict[str, Scenario]
+    results: dict[str, Result]
+    solve_options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def names(self) -> list[str]:
+        """Scenario names, in order."""
+        return list(self.scenarios)
+
+    def _report(self, name: str):
+        if name not in self.results:
+            raise KeyError(f"no scenario named {name!r}; scenarios: {', '.join(self.names)}")
+        return self.results[name].report
+
+    def summary(self) -> pd.DataFrame:
+        """One column per scenario; rows: termination, objective, bound, gap, each objective term,
+        the portfolio metrics, resource use, slack, and cost per resource (objective / use)."""
+        columns = {}
+        for name in self.names:
+            res, rep = self.results[name], self._report(name)
+            col: dict[str, Any] = {"termination": res.termination.value, "objective": res.objective,
+                                   "bound": res.bound, "gap": res.gap}
+            if res.has_solution:
+                col.update({f"term: {k}": v for k, v in rep.breakdown().items()})
+                m = rep.metrics()
+                for key in ("size", "domains_covered", "redundancy_density", "foreign_share", "regions", "levels"):
+                    col[key] = m[key]
+                for limit in self.scenarios[name].limits:
+                    use = float(m[f"use_{limit}"])
+                    col[f"use {limit}"] = use
+                    col[f"slack {limit}"] = float(m[f"slack_{limit}"])
+                    col[f"objective per {limit}"] = res.objective / use if use > 1e-12 else None
+            else:
+                col["note"] = res.message or "no portfolio found"
+            col["seconds"] = res.total_seconds
+            columns[name] = col
+        table = pd.DataFrame(columns)
+        # keep a readable row order: status, values, terms, metrics, resources
+        return table.reindex(_row_order(table.index))
+
+    def portfolios(self) -> pd.DataFrame:
+        """Partners x scenarios: the engagement level of each chosen partner ('chosen' without
+        levels, '' when left out); partners chosen nowhere are left out of the table."""
+        frames = []
+        for name in self.names:
+            rep = self._report(name)
+            p = rep.partners() if self.results[name].has_solution else pd.DataFrame(columns=["id", "name", "level"])
+            level = p["level"].where(p["level"].astype(str) != "", "chosen") if len(p) else p["level"]
+            frames.append(pd.Series(level.to_numpy(), index=pd.Index(p["id"].astype(str), name="id"), name=name))
+        table = pd.concat(frames, axis=1).fillna("") if frames else pd.DataFrame()
+        cand = next(iter(self.scenarios.values())).candidates.set_index(cand_id := "id")
+        cand.index = cand.index.astype(str)
+        table.insert(0, "name", cand.loc[table.index, "name"].to_numpy())
+        table.insert(1, "region", cand.loc[table.index, "region"].to_numpy())
+        chosen_in = (table[self.names] != "").sum(axis=1)
+        return table.assign(_n=-chosen_in).sort_values(["_n", "name"]).drop(columns="_n")
+
+    def diff(self, a: str, b: str) -> pd.DataFrame:
+        """Partners added (in b, not in a) and dropped (in a, not in b), with each one's contribution:
+        its marginal value in the portfolio that has it (objective lost if it were dropped)."""
+        rows = []
+        pa, pb = self._partners(a), self._partners(b)
+        for change, src, other, where in (("added", pb, pa, b), ("dropped", pa, pb, a)):
+            for pid, row in src.items():
+                if pid not in other:
+                    rows.append({"change": change, "id": pid, "name": row["name"], "region": row["region"],
+                                 "level": row["level"], "contribution": row["marginal"], "in": where})
+            if change == "added":
+                for pid, row in src.items():  # same partner, another engagement level
+                    if pid in other and row["level"] != other[pid]["level"]:
+                        rows.append({"change": "level", "id": pid, "name": row["name"], "region": row["region"],
+                                     "level": f"{other[pid]['level']} -> {row['level']}",
+                                     "contribution": row["marginal"], "in": where})
+        cols = ["change", "id", "name", "region", "level", "contribution", "in"]
+        return pd.DataFrame(rows, columns=cols)
+
+    def _partners(self, name: str) -> dict[str, dict]:
+        if not self.results[name if name in self.results else self._report(name)].has_solution:
+            return {}
+        p = self._report(name).partners()
+        return {str(r["id"]): r for r in p.to_dict("records")}
+
+    def term_changes(self, a: str, b: str) -> pd.Series:
+        """Change of each objective term from scenario a to scenario b (why the objective moved)."""
+        ta = self._report(a).breakdown() if self.results[a].has_solution else None
+        tb = self._report(b).breakdown() if self.results[b].has_solution else None
+        if ta is None or tb is None:
+            return pd.Series(dtype=float)
+        return (tb - ta).rename(f"{b} - {a}")
+
+
+def _row_order(index: Iterable[str]) -> list[str]:
+    head = ["termination", "objective", "bound", "gap", "note"]
+    idx = list(index)
+    terms = [r for r in idx if r.startswith("term: ")]
+    metrics = ["size", "domains_covered", "redundancy_density", "foreign_share", "regions", "levels"]
+    resources = [r for r in idx if r.startswith(("use ", "slack ", "objective per "))]
+    ordered = [r for r in head if r in idx] + terms + [r for r in metrics if r in idx] + resources
+    return ordered + [r for r in idx if r not in ordered]
+
+
+def compare(scenarios: Sequence[Scenario] | Mapping[str, Scenario], *, jobs: int = 1,
+            **solve_options: Any) -> Comparison:
+    """Solve every scenario (`jobs` at a time, each in its own process when jobs > 1) and
+    return the :class:`Comparison`. `solve_options` go to :func:`optimizer.engine.solve`."""
+    if isinstance(scenarios, Mapping):
+        named = {str(k): v for k, v in scenarios.items()}
+    else:
+        named = {}
+        for sc in scenarios:
+            if sc.name in named:
+                raise ProblemError(f"two scenarios are named {sc.name!r}; give each variant its own name")
+            named[sc.name] = sc
+    if not named:
+        raise ProblemError("compare() needs at least one scenario")
+    for name, sc in named.items():
+        if not isinstance(sc, Scenario):
+            raise ProblemError(f"compare(): {name!r} is a {type(sc).__name__}, not a Scenario")
+    ids = [tuple(sorted(sc.candidates["id"].astype(str))) for sc in named.values()]
+    if len(set(ids)) > 1:
+        raise ProblemError("compare() takes variants of one scenario: the candidate tables differ")
+    if jobs > 1 and len(named) > 1:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(named))) as pool:
+            futures = {n: pool.submit(_solve_one, sc, solve_options) for n, sc in named.items()}
+            results = {n: f.result() for n, f in futures.items()}
+    else:
+        results = {n: _solve_one(sc, solve_options) for n, sc in named.items()}
+    return Comparison(named, results, dict(solve_options))

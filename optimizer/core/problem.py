@@ -1,0 +1,379 @@
+"""The canonical selection problem: the one contract between all layers.
+
+This module is a leaf: it imports only numpy and the error types, so readers,
+formulations and solvers can all depend on it without depending on each other.
+
+    maximize    sum_i c_i x_i + sum_p q_p x_{i_p} x_{j_p}
+    subject to  A x <= b                       (named rows: budget, capacity, ...)
+                size_min <= sum_i x_i <= size_max
+                x_i + x_j <= 1                 for (i, j) in conflicts
+                sum_{i in G} x_i <= 1          for G in groups
+                sum_{i in C} x_i >= 1          for C in covers
+                x_i = 1 for i in forced_in,  x_i = 0 for i in forced_out
+                x binary
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from optimizer.core.errors import ProblemError
+
+#: largest magnitude of any number in a problem. HiGHS refuses matrix values above 1e15 (its option
+#: large_matrix_value) and takes bounds from 1e20 on as infinite; with values up to 1e15 the objective of
+#: any portfolio (at most n + n^2/2 terms) stays far from float overflow, and a value that would overflow
+#: (a reputation of 1e308 times a weight) is refused where it is read, not found as inf later
+LARGEST_VALUE = 1e15
+
+_EMPTY_INT = np.zeros(0, dtype=np.int64)
+_EMPTY_FLOAT = np.zeros(0, dtype=np.float64)
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a = np.array(a, copy=True, order="C")  # our own copy: never freeze or alias the caller's array
+    a.setflags(write=False)
+    return a
+
+
+def _float_array(value: Any, field_name: str, ndim: int) -> np.ndarray:
+    try:
+        a = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ProblemError(f"{field_name}: cannot read as numbers ({exc}); pass numeric values") from None
+    if a.ndim != ndim:
+        raise ProblemError(f"{field_name}: expected a {ndim}-dimensional array, got shape {a.shape}")
+    bad = np.flatnonzero(~np.isfinite(a.ravel()))
+    if bad.size:
+        where = np.unravel_index(bad[0], a.shape) if a.ndim > 1 else (int(bad[0]),)
+        where_s = ", ".join(str(int(k)) for k in where)
+        raise ProblemError(
+            f"{field_name}[{where_s}] is {a.ravel()[bad[0]]}: every value must be a finite number "
+            f"({bad.size} non-finite value(s) in all); replace NaN/inf with a number"
+        )
+    huge = np.flatnonzero(np.abs(a.ravel()) > LARGEST_VALUE)
+    if huge.size:
+        where = np.unravel_index(huge[0], a.shape) if a.ndim > 1 else (int(huge[0]),)
+        where_s = ", ".join(str(int(k)) for k in where)
+        raise ProblemError(
+            f"{field_name}[{where_s}] is {a.ravel()[huge[0]]:g}: values must lie within +-{LARGEST_VALUE:g} "
+            f"({huge.size} value(s) beyond); rescale the data (e.g. costs in thousands)"
+        )
+    return a
+
+
+def _int_array(value: Any, field_name: str, ndim: int = 1) -> np.ndarray:
+    if value is None:
+        return _EMPTY_INT if ndim == 1 else np.zeros((0, 2), dtype=np.int64)
+    raw = np.asarray(value)
+    if raw.size == 0:
+        return _EMPTY_INT if ndim == 1 else np.zeros((0, 2), dtype=np.int64)
+    if raw.dtype == bool:
+        raise ProblemError(f"{field_name}: expected item indices, got booleans; use np.flatnonzero(mask)")
+    try:
+        f = np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ProblemError(f"{field_name}: expected integer item indices, got {raw.dtype} values") from None
+    if not np.all(np.isfinite(f)) or not np.all(f == np.round(f)):
+        k = int(np.flatnonzero(~(np.isfinite(f.ravel()) & (f.ravel() == np.round(f.ravel()))))[0])
+        raise ProblemError(f"{field_name}: entry {k} is {float(f.ravel()[k])!r}, not an integer item index")
+    a = f.astype(np.int64)
+    if ndim == 2:
+        if a.ndim != 2 or a.shape[1] != 2:
+            raise ProblemError(f"{field_name}: expected a list of (i, j) pairs, got shape {a.shape}")
+    elif a.ndim != 1:
+        raise ProblemError(f"{field_name}: expected a flat list of item indices, got shape {a.shape}")
+    return a
+
+
+def _check_range(a: np.ndarray, n: int, field_name: str) -> None:
+    bad = np.flatnonzero((a.ravel() < 0) | (a.ravel() >= n))
+    if bad.size:
+        k = int(bad[0])
+        pos = f"[{k // a.shape[1]}]" if a.ndim == 2 else f"[{k}]"
+        raise ProblemError(
+            f"{field_name}{pos} refers to item {int(a.ravel()[k])}, out of range: "
+            f"item indices must lie in 0..{n - 1} (the problem has n={n} items)"
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class SelectionProblem:
+    """Canonical alliance-portfolio selection problem as numpy arrays.
+
+    Build it with keyword arguments; it validates itself and raises
+    :class:`ProblemError` naming the field, index and fix. Arrays are stored
+    read-only; use :meth:`replace` to derive a changed problem.
+    """
+
+    c: np.ndarray
+    pair_i: np.ndarray = field(default_factory=lambda: _EMPTY_INT)
+    pair_j: np.ndarray = field(default_factory=lambda: _EMPTY_INT)
+    pair_q: np.ndarray = field(default_factory=lambda: _EMPTY_FLOAT)
+    A: np.ndarray | None = None
+    b: np.ndarray | None = None
+    row_names: tuple[str, ...] | None = None
+    size_min: int = 0
+    size_max: int | None = None
+    conflicts: np.ndarray | None = None
+    groups: tuple[np.ndarray, ...] = ()
+    covers: tuple[np.ndarray, ...] = ()
+    forced_in: np.ndarray | None = None
+    forced_out: np.ndarray | None = None
+    names: tuple[str, ...] | None = None
+    name: str = "problem"
+
+    def __post_init__(self) -> None:
+        put = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 - frozen dataclass
+
+        c = _float_array(self.c, "c", 1)
+        n = c.shape[0]
+        put("c", _frozen(c))
+
+        # pair terms -------------------------------------------------------
+        pi = _int_array(self.pair_i, "pair_i")
+        pj = _int_array(self.pair_j, "pair_j")
+        pq = _float_array(self.pair_q if np.size(self.pair_q) else _EMPTY_FLOAT, "pair_q", 1)
+        if not (pi.shape[0] == pj.shape[0] == pq.shape[0]):
+            raise ProblemError(
+                f"pair_i, pair_j, pair_q must have equal lengths, got {pi.shape[0]}, {pj.shape[0]}, "
+                f"{pq.shape[0]}: each pair term needs an i, a j and a value q"
+            )
+        _check_range(pi, n, "pair_i")
+        _check_range(pj, n, "pair_j")
+        same = np.flatnonzero(pi == pj)
+        if same.size:
+            p = int(same[0])
+            raise ProblemError(
+                f"pair {p} has i == j == {int(pi[p])}: a pair term needs two different items; "
+                f"put a single item's value into c[{int(pi[p])}] instead"
+            )
+        flipped = np.flatnonzero(pi > pj)
+        if flipped.size:
+            p = int(flipped[0])
+            raise ProblemError(
+                f"pair {p} is ({int(pi[p])}, {int(pj[p])}) with i > j: list every pair with i < j "
+                f"(swap the two indices)"
+            )
+        if pi.size:
+            key = pi * n + pj
+            order = np.argsort(key, kind="stable")
+            dup = np.flatnonzero(key[order][1:] == key[order][:-1])
+            if dup.size:
+                first, second = int(order[dup[0]]), int(order[dup[0] + 1])
+                raise ProblemError(
+                    f"pairs {first} and {second} both give ({int(pi[first])}, {int(pj[first])}): "
+                    f"each pair may appear once; add their values into one entry"
+                )
+        put("pair_i", _frozen(pi))
+        put("pair_j", _frozen(pj))
+        put("pair_q", _frozen(pq))
+
+        # knapsack rows ----------------------------------------------------
+        if self.A is None and self.b is None:
+            A, b = np.zeros((0, n)), np.zeros(0)
+        elif self.A is None or self.b is None:
+            raise ProblemError("A and b must be given together: A x <= b needs both the rows and their limits")
+        else:
+            A = _float_array(self.A, "A", np.ndim(self.A))
+            if A.ndim == 1:  # one row given flat
+                A = A[None, :]
+            if A.ndim != 2:
+                raise ProblemError(f"A: expected shape (rows, n), got {A.shape}")
+            b = _float_array(np.atleast_1d(self.b), "b", 1)
+            if A.shape[1] != n:
+                raise ProblemError(
+                    f"A has {A.shape[1]} columns but c has {n} items: each row needs one coefficient per item"
+                )
+            if A.shape[0] != b.shape[0]:
+                raise ProblemError(f"A has {A.shape[0]} rows but b has {b.shape[0]} limits: give one limit per row")
+        m = A.shape[0]
+        if self.row_names is None:
+            row_names = tuple(f"row{r}" for r in range(m))
+        else:
+            row_names = tuple(str(s) for s in self.row_names)
+            if len(row_names) != m:
+                raise ProblemError(f"row_names has {len(row_names)} names for {m} rows of A: give one name per row")
+            if len(set(row_names)) != m:
+                dup_name = next(s for s in row_names if row_names.count(s) > 1)
+                raise ProblemError(f"row_names: {dup_name!r} appears twice; row names must be unique")
+        put("A", _frozen(A))
+        put("b", _frozen(b))
+        put("row_names", row_names)
+
+        # portfolio size -----------------------------------------------------
+        size_max = n if self.size_max is None else self.size_max
+        for label, v in (("size_min", self.size_min), ("size_max", size_max)):
+            if (isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating))
+                    or not -2 ** 63 <= v < 2 ** 63 or not float(v).is_integer() or v < 0):   # NaN fails the range
+                raise ProblemError(f"{label} is {v!r}: it must be a whole number >= 0 (and below 2**63)")
+        size_min, size_max = int(self.size_min), int(size_max)
+        if size_min > size_max:
+            if self.size_max is None:  # the user set no size_max: the limit is the number of items
+                raise ProblemError(f"size_min={size_min} is more than the {n} items there are: no portfolio "
+                                   f"can have {size_min} items; lower size_min to at most {n}")
+            raise ProblemError(
+                f"size_min={size_min} > size_max={size_max}: the portfolio size range is empty; "
+                f"lower size_min or raise size_max"
+            )
+        put("size_min", size_min)
+        put("size_max", size_max)
+
+        # conflicts ----------------------------------------------------------
+        conf = _int_array(self.conflicts, "conflicts", ndim=2)
+        _check_range(conf, n, "conflicts")
+        self_conf = np.flatnonzero(conf[:, 0] == conf[:, 1]) if conf.size else _EMPTY_INT
+        if self_conf.size:
+            k = int(self_conf[0])
+            raise ProblemError(
+                f"conflicts[{k}] pairs item {int(conf[k, 0])} with itself: a conflict needs two different "
+                f"items; to exclude an item use forced_out"
+            )
+        conf = np.sort(conf, axis=1) if conf.size else conf
+        put("conflicts", _frozen(conf))
+
+        # groups and covers --------------------------------------------------
+        put("groups", self._index_sets(self.groups, "groups", n, allow_empty=True))
+        put("covers", self._index_sets(self.covers, "covers", n, allow_empty=False))
+
+        # fixed items --------------------------------------------------------
+        fin = _int_array(self.forced_in, "forced_in")
+        fout = _int_array(self.forced_out, "forced_out")
+        _check_range(fin, n, "forced_in")
+        _check_range(fout, n, "forced_out")
+        both = np.intersect1d(fin, fout)
+        if both.size:
+            raise ProblemError(
+                f"item {int(both[0])} is in both forced_in and forced_out: an item cannot be required "
+                f"and excluded at once; remove it from one of them"
+            )
+        put("forced_in", _frozen(np.unique(fin)))
+        put("forced_out", _frozen(np.unique(fout)))
+
+        # names --------------------------------------------------------------
+        if self.names is None:
+            names = tuple(f"x{i}" for i in range(n))
+        else:
+            names = tuple(str(s) for s in self.names)
+            if len(names) != n:
+                raise ProblemError(f"names has {len(names)} entries for n={n} items: give one name per item")
+            if len(set(names)) != n:
+                seen: set[str] = set()
+                for k, s in enumerate(names):
+                    if s in seen:
+                        raise ProblemError(f"names[{k}] = {s!r} is used twice: item names must be unique")
+                    seen.add(s)
+        put("names", names)
+        put("name", str(self.name))
+
+    @staticmethod
+    def _index_sets(sets: Iterable[Sequence[int]] | None, label: str, n: int, allow_empty: bool) -> tuple[np.ndarray, ...]:
+        if sets is None:
+            return ()
+        if isinstance(sets, np.ndarray) and sets.ndim == 1 and sets.dtype != object:
+            raise ProblemError(f"{label}: expected a list of index lists, e.g. [[0, 3], [5, 6, 7]]")
+        out = []
+        for k, s in enumerate(sets):
+            a = _int_array(s, f"{label}[{k}]")
+            if a.size == 0 and not allow_empty:
+                raise ProblemError(
+                    f"{label}[{k}] is empty: a cover needs at least one item that can satisfy it; "
+                    f"add items or drop the cover"
+                )
+            _check_range(a, n, f"{label}[{k}]")
+            u, counts = np.unique(a, return_counts=True)
+            if np.any(counts > 1):
+                raise ProblemError(f"{label}[{k}] lists item {int(u[counts > 1][0])} twice; list each item once")
+            out.append(_frozen(u))
+        return tuple(out)
+
+    # ------------------------------------------------------------------ views
+    @property
+    def n(self) -> int:
+        """Number of items (candidate partners, or candidate-level columns)."""
+        return int(self.c.shape[0])
+
+    @property
+    def n_pairs(self) -> int:
+        """Number of pair terms stored (zeros included)."""
+        return int(self.pair_q.shape[0])
+
+    def objective(self, x: Sequence[float] | np.ndarray) -> float:
+        """Objective value of one 0/1 vector, computed from the canonical arrays."""
+        x = np.asarray(x, dtype=np.float64)
+        if x.shape != (self.n,):
+            raise ProblemError(f"x has shape {x.shape}, expected ({self.n},)")
+        return float(self.c @ x + self.pair_q @ (x[self.pair_i] * x[self.pair_j]))
+
+    def objectives(self, X: np.ndarray) -> np.ndarray:
+        """Objective values of many 0/1 vectors, one per row of X (vectorized)."""
+        X = np.asarray(X, dtype=np.float64)
+        return X @ self.c + (X[:, self.pair_i] * X[:, self.pair_j]) @ self.pair_q
+
+    def replace(self, **changes: Any) -> "SelectionProblem":
+        """A copy with some fields changed, validated again.
+
+        Default item and row names (x0.., row0..) are regenerated when the
+        number of items or rows changes; names given explicitly are kept.
+        """
+        if "names" not in changes and self.names == tuple(f"x{i}" for i in range(self.n)):
+            changes["names"] = None
+        if "row_names" not in changes and self.row_names == tuple(f"row{r}" for r in range(self.A.shape[0])):
+            changes["row_names"] = None
+        if "size_max" not in changes and self.size_max == self.n:
+            changes["size_max"] = None  # "no limit" stays no limit when items are added
+        return replace(self, **changes)
+
+    @property
+    def has_integral_objective(self) -> bool:
+        """True when every 0/1 vector has an integer objective (all gains integer): bounds round down."""
+        return bool(np.all(self.c == np.round(self.c)) and np.all(self.pair_q == np.round(self.pair_q)))
+
+    @property
+    def is_classic_qkp(self) -> bool:
+        """True for the classic QKP: q >= 0, one nonnegative knapsack row, nothing else."""
+        return bool(
+            self.A.shape[0] == 1
+            and np.all(self.A >= 0)
+            and np.all(self.pair_q >= 0)
+            and self.size_min == 0
+            and self.size_max >= self.n
+            and not self.conflicts.size
+            and not self.groups
+            and not self.covers
+            and not self.forced_in.size
+            and not self.forced_out.size
+        )
+
+    @classmethod
+    def from_matrix(cls, c: Sequence[float], Q: np.ndarray, **kwargs: Any) -> "SelectionProblem":
+        """Build from a dense matrix: objective c x + x^T Q x over binary x.
+
+        Pair values are Q[i, j] + Q[j, i] for i < j (so an upper-triangular or a
+        symmetric Q both work); the diagonal Q[i, i] is added to c[i].
+        """
+        Q = _float_array(Q, "Q", 2)
+        c = _float_array(c, "c", 1)
+        n = c.shape[0]
+        if Q.shape != (n, n):
+            raise ProblemError(f"Q has shape {Q.shape}, expected ({n}, {n}) to match c")
+        i, j = np.triu_indices(n, k=1)
+        q = Q[i, j] + Q[j, i]
+        keep = q != 0
+        return cls(c=c + np.diag(Q), pair_i=i[keep], pair_j=j[keep], pair_q=q[keep], **kwargs)
+
+    def summary(self) -> str:
+        """One line describing the size and constraint kinds of the problem."""
+        parts = [f"n={self.n}", f"pairs={self.n_pairs}"]
+        if self.A.shape[0]:
+            parts.append("rows=" + ",".join(self.row_names))
+        if self.size_min > 0 or self.size_max < self.n:
+            parts.append(f"size={self.size_min}..{self.size_max}")
+        for label, v in (("conflicts", len(self.conflicts)), ("groups", len(self.groups)),
+                         ("covers", len(self.covers)), ("forced_in", self.forced_in.size),
+                         ("forced_out", self.forced_out.size)):
+            if v:
+                parts.append(f"{label}={v}")
+        return f"{self.name}: " + " ".join(parts)

@@ -1,0 +1,124 @@
+"""Default scoring: how a scenario's data become gains and pair terms (MODEL.md).
+
+Every parameter lives in :class:`Scoring`; every function takes the scenario
+tables and returns numpy arrays, so a user can replace any of them:
+``Scenario(..., scoring=Scoring(beta=2.0))`` changes a weight, and
+``scenario.compile(gain=my_gain)`` replaces a whole function.
+
+    gain        c_i  = delta (1 + tau) g_l e_i^theta sum_d w_d max(0, k_id - k_0d)
+                       + rho q_i + bonus_i - kappa1 coord_i
+    redundancy  r_ij = beta' g_a g_b sum_d min(k_id, k_jd)        (knowledge overlap)
+    ties        t_ij = tie_weight tie_ij                           (existing tie: network redundancy)
+    conflict    s_ij = gamma rivalry_ij
+    complexity  kappa2' per pair of chosen partners (so kappa2' |S|(|S|-1)/2 in all)
+    pair term   q_ij = g_a g_b synergy_ij - r_ij - t_ij - s_ij - kappa2'
+
+with the breadth/depth strategy b in [0, 1] (0.5 is neutral):
+beta' = beta (0.5 + b) and kappa2' = kappa2 (1.5 - b), so a breadth strategy
+dislikes overlap more and tolerates more alliances.
+
+e_i is the endowment divided by the mean endowment of all candidates (so theta
+acts on a unitless ratio; 0^0 = 1); g_l is the engagement level's gain factor
+under the strategy (`level_gain`; 1 without levels); k are knowledge levels in
+[0, 1]. Only the knowledge terms (diversity, synergy, redundancy) scale with g.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from optimizer.core.errors import ProblemError
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """Parameters of the default scoring functions, all in one place."""
+
+    theta: float = 0.5             # elasticity of gain to partner endowment
+    beta: float = 1.0              # weight of knowledge overlap (redundancy)
+    gamma: float = 1.0             # weight of rivalry (soft conflict)
+    kappa1: float = 1.0            # weight of per-alliance coordination cost
+    kappa2: float = 0.05           # complexity cost per pair of chosen partners
+    tie_weight: float = 0.5        # redundancy from an existing tie between two partners
+    coverage_threshold: float = 0.5   # a partner covers domain d when k_id >= this
+    overlap_threshold: float = 0.3    # a chosen pair is "redundant" in the metrics above this overlap
+
+    def __post_init__(self) -> None:
+        for name, value in self.__dict__.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+                raise ProblemError(f"scoring.{name} is {value!r}: it must be a finite number")
+            if value < 0:
+                raise ProblemError(f"scoring.{name} is {value!r}: it must be >= 0")
+
+
+def endowment_factor(endowment: np.ndarray, theta: float) -> np.ndarray:
+    """e_i^theta with e_i the endowment relative to the mean (1 when all are equal or zero)."""
+    endowment = np.asarray(endowment, dtype=float)
+    top = endowment.max() if endowment.size else 0.0
+    if top > 0:
+        # divided by the largest first: the mean of endowments near 1e308 overflows to inf (every
+        # ratio then 0), though the ratio itself is an ordinary number
+        scaled = endowment / top
+        ratio = scaled / scaled.mean()
+    else:
+        ratio = np.ones_like(endowment)
+    zero_value = 1.0 if theta == 0 else 0.0   # 0^0 = 1; 0^theta = 0 for theta > 0
+    return np.power(ratio, theta, where=ratio > 0, out=np.full_like(ratio, zero_value))
+
+
+def knowledge_gain(profiles: np.ndarray, focal: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """sum_d w_d max(0, k_id - k_0d): what each candidate knows that the focal cluster lacks."""
+    return np.maximum(profiles - focal[None, :], 0.0) @ weights
+
+
+def overlap(profiles: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """sum_d min(k_id, k_jd) for candidate pairs (i, j): shared knowledge."""
+    return np.minimum(profiles[i], profiles[j]).sum(axis=1)
+
+
+def level_gain(gain: float, strong: bool, breadth: float) -> float:
+    """Gain factor of an engagement level under the breadth/depth strategy.
+
+    A breadth strategy (breadth -> 1) values weak ties up to 1.5x and strong
+    ties down to 0.5x; a depth strategy the reverse; 0.5 is neutral.
+    """
+    return gain * ((1.5 - breadth) if strong else (0.5 + breadth))
+
+
+def default_linear_terms(scenario) -> dict[str, np.ndarray]:
+    """Per-candidate linear parts (before engagement levels): diversity, reputation, bonus, coordination.
+
+    Diversity is the knowledge term (scaled by each level's gain factor at
+    compile time); the others do not depend on the level.
+    """
+    s, f = scenario.scoring, scenario.focal
+    cand = scenario.candidates
+    weights = np.array([float(scenario.strategy.domain_weights.get(d, 1.0)) for d in scenario.domains])
+    focal = np.array([float(f.profile[d]) for d in scenario.domains])
+    e = endowment_factor(cand["endowment"].to_numpy(dtype=float), s.theta)
+    return {
+        "diversity": f.diffusion * (1.0 + f.tech_change) * e * knowledge_gain(scenario.profiles(), focal, weights),
+        "reputation": scenario.strategy.reputation_weight * cand["reputation"].to_numpy(dtype=float),
+        "bonus": scenario.policy_vector(scenario.policy.bonus),
+        "coordination": -s.kappa1 * cand["coord_cost"].to_numpy(dtype=float),
+    }
+
+
+def default_pair_terms(scenario, i: np.ndarray, j: np.ndarray, rivalry: np.ndarray, synergy: np.ndarray,
+                       tie: np.ndarray) -> dict[str, np.ndarray]:
+    """Parts of q for candidate pairs (i, j): synergy, redundancy, ties, conflict, complexity (signed).
+
+    Synergy and redundancy are knowledge terms, scaled by the two levels' gain
+    factors at compile time. Under a breadth strategy overlap weighs more
+    (beta x (0.5 + breadth)) and size complexity less (kappa2 x (1.5 - breadth)).
+    """
+    s, breadth = scenario.scoring, scenario.strategy.breadth
+    return {
+        "synergy": synergy,
+        "redundancy": -s.beta * (0.5 + breadth) * overlap(scenario.profiles(), i, j),
+        "ties": -s.tie_weight * tie,
+        "conflict": -s.gamma * rivalry,
+        "complexity": np.full(i.size, -s.kappa2 * (1.5 - breadth)),
+    }

@@ -1,0 +1,137 @@
+"""The plain settings of a scenario: focal cluster, strategy, peers, policy, engagement levels,
+the value of foreign partners, and the table schema. Frozen dataclasses, no behaviour beyond
+their own checks, so every other domain module can import them."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from optimizer.core.errors import ProblemError
+
+#: candidate columns every scenario needs (profile columns k_<domain> and use_<resource> come on top)
+REQUIRED_COLUMNS = ("id", "name", "region", "country", "foreign", "industry", "endowment", "reputation",
+                    "coord_cost")
+#: pair table columns; a and b are candidate ids; a missing column counts as 0 / False
+PAIR_COLUMNS = ("a", "b", "rivalry", "conflict", "synergy", "tie")
+
+#: spellings of a true / false flag in tables (foreign, conflict)
+TRUE_WORDS = frozenset({"true", "1", "yes", "1.0"})
+FALSE_WORDS = frozenset({"false", "0", "no", "0.0", ""})
+
+
+def flag_values(column: pd.Series) -> np.ndarray:
+    """A boolean array from a column of flags (True/False, 1/0, yes/no; blank is False)."""
+    return column.fillna(False).astype(str).str.strip().str.lower().isin(TRUE_WORDS).to_numpy()
+
+
+def check_flags(column: pd.Series, where: str) -> None:
+    """Raise naming the first cell that is not a recognised flag spelling (blank is allowed)."""
+    text = column.astype(str).str.strip().str.lower()
+    bad = np.flatnonzero(~(column.isna() | text.isin(list(TRUE_WORDS | FALSE_WORDS))).to_numpy())
+    if bad.size:
+        row = int(bad[0])
+        raise ProblemError(f"{where} row {row} is {column.iloc[row]!r}, expected true/false (or 1/0, yes/no)")
+
+
+def as_float(v: Any) -> float:
+    """float(v), or NaN for what is no number (None, a word, a huge integer): checks then say what is wrong."""
+    try:
+        return float(v)
+    except (TypeError, ValueError, OverflowError):
+        return math.nan
+
+
+#: group keys accepted in policy tables besides a candidate id
+GROUP_KEYS = ("region", "country", "industry")
+
+
+@dataclass(frozen=True)
+class Focal:
+    """The focal cluster: who it is and what it already knows."""
+
+    name: str = "focal cluster"
+    region: str = ""
+    country: str = ""
+    profile: Mapping[str, float] = field(default_factory=dict)  # domain -> knowledge level in [0, 1]
+    diffusion: float = 1.0      # delta in (0, 1]: share of alliance outcomes the cluster can spread
+    tech_change: float = 0.0    # tau >= 0: rate of technological change in its industry
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """What the cluster seeks."""
+
+    domain_weights: Mapping[str, float] = field(default_factory=dict)  # w_d; missing domains weigh 1
+    reputation_weight: float = 0.0   # rho
+    breadth: float = 0.5             # 0: depth (few strong ties) .. 1: breadth (many weak ties)
+
+
+@dataclass(frozen=True)
+class Peers:
+    """Benchmark from competing clusters' portfolios."""
+
+    size_min: int = 0
+    size_max: int | None = None
+    foreign_share_min: float = 0.0
+    foreign_share_max: float = 1.0
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Policy incentives. Keys: a candidate id, or 'region:<r>', 'country:<c>', 'industry:<i>'."""
+
+    subsidies: Mapping[str, float] = field(default_factory=dict)  # share of budget cost paid, in [0, 1]
+    bonus: Mapping[str, float] = field(default_factory=dict)      # gain added per chosen partner
+
+
+@dataclass(frozen=True)
+class Level:
+    """An engagement level (e.g. weak membership vs strong joint programme)."""
+
+    name: str
+    gain: float = 1.0                       # g_l: scales knowledge gain and knowledge pair terms
+    use: Mapping[str, float] = field(default_factory=dict)  # multiplier of resource use per resource
+    strong: bool = False                    # strong ties gain under a depth strategy, weak under breadth
+
+
+@dataclass(frozen=True)
+class ForeignValue:
+    """Lavie & Miller's term: a piecewise-linear value of the number of foreign partners.
+
+    ``values[k]`` is the value at ``breakpoints[k]`` foreign partners; in between
+    it is interpolated linearly, beyond the last breakpoint it stays flat.
+    """
+
+    breakpoints: tuple[float, ...]
+    values: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        bp, val = np.asarray(self.breakpoints, float), np.asarray(self.values, float)
+        if bp.size < 2 or bp.shape != val.shape:
+            raise ProblemError("foreign_value: give at least two breakpoints and one value per breakpoint")
+        if not (np.all(np.isfinite(bp)) and np.all(np.isfinite(val))):
+            raise ProblemError("foreign_value: breakpoints and values must be finite numbers")
+        if bp[0] != 0 or np.any(np.diff(bp) <= 0):
+            raise ProblemError("foreign_value: breakpoints must start at 0 and increase strictly")
+        if val[0] != 0:
+            raise ProblemError(f"foreign_value: values[0] is {val[0]!r}; the value with no foreign partner is the "
+                               f"baseline and must be 0 (subtract it from every value)")
+
+    def __call__(self, count: np.ndarray | float) -> np.ndarray:
+        """Value at a number (or numbers) of foreign partners."""
+        return np.interp(count, self.breakpoints, self.values)
+
+    @classmethod
+    def sigmoid(cls, midpoint: float = 3.0, steepness: float = 1.5, scale: float = 1.0,
+                breakpoints: tuple[float, ...] | None = None) -> "ForeignValue":
+        """A sigmoid shape sampled at breakpoints (default 0..2*midpoint), zero at 0 foreign partners."""
+        bp = np.arange(0, int(math.ceil(2 * midpoint)) + 1, dtype=float) if breakpoints is None else np.asarray(breakpoints, float)
+        s = 1.0 / (1.0 + np.exp(-steepness * (bp - midpoint)))
+        return cls(tuple(bp.tolist()), tuple((scale * (s - s[0])).tolist()))
+
+

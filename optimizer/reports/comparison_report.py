@@ -1,0 +1,373 @@
+"""Reports of compared scenarios and efficient frontiers: for a terminal and as a folder of files.
+
+    print(format_comparison(cmp))                  # the terminal table
+    write_comparison_report(cmp, "out")            # out/summary.csv, portfolios.csv, diffs.csv,
+                                                   # out/comparison_*.png, out/report.md, out/report.html
+    print(format_frontier(fr))
+    write_frontier_report(fr, "out")               # out/frontier.csv, frontier.png, report.md, report.html
+
+``report.md`` links the figures beside it; ``report.html`` is self-contained
+(figures as base64 data URIs, inline CSS), so it can be mailed on its own.
+Every file is written under a temporary name in the folder and renamed into
+place: nothing is written outside the folder, and a symbolic link planted at
+a report file's name is replaced, never followed.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+import numbers
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
+
+import numpy as np
+import pandas as pd
+
+from optimizer.core.files import write_text
+from optimizer.domain.terms import BY_NAME, Term
+from optimizer.reports.figures import plot_comparison, plot_frontier
+
+if TYPE_CHECKING:
+    from optimizer.analysis.compare import Comparison
+    from optimizer.analysis.frontier import Frontier
+
+#: rows of the terminal table (then every objective term)
+TERMINAL_ROWS = ("termination", "objective", "gap", "size", "domains_covered", "foreign_share")
+
+FRONTIER_COLUMNS = ("value", "termination", "objective", "gap", "size", "added", "dropped")
+
+_CHANGE_SHOWN = 0.005   # term changes that round to 0.00 are left out of the explanations
+
+
+# ============================================================================ terminal
+def format_comparison(cmp: "Comparison") -> str:
+    """The comparison as a terminal table: status, objective, gap, size, coverage, foreign share and
+    each objective term per scenario, then the reason of every scenario without a portfolio."""
+    summary = cmp.summary()
+    rows = [r for r in TERMINAL_ROWS if r in summary.index] + [r for r in summary.index if r.startswith("term: ")]
+    table = summary.loc[rows].copy()
+    shown = pd.DataFrame({name: [_cell(row, table.at[row, name]) for row in rows] for name in cmp.names},
+                         index=[r.replace("_", " ") for r in rows])
+    lines = [shown.to_string()]
+    for name in cmp.names:
+        res = cmp.results[name]
+        if not res.has_solution:
+            lines.append(f"{name}: {res.termination.value}" + (f": {res.message}" if res.message else ""))
+    return "\n".join(lines)
+
+
+def format_frontier(fr: "Frontier") -> str:
+    """The frontier as a terminal table: value, termination, objective, gap, size, added, dropped."""
+    table = fr.table
+    cols = [c for c in FRONTIER_COLUMNS if c in table.columns]
+    shown = pd.DataFrame({c: [_cell(c, v) for v in table[c]] for c in cols})
+    shown = shown.rename(columns={"value": fr.vary})
+    return shown.to_string(index=False)
+
+
+def _cell(row: str, value: Any) -> str:
+    """A value as shown in the tables: gaps and shares in percent, numbers to 4 significant digits."""
+    if _missing(value):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        if row in ("gap", "foreign_share"):
+            return f"{number:.2%}"
+        if number.is_integer() and abs(number) < 1e15:
+            return str(int(number))
+        return f"{number:.4g}"
+    return str(value)
+
+
+def _missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, (float, np.floating)) and math.isnan(value)
+
+
+# ============================================================================ explanations
+def describe_term_changes(changes: pd.Series) -> str:
+    """'reputation +13.06 (more reputable partners), redundancy -2.45 (...)': the terms that moved,
+    largest first; '' when none did."""
+    moved = changes[changes.abs() >= _CHANGE_SHOWN]
+    moved = moved.reindex(moved.abs().sort_values(ascending=False).index)
+    parts = []
+    for term, delta in moved.items():
+        # the terms are signed contributions, so a cost term that falls means a higher cost
+        row = BY_NAME.get(str(term), Term(str(term), "linear", "gain"))
+        parts.append(f"{term} {delta:+.2f} ({row.words(rising=delta > 0)})")
+    return ", ".join(parts)
+
+
+def _partner_line(row: dict) -> str:
+    level = f", level {row['level']}" if str(row.get("level") or "") else ""
+    return (f"{row['name']} ({row['id']}, {row['region']}{level}; contribution {_cell('', row['contribution'])})")
+
+
+def _explain(cmp: "Comparison", first: str, name: str) -> list[tuple[str, Any]]:
+    """Blocks that say why scenario `name` differs from `first`."""
+    res, ref = cmp.results[name], cmp.results[first]
+    blocks: list[tuple[str, Any]] = [("h3", f"{name} vs {first}")]
+    if not res.has_solution:
+        reason = res.message or "no portfolio found"
+        blocks.append(("p", f"No portfolio ({res.termination.value}): {reason}"))
+        return blocks
+    if not ref.has_solution:
+        blocks.append(("p", f"{first} has no portfolio ({ref.termination.value}), so there is nothing to compare "
+                            f"with; {name} finds one with objective {_cell('', res.objective)}."))
+        return blocks
+    delta = res.objective - ref.objective
+    sizes = (_size(cmp, first), _size(cmp, name))
+    text = (f"Objective {_cell('', ref.objective)} -> {_cell('', res.objective)} ({delta:+.4g}); "
+            + (f"{sizes[0]} -> {sizes[1]} partners." if sizes[0] != sizes[1] else f"{sizes[0]} partners in both."))
+    if res.termination.value != "optimal":
+        text += f" Not proven optimal ({res.termination.value}, gap {_cell('gap', res.gap)})."
+    blocks.append(("p", text))
+    diff = cmp.diff(first, name)
+    items = []
+    for change, label in (("added", "Added"), ("dropped", "Dropped"), ("level", "Other level")):
+        part = diff[diff["change"] == change]
+        if len(part):
+            items.append(f"{label}: " + "; ".join(_partner_line(r) for r in part.to_dict("records")))
+    if not items:
+        items.append(f"Same partners as {first}.")
+    terms = describe_term_changes(cmp.term_changes(first, name))
+    items.append("Objective terms: " + (terms or "no term changed"))
+    blocks.append(("ul", items))
+    return blocks
+
+
+def _size(cmp: "Comparison", name: str) -> int:
+    return len(cmp._partners(name))
+
+
+# ============================================================================ files
+def write_comparison_report(cmp: "Comparison", folder: str | os.PathLike, title: str | None = None,
+                            frontier: "Frontier | None" = None) -> Path:
+    """Write the comparison into `folder` (created if needed) and return the path of report.md.
+
+    Files: summary.csv (one column per scenario), portfolios.csv (partners x scenarios), diffs.csv
+    (partners added, dropped or at another level in each scenario against the first), the figures
+    (comparison_metrics.png, comparison_network.png; frontier.png with `frontier`), report.md and
+    the self-contained report.html.
+    """
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    names = cmp.names
+    first = names[0]
+    summary = cmp.summary()
+    write_text(out / "summary.csv", summary.to_csv(index_label="metric"))
+    write_text(out / "portfolios.csv", cmp.portfolios().to_csv(index_label="id"))
+    write_text(out / "diffs.csv", _diffs(cmp).to_csv(index=False))
+
+    title = title or f"Scenario comparison: {', '.join(names)}"
+    blocks: list[tuple[str, Any]] = [("h1", title)]
+    options = ", ".join(f"{k}={v}" for k, v in cmp.solve_options.items() if v is not None)
+    intro = (f"{len(names)} scenarios, each compared with the first ({first}). "
+             f"Solved with {options or 'the default options'}.")
+    blocks.append(("p", intro))
+    missing = [n for n in names if not cmp.results[n].has_solution]
+    if missing:
+        blocks.append(("p", "Without a portfolio: " + "; ".join(
+            f"{n} ({cmp.results[n].termination.value}: {cmp.results[n].message or 'no portfolio found'})"
+            for n in missing)))
+    blocks += [("h2", "Summary"), ("table", _shown_summary(summary))]
+    portfolios = cmp.portfolios()
+    if len(portfolios):
+        blocks += [("h2", "Portfolios"), ("p", "The engagement level of each chosen partner in each scenario "
+                                               "('chosen' without levels; blank when left out)."),
+                   ("table", portfolios)]
+    blocks.append(("h2", "Why the portfolios differ"))
+    blocks.append(("p", "Each scenario against the first. A partner's contribution is the objective it adds to "
+                        "the portfolio that has it (what dropping it would cost); the objective terms are the "
+                        "changes of each part of the objective."))
+    if len(names) == 1:
+        blocks.append(("p", "Only one scenario: nothing to compare."))
+    for name in names[1:]:
+        blocks += _explain(cmp, first, name)
+
+    figures = _figures(lambda: plot_comparison(cmp, out / "comparison.png"), out)
+    if isinstance(figures, str):
+        blocks += [("h2", "Figures"), ("p", f"Figures not drawn: {figures}.")]
+    elif figures:
+        blocks.append(("h2", "Figures"))
+        blocks += [("img", p) for p in figures]
+    if frontier is not None:
+        blocks += _frontier_blocks(frontier, out, level="h2")
+    return _write_reports(blocks, out, title)
+
+
+def write_frontier_report(fr: "Frontier", folder: str | os.PathLike, title: str | None = None) -> Path:
+    """Write the frontier into `folder`: frontier.csv (every column of the table), frontier.png,
+    report.md and report.html; return the path of report.md."""
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    write_text(out / "frontier.csv", fr.table.to_csv(index=False))
+    title = title or f"Efficient frontier: {fr.vary}"
+    blocks: list[tuple[str, Any]] = [("h1", title)]
+    blocks += _frontier_blocks(fr, out, level=None)
+    return _write_reports(blocks, out, title)
+
+
+def _frontier_blocks(fr: "Frontier", out: Path, level: str | None) -> list[tuple[str, Any]]:
+    table = fr.table
+    blocks: list[tuple[str, Any]] = []
+    if level:
+        blocks.append((level, f"Efficient frontier: {fr.vary}"))
+    if len(table):
+        values = table["value"]
+        what = ("every cost weight multiplied by" if fr.vary == "cost_weight" else f"the {fr.vary} limit set to")
+        blocks.append(("p", f"The best portfolio with {what} each of {len(table)} values from "
+                            f"{_cell('', values.min())} to {_cell('', values.max())}; each point is solved to "
+                            f"optimality unless a time limit stops it (see termination and gap)."))
+    shown = pd.DataFrame({c: [_cell(c, v) for v in table[c]] for c in FRONTIER_COLUMNS if c in table.columns})
+    blocks.append(("table", shown.rename(columns={"value": fr.vary}).set_index(fr.vary)))
+    names = _candidate_names(fr.comparison)
+    if len(table) and fr.comparison.results[table["scenario"].iloc[0]].has_solution:
+        start = sorted(fr.comparison._partners(table["scenario"].iloc[0]))
+        blocks.append(("p", f"At {fr.vary} = {_cell('', table['value'].iloc[0])} the portfolio is "
+                            f"{_named(start, names) or 'empty'}."))
+    changes = table[table["changed"]] if "changed" in table.columns else table.iloc[0:0]
+    if len(changes):
+        items = []
+        for row in changes.to_dict("records"):
+            added, dropped = (_ids(row[k]) for k in ("added", "dropped"))
+            parts = [f"in: {_named(added, names)}" if added else "",
+                     f"out: {_named(dropped, names)}" if dropped else ""]
+            items.append(f"{fr.vary} = {_cell('', row['value'])}: " + "; ".join(p for p in parts if p))
+        blocks += [("p", "Where the portfolio changes:"), ("ul", items)]
+    elif len(table) > 1:
+        blocks.append(("p", "The portfolio is the same at every point."))
+    figure = _figures(lambda: [plot_frontier(fr, out / "frontier.png")], out)
+    if isinstance(figure, str):
+        blocks.append(("p", f"Figure not drawn: {figure}."))
+    else:
+        blocks += [("img", p) for p in figure]
+    return blocks
+
+
+def _candidate_names(cmp: "Comparison") -> dict[str, str]:
+    if not cmp.scenarios:
+        return {}
+    cand = next(iter(cmp.scenarios.values())).candidates
+    return dict(zip(cand["id"].astype(str), cand["name"].astype(str)))
+
+
+def _ids(text: Any) -> list[str]:
+    return [] if _missing(text) else [t.strip() for t in str(text).split(",") if t.strip()]
+
+
+def _named(ids: Iterable[str], names: dict[str, str]) -> str:
+    return ", ".join(f"{names[i]} ({i})" if i in names else i for i in ids)
+
+
+def _diffs(cmp: "Comparison") -> pd.DataFrame:
+    """diff() of every scenario against the first, for the scenarios where both have a portfolio."""
+    names = cmp.names
+    frames = []
+    for name in names[1:]:
+        if cmp.results[names[0]].has_solution and cmp.results[name].has_solution:
+            d = cmp.diff(names[0], name)
+            d.insert(0, "scenario", name)
+            d.insert(1, "compared_with", names[0])
+            frames.append(d)
+    cols = ["scenario", "compared_with", "change", "id", "name", "region", "level", "contribution", "in"]
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+
+
+def _shown_summary(summary: pd.DataFrame) -> pd.DataFrame:
+    shown = pd.DataFrame({c: [_cell(r, summary.at[r, c]) for r in summary.index] for c in summary.columns},
+                         index=summary.index)
+    return shown[[any(v != "" for v in row) for row in shown.itertuples(index=False)]]
+
+
+def _figures(draw, out: Path) -> list[Path] | str:
+    """Draw figures; the paths inside `out`, or why there are none (matplotlib missing)."""
+    try:
+        paths = list(draw())
+    except RuntimeError as exc:     # optimizer.reports.figures: matplotlib (the `plots` extra) is not installed
+        return str(exc)
+    root = out.resolve()
+    return [Path(p) for p in paths if Path(p).resolve().is_relative_to(root)]
+
+
+# ============================================================================ rendering
+def _write_reports(blocks: list[tuple[str, Any]], out: Path, title: str) -> Path:
+    md = out / "report.md"
+    write_text(md, _markdown(blocks, out))
+    write_text(out / "report.html", _html(blocks, out, title))
+    return md
+
+
+def _markdown(blocks: Iterable[tuple[str, Any]], out: Path) -> str:
+    parts = []
+    for kind, content in blocks:
+        if kind in ("h1", "h2", "h3"):
+            parts.append("#" * int(kind[1]) + " " + _md_text(content))
+        elif kind == "p":
+            parts.append(_md_text(content))
+        elif kind == "ul":
+            parts.append("\n".join(f"- {_md_text(item)}" for item in content))
+        elif kind == "table":
+            parts.append(markdown_table(content))
+        elif kind == "img":
+            rel = Path(content).resolve().relative_to(out.resolve()).as_posix()
+            parts.append(f"![{Path(content).stem.replace('_', ' ')}]({rel.replace(' ', '%20')})")
+    return "\n\n".join(parts) + "\n"
+
+
+def _md_text(text: str) -> str:
+    """Plain text for Markdown: characters that would start markup are escaped."""
+    out = str(text)
+    for ch in ("\\", "*", "`", "<", "[", "]"):
+        out = out.replace(ch, "\\" + ch)
+    return out.replace("\n", " ")
+
+
+def markdown_table(df: pd.DataFrame, index: bool = True) -> str:
+    """A DataFrame as a GitHub-flavoured Markdown table (pandas' to_markdown needs tabulate)."""
+    def cell(v: Any) -> str:
+        text = "" if _missing(v) else str(v)
+        return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+    head = ([cell(df.index.name or "")] if index else []) + [cell(c) for c in df.columns]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(" --- " for _ in head) + "|"]
+    for label, row in zip(df.index, df.itertuples(index=False)):
+        cells = ([cell(label)] if index else []) + [cell(v) for v in row]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+_CSS = """body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:70rem;margin:2rem auto;
+padding:0 1rem;color:#222;line-height:1.45}h1,h2,h3{line-height:1.2}h2{margin-top:2rem;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:1rem 0;font-size:.9rem}th,td{border:1px solid #ccc;padding:.25rem .5rem;
+text-align:right}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}img{max-width:100%;
+margin:1rem 0;border:1px solid #eee}li{margin:.3rem 0}"""
+
+
+def _html(blocks: Iterable[tuple[str, Any]], out: Path, title: str) -> str:
+    parts = [f"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+             f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>"]
+    for kind, content in blocks:
+        if kind in ("h1", "h2", "h3", "p"):
+            parts.append(f"<{kind}>{html.escape(str(content))}</{kind}>")
+        elif kind == "ul":
+            parts.append("<ul>" + "".join(f"<li>{html.escape(str(i))}</li>" for i in content) + "</ul>")
+        elif kind == "table":
+            parts.append(content.to_html(na_rep="", border=0, escape=True))
+        elif kind == "img":
+            data = base64.b64encode(Path(content).read_bytes()).decode("ascii")
+            alt = html.escape(Path(content).stem.replace("_", " "))
+            parts.append(f"<img alt=\"{alt}\" src=\"data:image/png;base64,{data}\">")
+    parts.append("</body>\n</html>\n")
+    return "\n".join(parts)
+
+
+__all__ = ["describe_term_changes", "format_comparison", "format_frontier", "markdown_table",
+           "write_comparison_report", "write_frontier_report"]

@@ -1,0 +1,119 @@
+"""compare() and frontier() on the bundled example, against solving each scenario alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from instances import read_scenario
+from optimizer import ProblemError, solve
+from optimizer.analysis.compare import compare
+from optimizer.analysis.frontier import frontier
+from optimizer.domain.terms import TERMS
+
+COST_TERMS = [t.name for t in TERMS if t.role == "cost"]
+
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "alliance-60"
+
+
+@pytest.fixture(scope="module")
+def base():
+    return read_scenario(EXAMPLE)
+
+
+@pytest.fixture(scope="module")
+def comparison(base):
+    variants = [base,
+                base.variant("lean", scale_limits={"budget": 0.5}),
+                base.variant("reputation", reputation_weight=3.0),
+                base.variant("impossible", size_min=9, size_max=9, scale_limits={"budget": 0.1})]
+    return compare(variants, time_limit=60)
+
+
+def test_summary_has_a_column_per_scenario_and_terms_that_add_up(base, comparison):
+    table = comparison.summary()
+    assert list(table.columns) == [base.name, "lean", "reputation", "impossible"]
+    for name in (base.name, "lean", "reputation"):
+        col = table[name]
+        assert col["termination"] == "optimal"
+        terms = sum(float(col[r]) for r in table.index if r.startswith("term: "))
+        assert terms == pytest.approx(float(col["objective"]), abs=1e-6)
+        assert col["objective"] == pytest.approx(solve(comparison.scenarios[name], time_limit=60).objective)
+        assert float(col["slack budget"]) >= -1e-9
+    assert table.loc["termination", "impossible"] == "infeasible"
+    assert table.loc["note", "impossible"]  # the reason in words
+
+
+def test_portfolios_and_diff_agree_with_the_reports(base, comparison):
+    table = comparison.portfolios()
+    for name in (base.name, "lean", "reputation"):
+        chosen = set(comparison.results[name].report.partners()["id"].astype(str))
+        assert set(table.index[table[name] != ""]) == chosen
+    assert (table["impossible"] == "").all()
+    d = comparison.diff(base.name, "lean")
+    a = set(comparison.results[base.name].report.partners()["id"].astype(str))
+    b = set(comparison.results["lean"].report.partners()["id"].astype(str))
+    assert set(d.loc[d["change"] == "added", "id"]) == b - a
+    assert set(d.loc[d["change"] == "dropped", "id"]) == a - b
+    assert d["contribution"].notna().all()
+    changes = comparison.term_changes(base.name, "reputation")
+    assert changes["reputation"] > 0  # the reputation-seeking cluster gains reputation
+
+
+def test_reputation_variant_gathers_more_reputation(base, comparison):
+    cand = base.candidates.set_index("id")
+    rep = lambda name: cand.loc[comparison.results[name].report.partners()["id"], "reputation"].sum()  # noqa: E731
+    assert rep("reputation") > rep(base.name)
+
+
+def test_parallel_compare_gives_the_same_results(base, comparison):
+    again = compare([comparison.scenarios[n] for n in (base.name, "lean")], jobs=2, time_limit=60)
+    for name in again.names:
+        assert again.results[name].objective == pytest.approx(comparison.results[name].objective)
+
+
+def test_compare_refuses_duplicate_names_and_other_candidates(base):
+    with pytest.raises(ProblemError, match="named"):
+        compare([base, base])
+    other = base.replace(candidates=base.candidates.iloc[:-1].copy(), name="other", mandatory=(), excluded=(),
+                         pairs=None)
+    with pytest.raises(ProblemError, match="candidate tables differ"):
+        compare([base, other])
+    with pytest.raises(ProblemError, match="at least one"):
+        compare([])
+
+
+def test_budget_frontier_is_monotone_and_marks_changes(base):
+    values = np.linspace(0.3, 1.2, 5) * base.limits["budget"]
+    fr = frontier(base, vary="budget", values=values, time_limit=60)
+    t = fr.table
+    assert list(t["value"]) == pytest.approx(list(values))
+    assert t["optimal"].all()
+    assert (np.diff(t["objective"].to_numpy()) >= -1e-9).all()  # more budget never hurts
+    first_changes = t["changed"].to_numpy()
+    assert not first_changes[0]
+    for _, row in t[t["changed"]].iterrows():
+        assert row["added"] or row["dropped"]
+    assert (t["gain"] - t["cost"]).to_numpy() == pytest.approx(t["objective"].to_numpy(), abs=1e-6)
+
+
+def test_cost_weight_frontier_trades_gain_for_cost(base):
+    fr = frontier(base, vary="cost_weight", values=[0.0, 1.0, 3.0], time_limit=60)
+    t = fr.table
+    assert t["optimal"].all()
+    # heavier cost weights never choose a portfolio with higher costs (base weights)
+    assert (np.diff(t["cost"].to_numpy()) <= 1e-9).all()
+    assert set(COST_TERMS) <= set(fr.comparison.results[t["scenario"][0]].report.breakdown().index)
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    ({"vary": "money"}, "cannot vary 'money'"),
+    ({"vary": "budget", "values": []}, "at least one value"),
+    ({"vary": "budget", "values": [10, -1]}, "not a limit"),
+    ({"vary": "budget", "values": [10, 10]}, "distinct"),
+])
+def test_bad_frontier_requests(base, kwargs, words):
+    with pytest.raises(ProblemError, match=words):
+        frontier(base, **kwargs)

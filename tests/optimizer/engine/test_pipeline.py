@@ -1,0 +1,125 @@
+"""solve(solver="auto"): heuristic, bound and reduction, MIP; the optimum and honest stages."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+import optimizer.engine.pipeline as pipeline
+from instances import generate_qkp
+from optimizer import SelectionProblem, solve
+from optimizer.core.result import Termination
+from tests.problem_strategies import enumerate_optimum, problems, same_value
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_n=10))
+def test_auto_matches_enumeration(problem):
+    result = solve(problem)
+    termination, optimum, _ = enumerate_optimum(problem)
+    assert result.solver == "auto"
+    if termination is Termination.INFEASIBLE:
+        assert result.termination is Termination.INFEASIBLE and result.x is None
+        return
+    assert result.termination is Termination.OPTIMAL, result.message
+    assert same_value(result.objective, optimum)
+    assert same_value(result.bound, optimum)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_reduction_keeps_the_optimum_on_qkps(seed):
+    """Fixings from the Lagrangian bound never cut off the optimum (checked against plain HiGHS)."""
+    problem = generate_qkp(40, [25, 50, 100][seed % 3], seed)
+    auto = solve(problem, threads=1)
+    plain = solve(problem, solver="highs", threads=1)
+    assert auto.termination is Termination.OPTIMAL and plain.termination is Termination.OPTIMAL
+    assert auto.objective == plain.objective
+
+
+def test_stages_are_recorded_in_order_with_times():
+    problem = generate_qkp(60, 50, 2)
+    result = solve(problem, threads=1)
+    names = [s["stage"] for s in result.stages]
+    assert names[:2] == ["heuristic", "bound"]
+    assert all(s["seconds"] >= 0 for s in result.stages)
+    bound_stage = result.stages[1]
+    assert bound_stage["bound"] >= result.objective and "Lagrangian" in bound_stage["method"]
+    if "mip" in names:
+        mip = result.stages[names.index("mip")]
+        assert mip["items_free"] == problem.n - bound_stage["fixed_in"] - bound_stage["fixed_out"]
+
+
+def test_bound_that_meets_the_incumbent_skips_the_mip():
+    # no pairs and one row that every item fits: the Lagrangian bound is exact
+    problem = SelectionProblem(c=[3.0, 2.0, 1.0], A=[[1.0, 1.0, 1.0]], b=[2.0])
+    result = solve(problem)
+    assert result.termination is Termination.OPTIMAL and result.objective == 5.0
+    assert [s["stage"] for s in result.stages] == ["heuristic", "bound"]
+
+
+def test_without_the_exact_stage_the_heuristic_answer_comes_with_its_bound(monkeypatch):
+    monkeypatch.setattr(pipeline, "MIP_PAIR_LIMIT", 10)
+    monkeypatch.setattr(pipeline, "BNB_ITEMS", 0)  # the MIP path, not the branch and bound
+    problem = generate_qkp(80, 50, 1)
+    result = solve(problem, time_limit=4)
+    assert result.x is not None and result.bound >= result.objective
+    mip = next(s for s in result.stages if s["stage"] == "mip")
+    assert "too many" in mip["skipped"]
+    # the time the exact stage would have had goes to the search, which never loses the incumbent
+    assert result.stages[-1]["stage"] == "heuristic"
+    assert result.objective >= result.stages[0]["objective"]
+    assert result.termination in (Termination.FEASIBLE, Termination.OPTIMAL)
+
+
+def test_a_model_above_the_memory_limit_skips_the_exact_stage_with_the_estimate(monkeypatch):
+    monkeypatch.setattr(pipeline, "BNB_ITEMS", 0)
+    problem = generate_qkp(150, 50, 2)
+    result = solve(problem, time_limit=4, memory_limit=50)
+    mip = next(s for s in result.stages if s["stage"] == "mip")
+    assert "above the memory limit of 50 MB" in mip["skipped"]
+    assert "heuristic" in mip["skipped"]  # what to use instead
+    assert result.termination is Termination.FEASIBLE and result.x is not None
+    assert result.bound >= result.objective
+
+
+def test_time_limit_returns_incumbent_and_bound():
+    problem = generate_qkp(200, 50, 9)
+    result = solve(problem, time_limit=3, threads=1)
+    assert result.x is not None and result.bound is not None and result.bound >= result.objective
+    assert result.termination in (Termination.TIME_LIMIT, Termination.OPTIMAL)
+
+
+def test_warm_start_seeds_the_heuristic():
+    problem = generate_qkp(30, 50, 3)
+    start = np.zeros(problem.n)
+    result = solve(problem, warm_start=start)
+    assert result.termination is Termination.OPTIMAL
+    assert result.stages[0]["objective"] >= 0.0
+
+
+def test_classic_qkps_are_proved_by_the_branch_and_bound_stage():
+    problem = generate_qkp(45, 75, 4)
+    result = solve(problem, threads=1)
+    names = [s["stage"] for s in result.stages]
+    assert names == ["heuristic", "bound", "branch-and-bound"]
+    plain = solve(problem, solver="highs", formulation="rlt", threads=1)
+    assert result.termination is Termination.OPTIMAL and result.objective == plain.objective
+    assert result.nodes == result.stages[-1]["nodes"] >= 1
+
+
+def test_a_chosen_formulation_keeps_the_mip_stage():
+    problem = generate_qkp(40, 75, 4)
+    result = solve(problem, formulation="rlt", threads=1)
+    names = [s["stage"] for s in result.stages]
+    assert "branch-and-bound" not in names and result.formulation in ("rlt", "none")
+    assert result.termination is Termination.OPTIMAL
+
+
+def test_problems_beyond_the_classic_qkp_keep_the_mip_stage():
+    problem = generate_qkp(40, 50, 5)
+    problem = problem.replace(conflicts=np.array([[0, 1], [2, 3]]))
+    result = solve(problem, threads=1)
+    assert "branch-and-bound" not in [s["stage"] for s in result.stages]
+    assert result.termination is Termination.OPTIMAL
+    assert result.objective == solve(problem, solver="highs", threads=1).objective
