@@ -28,7 +28,8 @@ import math
 import os
 import sys
 from pathlib import Path
-from typing import Any, Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 EXIT_ERROR = 1   # the solver failed
 EXIT_USAGE = 2   # bad arguments or bad input
@@ -131,10 +132,9 @@ def _gap(text: str) -> float:
 
 
 def _solver_help() -> str:
-    from optimizer.solvers import solver_names
-    from optimizer.solvers.auto import DESCRIPTION
+    from optimizer.solvers import PIPELINE_DESCRIPTION, solver_names
 
-    return (f"{', '.join(solver_names())}; default auto: {DESCRIPTION}. "
+    return (f"{', '.join(solver_names())}; default auto: {PIPELINE_DESCRIPTION}. "
             f"'alliance solvers' lists which run here")
 
 
@@ -226,7 +226,7 @@ def _stdout_to_stderr() -> Iterator[None]:
 
 def _plain(value: Any) -> Any:
     """`value` with numpy scalars and arrays made plain Python; NaN and infinities become None (null)."""
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):      # dicts and Result stages
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]

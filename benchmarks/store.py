@@ -22,6 +22,7 @@ import os
 import socket
 import sqlite3
 import threading
+import time
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -158,9 +159,7 @@ class ResultsStore:
         try:
             if self._check(db, new_allowed=True):
                 with self._guard("prepare the store"):
-                    db.execute("PRAGMA journal_mode=WAL")
-                    db.execute("PRAGMA synchronous=FULL")  # a committed run survives a power cut
-                    self._migrate(db)
+                    self._prepare(db)
         except BaseException:
             db.close()
             raise
@@ -187,6 +186,22 @@ class ResultsStore:
         if lacking:
             raise self._fail(f"not a results store (its 'runs' table has no column {', '.join(lacking)})", fix)
         return True
+
+    def _prepare(self, db: sqlite3.Connection) -> None:
+        """WAL mode and the tables. Switching to WAL while another harness opens the same new file
+        fails at once with "database is locked" (SQLite does not wait for the busy timeout there:
+        seen in 1 of 8 pairs of harnesses started together), so that step is retried."""
+        give_up = time.monotonic() + 60.0
+        while True:
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > give_up:
+                    raise
+                time.sleep(0.05)
+        db.execute("PRAGMA synchronous=FULL")  # a committed run survives a power cut
+        self._migrate(db)
 
     def _migrate(self, db: sqlite3.Connection) -> None:
         """Create the tables, or add the columns a store of an earlier version lacks."""

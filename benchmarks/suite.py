@@ -143,22 +143,13 @@ class Suite:
 def solver_formulations(solver: str) -> tuple[str, ...]:
     """Formulations a solver takes, without asking whether it is installed here
     (cells run where it may be: another machine of a Dask cluster)."""
-    import importlib
+    from optimizer.core.errors import SolverUnavailableError
+    from optimizer.solvers import solver_formulations as formulations_of
 
-    from optimizer.solvers import REGISTRY, solver_names, unknown_solver_message
-
-    base, _, arg = solver.partition(":")
-    known = ", ".join(solver_names())
-    if base not in REGISTRY:
-        raise SuiteError(unknown_solver_message(solver))
-    if base == "pyomo" and not arg:
-        raise SuiteError(f"solver {solver!r} needs a Pyomo solver name, e.g. pyomo:highs or pyomo:scip_direct")
-    module = importlib.import_module(REGISTRY[base])
     try:
-        adapter = module.Adapter(arg) if arg else module.Adapter()
-    except TypeError:               # highs:x, bruteforce:x: only some solvers take a name after ':'
-        raise SuiteError(f"unknown solver {solver!r}: {base} takes no name after ':'; known: {known}") from None
-    return tuple(adapter.formulations)
+        return formulations_of(solver)
+    except SolverUnavailableError as exc:
+        raise SuiteError(str(exc)) from None
 
 
 _LISTS = {"instances": str, "solvers": str, "formulations": str, "time_limit": float, "threads": int,

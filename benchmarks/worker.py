@@ -16,10 +16,13 @@ import resource
 import sys
 import time
 import traceback
+from collections.abc import Mapping
 
 
 def _plain(value: object) -> object:
-    """numpy scalars (in stages) as Python numbers; anything else as its text."""
+    """Stages as dicts, numpy scalars (in stages) as Python numbers; anything else as its text."""
+    if isinstance(value, Mapping):
+        return dict(value)
     return value.item() if hasattr(value, "item") else str(value)
 
 

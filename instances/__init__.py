@@ -1,11 +1,44 @@
-"""Data in: readers and writers of instance files, and generators."""
+"""Data in: readers and writers of instance files, and generators.
 
-from instances.alliance import generate_alliance
-from instances.bundle import read_scenario, write_scenario
-from instances.comparison import ComparisonSpec, read_comparison
-from instances.errors import BundleWriteError, InstanceFormatError
-from instances.generate import generate_collaboration_qkp, generate_qkp
-from instances.qkp import read_qkp, write_edge_list, write_qkp
+Re-exported lazily, so that `import instances.qkp` (a QKP reader that needs only the
+canonical problem) does not load the scenario readers and pandas.
+"""
 
-__all__ = ["BundleWriteError", "ComparisonSpec", "InstanceFormatError", "generate_alliance", "generate_collaboration_qkp", "generate_qkp", "read_comparison", "read_qkp", "read_scenario",
-           "write_edge_list", "write_qkp", "write_scenario"]
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS: dict[str, str] = {
+    "generate_alliance": "instances.alliance",
+    "read_scenario": "instances.bundle", "write_scenario": "instances.bundle",
+    "ComparisonSpec": "instances.comparison", "read_comparison": "instances.comparison",
+    "BundleWriteError": "instances.errors", "InstanceFormatError": "instances.errors",
+    "generate_collaboration_qkp": "instances.generate", "generate_qkp": "instances.generate",
+    "read_qkp": "instances.qkp", "write_edge_list": "instances.qkp", "write_qkp": "instances.qkp",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module of a public name the first time it is asked for."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'instances' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+if TYPE_CHECKING:
+    from instances.alliance import generate_alliance
+    from instances.bundle import read_scenario, write_scenario
+    from instances.comparison import ComparisonSpec, read_comparison
+    from instances.errors import BundleWriteError, InstanceFormatError
+    from instances.generate import generate_collaboration_qkp, generate_qkp
+    from instances.qkp import read_qkp, write_edge_list, write_qkp

@@ -169,11 +169,13 @@ class _ComparisonToml(_TomlFile):
         return out
 
     def _solver_name(self, name: str) -> str:
-        from optimizer.solvers import REGISTRY, solver_names
+        from optimizer.core.errors import SolverUnavailableError
+        from optimizer.solvers import parse_solver_name
 
-        base, _, arg = name.partition(":")
-        if base not in REGISTRY or (base == "pyomo") != bool(arg):
-            self.fail(("solve", "solver"), f"unknown solver {name!r}; expected one of {', '.join(solver_names())}")
+        try:
+            parse_solver_name(name)
+        except SolverUnavailableError as exc:
+            self.fail(("solve", "solver"), str(exc))
         return name
 
     def _formulation(self, name: str) -> str:

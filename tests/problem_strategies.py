@@ -23,14 +23,9 @@ EQUIVALENCE_SOLVERS = ("highs", "pyomo:highs", "pyomo:scip_direct", "pyomo:gurob
 
 def adapter_formulations(solver: str) -> tuple[str, ...]:
     """Formulations an adapter declares, read from its class (no availability check)."""
-    import importlib
+    from optimizer.solvers import solver_formulations
 
-    from optimizer.solvers import REGISTRY
-
-    base, _, arg = solver.partition(":")
-    module = importlib.import_module(REGISTRY[base])
-    adapter = module.Adapter(arg) if arg else module.Adapter()
-    return tuple(adapter.formulations)
+    return solver_formulations(solver)
 
 
 @functools.lru_cache(maxsize=None)

@@ -33,6 +33,7 @@ import numpy as np
 
 from optimizer.algorithms.bounds import _fixed_bounds, no_better
 from optimizer.core.problem import SelectionProblem
+from optimizer.core.result import Termination
 
 MAX_ITEMS = 1000        # dense share matrices: n^2 floats per open node on the path
 ROOT_STEPS = 300        # subgradient steps at the root
@@ -75,7 +76,7 @@ def _knapsack(value: np.ndarray, weight: np.ndarray, room: float) -> tuple[float
 class Outcome:
     """What the search found and proved."""
 
-    status: str                 # "optimal", "time_limit", "interrupted", "infeasible"
+    termination: Termination    # OPTIMAL, TIME_LIMIT, INTERRUPTED or INFEASIBLE
     x: np.ndarray | None
     objective: float
     bound: float
@@ -309,14 +310,14 @@ def branch_and_bound(problem: SelectionProblem, *, incumbent: np.ndarray | None 
                  value=float(search.c[fixed].sum() + search.q[np.ix_(fixed, fixed)].sum() / 2.0),
                  used=float(search.w[fixed].sum()), chosen=chosen, bound=math.inf)
     if root.used > search.cap + 1e-9:
-        return Outcome("infeasible", None, -math.inf, -math.inf, -math.inf, 0, time.perf_counter() - t0)
+        return Outcome(Termination.INFEASIBLE, None, -math.inf, -math.inf, -math.inf, 0, time.perf_counter() - t0)
     stack = [root]
-    status = "optimal"
+    status = Termination.OPTIMAL
     node = None
     try:
         while stack:
             if search.nodes % CHECK_EVERY == 0 and time.perf_counter() > deadline:
-                status = "time_limit"
+                status = Termination.TIME_LIMIT
                 break
             node = stack.pop()
             if search.hopeless(node.bound):
@@ -326,17 +327,17 @@ def branch_and_bound(problem: SelectionProblem, *, incumbent: np.ndarray | None 
             stack.extend(search.process(node, ROOT_STEPS if first else NODE_STEPS))
             node = None
     except KeyboardInterrupt:
-        status = "interrupted"
+        status = Termination.INTERRUPTED
         if node is not None:  # stopped inside a node: it is still open
             stack.append(node)
     seconds = time.perf_counter() - t0
     # no bound computed: the root was solved outright (everything fit) or never processed
     root_bound = search.root_bound if search.root_bound is not None else (
-        search.best if status == "optimal" else math.inf)
+        search.best if status is Termination.OPTIMAL else math.inf)
     open_bound = max((nd.bound for nd in stack), default=-math.inf)
     if search.best_x is None:
-        if status == "optimal":
-            return Outcome("infeasible", None, -math.inf, -math.inf, root_bound, search.nodes, seconds)
+        if status is Termination.OPTIMAL:
+            return Outcome(Termination.INFEASIBLE, None, -math.inf, -math.inf, root_bound, search.nodes, seconds)
         return Outcome(status, None, -math.inf, open_bound, root_bound, search.nodes, seconds)
-    bound = search.best if status == "optimal" else max(search.best, open_bound)
+    bound = search.best if status is Termination.OPTIMAL else max(search.best, open_bound)
     return Outcome(status, search.best_x.astype(np.int8), search.best, bound, root_bound, search.nodes, seconds)

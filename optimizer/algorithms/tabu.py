@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
 from optimizer.core.problem import SelectionProblem
+from optimizer.core.result import Termination
 from optimizer.core.verify import is_feasible
 
 DENSE_BYTES = 256 * 2**20   # the pair matrix is kept dense (float64) while it fits in this
@@ -177,18 +179,39 @@ class _Portfolio:
         return delta, ok
 
 
-@dataclass
+@dataclass(frozen=True)
 class SearchResult:
-    """Best portfolio a heuristic run found, with how the run went."""
+    """Best portfolio a heuristic run found, with how the run went.
+
+    `termination` says why it stopped: FEASIBLE by its own rule (`max_rounds` without
+    improvement, or the target reached: see `note`), TIME_LIMIT, INTERRUPTED (Ctrl-C),
+    INFEASIBLE (the repair proved there is no portfolio), ERROR (no first portfolio found).
+    """
 
     x: np.ndarray | None          # 0/1 vector (int8), or None when no feasible start was found
     objective: float              # -inf without a portfolio
+    termination: Termination
+    note: str = ""                # the rule that stopped it, in words
     iterations: int = 0
     rounds: int = 0               # perturbation rounds
     seconds: float = 0.0
     best_at: float = 0.0          # seconds until the best portfolio was found
     start: str = "greedy"         # how the first portfolio was built
-    stopped: str = ""             # "rounds", "time limit", "target"
+
+
+@dataclass(frozen=True)
+class FirstPortfolio:
+    """What a repair (a `Repair` function) found: a feasible 0/1 vector, or why there is none
+    (INFEASIBLE: proven; TIME_LIMIT: none found in the time given)."""
+
+    x: np.ndarray | None
+    termination: Termination
+    how: str                      # who found it, for SearchResult.start
+
+
+#: finds any feasible portfolio when the greedy cannot: (problem, seconds, seed) -> FirstPortfolio.
+#: The solvers layer provides one (HiGHS on the items alone, optimizer.solvers.highs.first_feasible).
+Repair = Callable[[SelectionProblem, float, int], FirstPortfolio]
 
 
 def _weights(p: SelectionProblem) -> np.ndarray:
@@ -232,38 +255,15 @@ def _candidates(values: np.ndarray, among: np.ndarray, k: int, largest: bool) ->
     return among[part]
 
 
-def first_feasible(problem: SelectionProblem, time_limit: float, seed: int = 0) -> np.ndarray | str:
-    """Any portfolio meeting every constraint, from HiGHS on the items alone (pair terms dropped).
-
-    The model has one column per item and the problem's rows, so it is small
-    whatever the number of pairs. Returns the 0/1 vector, or "infeasible" when
-    HiGHS proves there is none, or "no feasible start" when it finds none in time.
-    """
-    import formulations
-    from optimizer.core.result import Termination
-    from optimizer.solvers import SolveOptions
-    from optimizer.solvers.highs import Adapter
-
-    linear = problem.replace(pair_i=[], pair_j=[], pair_q=[])
-    options = SolveOptions(time_limit=time_limit, mip_gap=0.99, threads=1, seed=seed)
-    raw = Adapter().solve(linear, formulations.build("standard", linear), options)
-    if raw.termination is Termination.INFEASIBLE:
-        return "infeasible"
-    if raw.x is None:
-        return "no feasible start"
-    x = np.round(raw.x).astype(np.int8)
-    return x if is_feasible(problem, x) else "no feasible start"
-
-
 def tabu_search(problem: SelectionProblem, time_limit: float = 10.0, seed: int = 0,
                 target: float | None = None, max_rounds: int = 30, start: np.ndarray | None = None,
-                repair: bool = True) -> SearchResult:
+                repair: Repair | None = None) -> SearchResult:
     """Best feasible portfolio found by greedy construction and tabu search with perturbations.
 
     Stops after `max_rounds` perturbations without improvement, at
     `time_limit` seconds, or when `target` is reached. `start` (a feasible
     0/1 vector) replaces the greedy construction. When the greedy cannot
-    build a feasible portfolio, `repair` asks HiGHS for one (first_feasible).
+    build a feasible portfolio, `repair` (if given) is asked for one.
     """
     t0 = time.perf_counter()
     deadline = t0 + time_limit
@@ -272,7 +272,8 @@ def tabu_search(problem: SelectionProblem, time_limit: float = 10.0, seed: int =
     if n == 0:
         x = np.zeros(0, np.int8)
         ok = is_feasible(p, x)
-        return SearchResult(x if ok else None, 0.0 if ok else -np.inf, stopped="empty")
+        return SearchResult(x if ok else None, 0.0 if ok else -np.inf,
+                            Termination.OPTIMAL if ok else Termination.INFEASIBLE, note="no items")
     rng = np.random.default_rng(seed)
     pairs = PairMatrix(n, p.pair_i, p.pair_j, p.pair_q)
     conflicts = None
@@ -290,18 +291,21 @@ def tabu_search(problem: SelectionProblem, time_limit: float = 10.0, seed: int =
                 s.flip(int(k))
     else:
         _fill(s, weight, rng, 0.0)
-    if not _feasible(s) and start is None and repair:
-        # rows of mixed sign (shares, ratios) that no single added item satisfies: ask HiGHS for any
-        # portfolio meeting the linear constraints (pair terms do not matter for feasibility)
-        first = first_feasible(p, max(0.1, deadline - time.perf_counter()), seed)
-        if isinstance(first, str):
-            return SearchResult(None, -np.inf, seconds=time.perf_counter() - t0, start="HiGHS", stopped=first)
+    if not _feasible(s) and start is None and repair is not None:
+        # rows of mixed sign (shares, ratios) that no single added item satisfies: ask the repair for
+        # any portfolio meeting the linear constraints (pair terms do not matter for feasibility)
+        first = repair(p, max(0.1, deadline - time.perf_counter()), seed)
+        if first.x is None:
+            proven = first.termination is Termination.INFEASIBLE
+            return SearchResult(None, -np.inf, first.termination, seconds=time.perf_counter() - t0, start=first.how,
+                                note=f"{first.how}: {'no portfolio exists' if proven else 'no portfolio found in time'}")
         s = _Portfolio(p, pairs, conflicts)
-        for k in np.flatnonzero(first):
+        for k in np.flatnonzero(first.x):
             s.flip(int(k))
-        how = "HiGHS first feasible"
+        how = first.how
     if not _feasible(s):
-        return SearchResult(None, -np.inf, seconds=time.perf_counter() - t0, start=how, stopped="no feasible start")
+        return SearchResult(None, -np.inf, Termination.ERROR, seconds=time.perf_counter() - t0, start=how,
+                            note=f"the {how} start is not feasible and no repair found one")
 
     best = _Portfolio(p, pairs, conflicts)
     best.copy_from(s)
@@ -312,15 +316,15 @@ def tabu_search(problem: SelectionProblem, time_limit: float = 10.0, seed: int =
     tenure = max(1, min(7, n // 4))              # short on small problems, or every item ends up tabu
     tenure_spread = max(2, min(10, n // 10))
     since_best = 0
-    stopped = "rounds"
+    stopped, note = Termination.FEASIBLE, f"{max_rounds} perturbations without improvement"
     try:  # Ctrl-C ends the search and keeps the best portfolio
         while True:
             it += 1
             if time.perf_counter() > deadline:
-                stopped = "time limit"
+                stopped, note = Termination.TIME_LIMIT, "time limit"
                 break
             if target is not None and best.value >= target - EPS:
-                stopped = "target"
+                stopped, note = Termination.FEASIBLE, "target reached"
                 break
             free_tabu = tabu_until < it
             aspire = s.value + s.gain > best.value + EPS          # an add that beats the best is always allowed
@@ -374,13 +378,13 @@ def tabu_search(problem: SelectionProblem, time_limit: float = 10.0, seed: int =
                 tabu_until[:] = 0
                 since_best = 0
     except KeyboardInterrupt:
-        stopped = "interrupted"
+        stopped, note = Termination.INTERRUPTED, "interrupted by the user"
     x = best.x.astype(np.int8)
     value = p.objective(x)
     if not is_feasible(p, x):  # the bookkeeping keeps feasibility; this guards the guard
         raise AssertionError("tabu search produced an infeasible portfolio")
-    return SearchResult(x, value, iterations=it, rounds=rounds, seconds=time.perf_counter() - t0,
-                        best_at=best_at, start=how, stopped=stopped)
+    return SearchResult(x, value, stopped, note=note, iterations=it, rounds=rounds,
+                        seconds=time.perf_counter() - t0, best_at=best_at, start=how)
 
 
 def _perturb(s: _Portfolio, best: _Portfolio, weight: np.ndarray, rng: np.random.Generator) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 from enum import Enum
+from typing import Any
 
 import numpy as np
 
@@ -30,9 +31,40 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
     return max(0.0, (bound - objective)) / max(abs(objective), 1.0)
 
 
-@dataclass
+@dataclass(frozen=True)
+class Stage(Mapping[str, Any]):
+    """One stage of a solve (heuristic, bound, branch-and-bound, mip, compile, warm start, ...).
+
+    Its name and time are fields; what the stage found (objective, bound, nodes, the rule
+    that stopped it, what it fixed, why it was skipped) is in `info`. A stage reads like the
+    dict {"stage": name, "seconds": seconds, **info}, which is how reports, the command line
+    and the results store show it.
+    """
+
+    stage: str
+    seconds: float = 0.0
+    info: Mapping[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "stage":
+            return self.stage
+        if key == "seconds":
+            return self.seconds
+        return self.info[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield "stage"
+        yield "seconds"
+        yield from self.info
+
+    def __len__(self) -> int:
+        return 2 + len(self.info)
+
+
+@dataclass(frozen=True)
 class Result:
-    """What a solve returned: why it stopped, what it found, how long it took."""
+    """What a solve returned: why it stopped, what it found, how long it took. Built once, by
+    the engine, after the answer is verified (a changed copy: dataclasses.replace)."""
 
     termination: Termination
     x: np.ndarray | None = None            # 0/1 vector over the problem's items, verified
@@ -47,7 +79,7 @@ class Result:
     nodes: int | None = None
     message: str = ""                      # plain-language reason (infeasibility, error, ...)
     log: str = ""                          # the solver's log
-    stages: list[dict] = field(default_factory=list)  # pipeline stages that ran, with times
+    stages: tuple[Stage, ...] = ()         # stages that ran, in order, with times
     report: Any = None                     # PortfolioReport when a Scenario was solved
 
     @property

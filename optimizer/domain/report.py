@@ -7,7 +7,7 @@ from solver output, so the breakdown sums to the verified objective.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -62,6 +62,9 @@ class PortfolioReport:
     compiled: CompiledScenario
     result: Result
     solve_options: dict[str, Any] = field(default_factory=dict)
+    #: how to solve a changed scenario (for why_not): the engine passes its own `solve`, so that this
+    #: module, below the engine, never imports it
+    resolve: Callable[..., Result] | None = None
 
     # ----------------------------------------------------------------- basics
     @property
@@ -146,8 +149,9 @@ class PortfolioReport:
     # ----------------------------------------------------------------- why not
     def why_not(self, partner: str, **solve_options: Any) -> WhyNot:
         """The best portfolio that includes `partner` (an id or name) and what it costs."""
-        from optimizer.engine.solve import solve
-
+        if self.resolve is None:
+            raise RuntimeError("this report was built without a way to solve (resolve=None); use the report of "
+                               "optimizer.solve(scenario)")
         sc = self.compiled.scenario
         cand = sc.candidates
         match = cand.index[(cand["id"].astype(str) == str(partner)) | (cand["name"].astype(str) == str(partner))]
@@ -163,7 +167,7 @@ class PortfolioReport:
             return WhyNot(label, False, None, None, (), (), (), Termination.INFEASIBLE, "the scenario excludes it")
         forced = sc.replace(mandatory=tuple(sc.mandatory) + (cid,))
         options = {**self.solve_options, **solve_options}
-        res = solve(forced, **options)
+        res = self.resolve(forced, **options)
         if not res.has_solution:
             return WhyNot(label, False, None, None, (), (), (), res.termination,
                           res.message or "no portfolio found")

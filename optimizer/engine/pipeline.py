@@ -24,15 +24,20 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from optimizer.engine import resources
 from optimizer.algorithms.bounds import lagrangian_bound, no_better, trivial_bound
 from optimizer.algorithms.branch_and_bound import applies, branch_and_bound
-from optimizer.algorithms.tabu import tabu_search
+from optimizer.algorithms.tabu import SearchResult, tabu_search
 from optimizer.core.problem import SelectionProblem
-from optimizer.core.result import Result, Termination, relative_gap
+from optimizer.core.result import Result, Stage, Termination, relative_gap
+from optimizer.engine import resources
+from optimizer.engine.request import Request
+from optimizer.engine.single import solve_with
+from optimizer.solvers import get_solver
+from optimizer.solvers.highs import first_feasible
 
 HEURISTIC_SHARE = 0.1     # of the time limit, for the heuristic stage
 HEURISTIC_ROUNDS = 10     # perturbations without improvement before the heuristic hands over
@@ -42,179 +47,219 @@ MIP_PAIR_LIMIT = 2_000_000  # above this many pairs the linearized model no long
 BNB_ITEMS = 600           # classic QKPs up to this size go to the branch and bound instead of the MIP
 
 
-def solve_auto(problem: SelectionProblem, *, formulation: str, time_limit: float | None, mip_gap: float | None,
-               threads: int | None, seed: int, warm_start: np.ndarray | None, verbose: bool,
-               integral: bool, memory_limit: float | None = None, mip_only: bool = False) -> Result:
-    """Run the pipeline; `problem` has passed the cheap infeasibility diagnosis already."""
-
-    t0 = time.perf_counter()
-    deadline = math.inf if time_limit is None else t0 + time_limit
-    stages: list[dict] = []
-    budget = (2.0 + problem.n / 100.0) if time_limit is None else HEURISTIC_SHARE * time_limit
-    run = tabu_search(problem, time_limit=budget, seed=seed, max_rounds=HEURISTIC_ROUNDS, start=warm_start)
-    if run.x is None and warm_start is None:
-        stages.append({"stage": "heuristic", "seconds": run.seconds, "found": "no feasible start"})
-        incumbent, value = None, -math.inf
-    else:
-        incumbent, value = run.x, run.objective
-        stages.append({"stage": "heuristic", "seconds": run.seconds, "objective": value, "moves": run.iterations,
-                       "best_after": run.best_at, "stopped_by": run.stopped})
-
-    def finish(termination: Termination, x, obj, best_bound, message: str = "", mip: Result | None = None) -> Result:
-        result = Result(termination, solver="auto", formulation=mip.formulation if mip else "none",
-                        solver_version=mip.solver_version if mip else "", message=message,
-                        build_seconds=mip.build_seconds if mip else 0.0, nodes=mip.nodes if mip else None)
-        result.solve_seconds = time.perf_counter() - t0 - result.build_seconds
-        if x is not None:
-            result.x, result.objective = np.asarray(x, dtype=np.int8), float(obj)
-            result.selected = tuple(problem.names[i] for i in np.flatnonzero(result.x))
-        if best_bound is not None:
-            result.bound = max(best_bound, obj) if x is not None else best_bound
-        result.stages = stages
-        # every stage in the log, not only HiGHS's: a run that ended in the branch and bound or the
-        # heuristic still says what it did (the harness keeps this log with --keep-logs)
-        lines = ["auto pipeline: " + ", ".join(f"{k}={v}" for k, v in stage.items()) for stage in stages]
-        result.log = "\n".join(lines) + ("\n\n" + mip.log if mip is not None and mip.log else "") + "\n"
-        return result
-
-    if run.stopped == "interrupted":  # Ctrl-C: the user wants the portfolio found so far, now
-        return finish(Termination.INTERRUPTED, incumbent, value, trivial_bound(problem), "interrupted by the user")
-    try:
-        return _exact(problem, incumbent, value, formulation=formulation, time_limit=time_limit, mip_gap=mip_gap,
-                      threads=threads, seed=seed, verbose=verbose, integral=integral, memory_limit=memory_limit,
-                      deadline=deadline, stages=stages, finish=finish, mip_only=mip_only)
-    except KeyboardInterrupt:
-        return finish(Termination.INTERRUPTED, incumbent, value if incumbent is not None else None,
-                      trivial_bound(problem), "interrupted by the user")
+def solve_auto(problem: SelectionProblem, request: Request, *, formulation: str, start: np.ndarray | None,
+               mip_only: bool = False) -> Result:
+    """Run the pipeline; `problem` has passed the cheap infeasibility diagnosis already.
+    `formulation` is the MIP stage's; `mip_only` (a formulation was asked for) skips the branch
+    and bound so that the exact stage is that MIP."""
+    return _Pipeline(problem, request, formulation, mip_only).run(start)
 
 
-def _exact(problem: SelectionProblem, incumbent, value: float, *, formulation: str, time_limit: float | None,
-           mip_gap: float | None, threads: int | None, seed: int, verbose: bool, integral: bool,
-           memory_limit: float | None, deadline: float, stages: list[dict], finish, mip_only: bool = False) -> Result:
-    """Bound and fixing, then HiGHS on what is left."""
-    from optimizer.engine.solve import solve  # the MIP stage is an ordinary verified solve
+def _search_stage(run: SearchResult) -> Stage:
+    if run.x is None:
+        return Stage("heuristic", run.seconds, {"found": "no feasible start", "stopped_by": run.note})
+    return Stage("heuristic", run.seconds, {"objective": run.objective, "moves": run.iterations,
+                                            "best_after": run.best_at, "stopped_by": run.note})
 
-    t1 = time.perf_counter()
-    left = deadline - t1
-    bound_limit = None if time_limit is None else max(0.0, HEURISTIC_SHARE * left)
-    lag = lagrangian_bound(problem, value, iterations=BOUND_ITERATIONS, time_limit=bound_limit)
-    bound, method = trivial_bound(problem), "the sum of all positive terms"
-    if lag is not None and lag.bound < bound:
-        bound, method = lag.bound, lag.method
-    fix_in = fix_out = np.zeros(0, dtype=np.int64)
-    rounds = 0
-    while lag is not None and incumbent is not None and rounds < REDUCTION_ROUNDS:
-        # fixings tighten the next bound, which may fix more: repeat while it pays
-        rounds += 1
-        new_out = np.setdiff1d(np.flatnonzero(no_better(lag.bound_in, value, integral)),
-                               np.union1d(problem.forced_out, fix_out))
-        new_in = np.setdiff1d(np.flatnonzero(no_better(lag.bound_out, value, integral)),
-                              np.union1d(problem.forced_in, fix_in))
-        fix_out, fix_in = np.union1d(fix_out, new_out), np.union1d(fix_in, new_in)
-        if not (new_in.size or new_out.size) or np.intersect1d(fix_in, fix_out).size \
-                or np.intersect1d(fix_in, problem.forced_out).size or np.intersect1d(fix_out, problem.forced_in).size:
-            break
-        if time_limit is not None and time.perf_counter() - t1 > HEURISTIC_SHARE * left:
-            break
-        reduced = problem.replace(forced_in=np.union1d(problem.forced_in, fix_in),
-                                  forced_out=np.union1d(problem.forced_out, fix_out))
-        lag = lagrangian_bound(reduced, value, iterations=BOUND_ITERATIONS, time_limit=bound_limit)
-        if lag is not None:  # portfolios the fixings exclude are worth at most the incumbent
-            bound = min(bound, max(lag.bound, value))
-    stages.append({"stage": "bound", "seconds": time.perf_counter() - t1, "bound": float(bound), "method": method,
-                   "fixed_in": int(fix_in.size), "fixed_out": int(fix_out.size), "rounds": rounds})
 
-    contradiction = (np.intersect1d(fix_in, fix_out).size or np.intersect1d(fix_in, problem.forced_out).size
-                     or np.intersect1d(fix_out, problem.forced_in).size)
-    if incumbent is not None and (bool(no_better(bound, value, integral)) or contradiction):
-        return finish(Termination.OPTIMAL, incumbent, value, value, "the bound proves the heuristic portfolio optimal")
-    if incumbent is not None and mip_gap is not None and relative_gap(value, bound) <= mip_gap:
-        return finish(Termination.OPTIMAL, incumbent, value, bound, f"within mip_gap={mip_gap} by the {method} bound")
-    reduced = problem
-    if fix_in.size or fix_out.size:
-        reduced = problem.replace(forced_in=np.union1d(problem.forced_in, fix_in),
-                                  forced_out=np.union1d(problem.forced_out, fix_out))
-    start = None
-    if incumbent is not None and np.all(incumbent[fix_in] == 1) and np.all(incumbent[fix_out] == 0):
-        start = incumbent
-    if not mip_only and mip_gap is None and problem.n <= BNB_ITEMS and applies(reduced) is None:
-        return _branch_and_bound(reduced, start, incumbent, value, bound, deadline, stages, finish)
-    out_of_time = deadline - time.perf_counter() <= 0.05
-    skip = "no time left for the exact stage" if out_of_time else None
-    if problem.n_pairs > MIP_PAIR_LIMIT:
-        skip = f"{problem.n_pairs} pairs are too many for the exact stage (limit {MIP_PAIR_LIMIT})"
-    skip = skip or resources.too_large(problem, formulation, "highs", memory_limit)
-    if skip is None and time_limit is not None:
-        build = resources.build_seconds(problem, formulation)
-        if build > 0.5 * (deadline - time.perf_counter()):  # the model would eat the time it needs to help
-            out_of_time = True
-            skip = (f"building the {formulation} model takes about {build:.1f} s, more than half the time left; "
-                    f"give a longer time limit for the exact stage")
-    if skip is not None:
-        stages.append({"stage": "mip", "seconds": 0.0, "skipped": skip})
-        left = deadline - time.perf_counter() - 0.1
-        if incumbent is not None and time_limit is not None and left > 0.5:
-            # no exact stage: the time it would have had goes to the search
-            more = tabu_search(problem, time_limit=left, seed=seed + 1, start=incumbent)
-            stages.append({"stage": "heuristic", "seconds": more.seconds, "objective": more.objective,
-                           "moves": more.iterations, "stopped_by": more.stopped})
-            if more.x is not None and more.objective > value:
-                incumbent, value = more.x, more.objective
-            if more.stopped == "interrupted":
-                return finish(Termination.INTERRUPTED, incumbent, value, bound, "interrupted by the user")
+@dataclass
+class _Pipeline:
+    """One run of the pipeline: the problem, what was asked, the incumbent and the stages so far."""
+
+    problem: SelectionProblem
+    request: Request
+    formulation: str
+    mip_only: bool
+    t0: float = field(default_factory=time.perf_counter)
+    stages: list[Stage] = field(default_factory=list)
+    incumbent: np.ndarray | None = None
+    value: float = -math.inf
+
+    @property
+    def deadline(self) -> float:
+        return math.inf if self.request.time_limit is None else self.t0 + self.request.time_limit
+
+    @property
+    def integral(self) -> bool:
+        return self.problem.has_integral_objective
+
+    def offer(self, x: np.ndarray | None, objective: float) -> None:
+        """Keep x as the incumbent when it is better."""
+        if x is not None and objective > self.value:
+            self.incumbent, self.value = np.asarray(x, dtype=np.int8), float(objective)
+
+    # ------------------------------------------------------------------ stages
+    def run(self, start: np.ndarray | None) -> Result:
+        limit = self.request.time_limit
+        budget = (2.0 + self.problem.n / 100.0) if limit is None else HEURISTIC_SHARE * limit
+        found = tabu_search(self.problem, time_limit=budget, seed=self.request.seed, max_rounds=HEURISTIC_ROUNDS,
+                            start=start, repair=first_feasible)
+        self.stages.append(_search_stage(found))
+        self.offer(found.x, found.objective)
+        if found.termination is Termination.INTERRUPTED:  # Ctrl-C: the user wants the portfolio found so far, now
+            return self.finish(Termination.INTERRUPTED, trivial_bound(self.problem), "interrupted by the user")
+        try:
+            return self.exact()
+        except KeyboardInterrupt:
+            return self.finish(Termination.INTERRUPTED, trivial_bound(self.problem), "interrupted by the user")
+
+    def reduce(self) -> tuple[float, str, np.ndarray, np.ndarray]:
+        """The Lagrangian bound, and the items it fixes: (bound, method, fixed in, fixed out)."""
+        problem, t1 = self.problem, time.perf_counter()
+        left = self.deadline - t1
+        bound_limit = None if self.request.time_limit is None else max(0.0, HEURISTIC_SHARE * left)
+        lag = lagrangian_bound(problem, self.value, iterations=BOUND_ITERATIONS, time_limit=bound_limit)
+        bound, method = trivial_bound(problem), "the sum of all positive terms"
+        if lag is not None and lag.bound < bound:
+            bound, method = lag.bound, lag.method
+        fix_in = fix_out = np.zeros(0, dtype=np.int64)
+        rounds = 0
+        while lag is not None and self.incumbent is not None and rounds < REDUCTION_ROUNDS:
+            # fixings tighten the next bound, which may fix more: repeat while it pays
+            rounds += 1
+            new_out = np.setdiff1d(np.flatnonzero(no_better(lag.bound_in, self.value, self.integral)),
+                                   np.union1d(problem.forced_out, fix_out))
+            new_in = np.setdiff1d(np.flatnonzero(no_better(lag.bound_out, self.value, self.integral)),
+                                  np.union1d(problem.forced_in, fix_in))
+            fix_out, fix_in = np.union1d(fix_out, new_out), np.union1d(fix_in, new_in)
+            if not (new_in.size or new_out.size) or self.contradiction(fix_in, fix_out):
+                break
+            if self.request.time_limit is not None and time.perf_counter() - t1 > HEURISTIC_SHARE * left:
+                break
+            lag = lagrangian_bound(self.fixed(fix_in, fix_out), self.value, iterations=BOUND_ITERATIONS,
+                                   time_limit=bound_limit)
+            if lag is not None:  # portfolios the fixings exclude are worth at most the incumbent
+                bound = min(bound, max(lag.bound, self.value))
+        self.stages.append(Stage("bound", time.perf_counter() - t1, {
+            "bound": float(bound), "method": method, "fixed_in": int(fix_in.size), "fixed_out": int(fix_out.size),
+            "rounds": rounds}))
+        return bound, method, fix_in, fix_out
+
+    def contradiction(self, fix_in: np.ndarray, fix_out: np.ndarray) -> bool:
+        """Fixings that exclude each other: nothing beats the incumbent."""
+        p = self.problem
+        return bool(np.intersect1d(fix_in, fix_out).size or np.intersect1d(fix_in, p.forced_out).size
+                    or np.intersect1d(fix_out, p.forced_in).size)
+
+    def fixed(self, fix_in: np.ndarray, fix_out: np.ndarray) -> SelectionProblem:
+        if not (fix_in.size or fix_out.size):
+            return self.problem
+        return self.problem.replace(forced_in=np.union1d(self.problem.forced_in, fix_in),
+                                    forced_out=np.union1d(self.problem.forced_out, fix_out))
+
+    def exact(self) -> Result:
+        """Bound and fixing, then branch and bound (classic QKPs) or HiGHS on what is left."""
+        bound, method, fix_in, fix_out = self.reduce()
+        mip_gap = self.request.mip_gap
+        if self.incumbent is not None and (bool(no_better(bound, self.value, self.integral))
+                                           or self.contradiction(fix_in, fix_out)):
+            return self.finish(Termination.OPTIMAL, self.value, "the bound proves the heuristic portfolio optimal")
+        if self.incumbent is not None and mip_gap is not None and relative_gap(self.value, bound) <= mip_gap:
+            return self.finish(Termination.OPTIMAL, bound, f"within mip_gap={mip_gap} by the {method} bound")
+        reduced = self.fixed(fix_in, fix_out)
+        start = None
+        if self.incumbent is not None and np.all(self.incumbent[fix_in] == 1) and np.all(self.incumbent[fix_out] == 0):
+            start = self.incumbent
+        if not self.mip_only and mip_gap is None and self.problem.n <= BNB_ITEMS and applies(reduced) is None:
+            return self.branch_and_bound(reduced, start, bound)
+        skip, out_of_time = self.why_no_mip()
+        if skip is not None:
+            return self.search_instead(skip, out_of_time, bound, method)
+        return self.mip(reduced, start, bound)
+
+    def why_no_mip(self) -> tuple[str | None, bool]:
+        """(why the MIP stage cannot run, whether that is for lack of time), or (None, False)."""
+        problem, formulation = self.problem, self.formulation
+        if self.deadline - time.perf_counter() <= 0.05:
+            return "no time left for the exact stage", True
+        if problem.n_pairs > MIP_PAIR_LIMIT:
+            return f"{problem.n_pairs} pairs are too many for the exact stage (limit {MIP_PAIR_LIMIT})", False
+        too_large = resources.too_large(problem, formulation, "highs", self.request.memory_limit)
+        if too_large:
+            return too_large, False
+        if self.request.time_limit is not None:
+            build = resources.build_seconds(problem, formulation)
+            if build > 0.5 * (self.deadline - time.perf_counter()):  # the model would eat the time it needs to help
+                return (f"building the {formulation} model takes about {build:.1f} s, more than half the time "
+                        f"left; give a longer time limit for the exact stage"), True
+        return None, False
+
+    def search_instead(self, skip: str, out_of_time: bool, bound: float, method: str) -> Result:
+        """No exact stage: the time it would have had goes to the search."""
+        self.stages.append(Stage("mip", 0.0, {"skipped": skip}))
+        left = self.deadline - time.perf_counter() - 0.1
+        if self.incumbent is not None and self.request.time_limit is not None and left > 0.5:
+            more = tabu_search(self.problem, time_limit=left, seed=self.request.seed + 1, start=self.incumbent)
+            self.stages.append(_search_stage(more))
+            self.offer(more.x, more.objective)
+            if more.termination is Termination.INTERRUPTED:
+                return self.finish(Termination.INTERRUPTED, bound, "interrupted by the user")
         # stopped by the clock, or by size (then the heuristic portfolio is all there is: feasible, unproven)
         termination = Termination.TIME_LIMIT if out_of_time else Termination.FEASIBLE
-        if incumbent is None:
+        if self.incumbent is None:
             termination = Termination.TIME_LIMIT if out_of_time else Termination.ERROR
-        return finish(termination, incumbent, value, bound, f"heuristic portfolio, bound from {method}; {skip}")
+        return self.finish(termination, bound, f"heuristic portfolio, bound from {method}; {skip}")
 
-    remaining = None if time_limit is None else max(0.05, deadline - time.perf_counter())
-    mip = solve(reduced, solver="highs", formulation=formulation, time_limit=remaining, mip_gap=mip_gap,
-                threads=threads, seed=seed, warm_start=start, verbose=verbose, memory_limit=memory_limit)
-    stages.append({"stage": "mip", "seconds": mip.total_seconds, "termination": mip.termination.value,
-                   "objective": mip.objective, "bound": mip.bound, "formulation": mip.formulation,
-                   "nodes": mip.nodes, "items_free": int(reduced.n - reduced.forced_in.size - reduced.forced_out.size)})
-    x, obj = incumbent, value
-    if mip.x is not None and mip.objective > value:
-        x, obj = mip.x, mip.objective
-    if mip.termination is Termination.INFEASIBLE:
-        if incumbent is None:
-            return finish(Termination.INFEASIBLE, None, None, None, mip.message, mip)
-        # nothing the fixings keep beats the incumbent
-        return finish(Termination.OPTIMAL, x, obj, obj, "no portfolio beats the heuristic one", mip)
-    best_bound = bound
-    if mip.bound is not None:
-        best_bound = min(bound, max(mip.bound, value))
-    if mip.termination is Termination.OPTIMAL:
-        return finish(Termination.OPTIMAL, x, obj, obj if mip_gap is None else best_bound, mip.message, mip)
-    if x is not None and bool(no_better(best_bound, obj, integral)):
-        return finish(Termination.OPTIMAL, x, obj, obj, mip.message, mip)
-    return finish(mip.termination, x, obj, best_bound, mip.message, mip)
+    def mip(self, reduced: SelectionProblem, start: np.ndarray | None, bound: float) -> Result:
+        """HiGHS on the reduced problem, started from the incumbent. Its bound covers the portfolios
+        the fixings keep; the others are worth at most the incumbent."""
+        left = None if self.request.time_limit is None else max(0.05, self.deadline - time.perf_counter())
+        mip = solve_with(get_solver("highs"), reduced, self.formulation, replace(self.request, time_limit=left), start)
+        self.stages.append(Stage("mip", mip.total_seconds, {
+            "termination": mip.termination.value, "objective": mip.objective, "bound": mip.bound,
+            "formulation": mip.formulation, "nodes": mip.nodes,
+            "items_free": int(reduced.n - reduced.forced_in.size - reduced.forced_out.size)}))
+        self.offer(mip.x, mip.objective if mip.objective is not None else -math.inf)
+        if mip.termination is Termination.INFEASIBLE:
+            if self.incumbent is None:
+                return self.finish(Termination.INFEASIBLE, None, mip.message, mip)
+            # nothing the fixings keep beats the incumbent
+            return self.finish(Termination.OPTIMAL, self.value, "no portfolio beats the heuristic one", mip)
+        best_bound = bound if mip.bound is None else min(bound, max(mip.bound, self.value))
+        if mip.termination is Termination.OPTIMAL:
+            return self.finish(Termination.OPTIMAL, self.value if self.request.mip_gap is None else best_bound,
+                               mip.message, mip)
+        if self.incumbent is not None and bool(no_better(best_bound, self.value, self.integral)):
+            return self.finish(Termination.OPTIMAL, self.value, mip.message, mip)
+        return self.finish(mip.termination, best_bound, mip.message, mip)
 
+    def branch_and_bound(self, reduced: SelectionProblem, start: np.ndarray | None, bound: float) -> Result:
+        """The exact stage for classic QKPs: optimizer.algorithms.branch_and_bound on what the reduction left."""
+        left = None if math.isinf(self.deadline) else max(0.0, self.deadline - time.perf_counter())
+        found = branch_and_bound(reduced, incumbent=start, time_limit=left)
+        self.stages.append(Stage("branch-and-bound", found.seconds, {
+            "termination": found.termination.value, "objective": found.objective if found.x is not None else None,
+            "bound": found.bound, "root_bound": found.root_bound, "nodes": found.nodes,
+            "items_free": int(reduced.n - reduced.forced_in.size - reduced.forced_out.size)}))
+        self.offer(found.x, found.objective)
+        if found.termination in (Termination.OPTIMAL, Termination.INFEASIBLE):
+            if self.incumbent is None:
+                return self.finish(Termination.INFEASIBLE, None, "no portfolio fits the knapsack row", nodes=found.nodes)
+            # the tree is exhausted: nothing the fixings keep beats x, and the rest is worth at most the incumbent
+            return self.finish(Termination.OPTIMAL, self.value, f"proved by branch and bound ({found.nodes} nodes)",
+                               nodes=found.nodes)
+        best_bound = min(bound, max(found.bound, self.value)) if math.isfinite(found.bound) else bound
+        timed_out = found.termination is Termination.TIME_LIMIT
+        return self.finish(found.termination, best_bound,
+                           "time limit reached in the branch and bound" if timed_out else "interrupted by the user",
+                           nodes=found.nodes)
 
-def _branch_and_bound(reduced: SelectionProblem, start, incumbent, value: float, bound: float, deadline: float,
-                      stages: list[dict], finish) -> Result:
-    """The exact stage for classic QKPs: optimizer.algorithms.branch_and_bound on what the reduction left."""
-    left = None if math.isinf(deadline) else max(0.0, deadline - time.perf_counter())
-    found = branch_and_bound(reduced, incumbent=start, time_limit=left)
-    stages.append({"stage": "branch-and-bound", "seconds": found.seconds, "termination": found.status,
-                   "objective": found.objective if found.x is not None else None, "bound": found.bound,
-                   "root_bound": found.root_bound, "nodes": found.nodes,
-                   "items_free": int(reduced.n - reduced.forced_in.size - reduced.forced_out.size)})
-    x, obj = incumbent, value
-    if found.x is not None and found.objective > value:
-        x, obj = found.x, found.objective
-    if found.status in ("optimal", "infeasible"):
-        if x is None:
-            return finish(Termination.INFEASIBLE, None, None, None, "no portfolio fits the knapsack row")
-        # the tree is exhausted: nothing the fixings keep beats x, and the rest is worth at most the incumbent
-        result = finish(Termination.OPTIMAL, x, obj, obj, f"proved by branch and bound ({found.nodes} nodes)")
-        result.nodes = found.nodes
-        return result
-    best_bound = min(bound, max(found.bound, value)) if math.isfinite(found.bound) else bound
-    termination = Termination.TIME_LIMIT if found.status == "time_limit" else Termination.INTERRUPTED
-    message = ("time limit reached in the branch and bound" if found.status == "time_limit"
-               else "interrupted by the user")
-    result = finish(termination, x, obj, best_bound, message)
-    result.nodes = found.nodes
-    return result
+    # ------------------------------------------------------------------ the result
+    def finish(self, termination: Termination, bound: float | None, message: str = "", mip: Result | None = None,
+               nodes: int | None = None) -> Result:
+        """The pipeline's Result, built once from the incumbent and the stages."""
+        x = self.incumbent
+        if x is not None and bound is not None:
+            bound = max(bound, self.value)
+        # every stage in the log, not only HiGHS's: a run that ended in the branch and bound or the
+        # heuristic still says what it did (the harness keeps this log with --keep-logs)
+        lines = ["auto pipeline: " + ", ".join(f"{k}={v}" for k, v in stage.items()) for stage in self.stages]
+        log = "\n".join(lines) + ("\n\n" + mip.log if mip is not None and mip.log else "") + "\n"
+        build = mip.build_seconds if mip else 0.0
+        return Result(termination, x=x, objective=None if x is None else self.value,
+                      bound=bound if x is not None or termination is not Termination.INFEASIBLE else None,
+                      selected=() if x is None else tuple(self.problem.names[i] for i in np.flatnonzero(x)),
+                      solver="auto", solver_version=mip.solver_version if mip else "",
+                      formulation=mip.formulation if mip else "none", build_seconds=build,
+                      solve_seconds=time.perf_counter() - self.t0 - build,
+                      nodes=mip.nodes if mip else nodes, message=message, log=log, stages=tuple(self.stages))

@@ -10,24 +10,31 @@ import difflib
 import importlib
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from optimizer.core.errors import SolverUnavailableError
 from optimizer.solvers.base import RawAnswer, SolveOptions, SolverAdapter, model_too_large
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from optimizer.core.problem import SelectionProblem
 
-#: solver name -> module, in the order every list shows them, the default first.
-#: "pyomo" takes a suffix: "pyomo:<pyomo solver name>".
+#: the engine's own pipeline (optimizer/engine/pipeline.py): the default solver name, listed first
+#: everywhere; it is not an adapter, and runs HiGHS for its MIP stage
+PIPELINE = "auto"
+PIPELINE_DESCRIPTION = ("heuristic, Lagrangian bound and variable fixing, then branch and bound (classic QKPs) "
+                        "or HiGHS on what is left")
+
+#: solver name -> module, in the order every list shows them. "pyomo" takes a suffix:
+#: "pyomo:<pyomo solver name>". A new solver is one module defining `Adapter`, added here.
 REGISTRY: dict[str, str] = {
-    "auto": "optimizer.solvers.auto",
     "highs": "optimizer.solvers.highs",
     "heuristic": "optimizer.solvers.heuristic",
     "bnb": "optimizer.solvers.bnb",
     "bruteforce": "optimizer.solvers.bruteforce",
     "pyomo": "optimizer.solvers.pyomo",
 }
+#: adapters that drive another solver, named after ':' (listed as "pyomo:<name>")
+NAMED = ("pyomo",)
 
 
 def _register_from_environment() -> None:
@@ -46,13 +53,58 @@ _register_from_environment()
 #: Pyomo solver names probed by `available_solvers()`.
 PYOMO_PROBES = ("highs", "scip_direct", "gurobi_direct", "gurobi_persistent", "cbc", "glpk", "cplex_direct")
 
-__all__ = ["REGISTRY", "RawAnswer", "SolveOptions", "SolverAdapter", "available_solvers", "get_solver",
-           "solver_names", "unknown_solver_message"]
+__all__ = ["PIPELINE", "REGISTRY", "RawAnswer", "SolveOptions", "SolverAdapter", "available_solvers", "get_solver",
+           "parse_solver_name", "solver_formulations", "solver_names", "unknown_solver_message"]
 
 
 def solver_names() -> list[str]:
-    """The solver names a user can give, in registry order; the Pyomo family as 'pyomo:<name>'."""
-    return [f"{n}:<name>" if n == "pyomo" else n for n in REGISTRY]
+    """The solver names a user can give, the pipeline first; the Pyomo family as 'pyomo:<name>'."""
+    return [PIPELINE, *(f"{n}:<name>" if n in NAMED else n for n in REGISTRY)]
+
+
+def parse_solver_name(name: str) -> tuple[str, str]:
+    """(registered name, suffix) of a solver name such as "highs" or "pyomo:scip_direct": the one
+    place names are checked (API, command line, suites, comparison files). SolverUnavailableError
+    says what is wrong: an unknown name (with the closest one), a missing or unexpected suffix."""
+    if not isinstance(name, str) or not name.strip():
+        raise SolverUnavailableError(f"a solver name is text such as 'auto' or 'highs', got {name!r}; "
+                                     f"known solvers: {', '.join(solver_names())}")
+    base, _, arg = name.partition(":")
+    if name == PIPELINE:
+        return PIPELINE, ""
+    if base not in REGISTRY:
+        raise SolverUnavailableError(unknown_solver_message(name))
+    takes, needs = _suffix(base)
+    if needs and not arg:
+        raise SolverUnavailableError(f"solver {base!r} needs a {'Pyomo solver' if base == 'pyomo' else 'solver'} name after ':', e.g. 'pyomo:highs' or "
+                                     f"'pyomo:scip_direct'")
+    if arg and not takes:
+        raise SolverUnavailableError(f"solver {name!r}: {base!r} takes no ':<name>' suffix; use {base!r}")
+    return base, arg
+
+
+def _suffix(base: str) -> tuple[bool, bool]:
+    """(takes a ':<name>' suffix, needs one): read from the adapter's constructor, its one declaration."""
+    import inspect
+
+    params = list(inspect.signature(importlib.import_module(REGISTRY[base]).Adapter).parameters.values())
+    return bool(params), bool(params) and params[0].default is inspect.Parameter.empty
+
+
+def _adapter(name: str) -> SolverAdapter:
+    """The adapter for a checked name, without asking whether it can run here."""
+    base, arg = parse_solver_name(name)
+    if base == PIPELINE:
+        raise SolverUnavailableError("'auto' is the engine's pipeline, not an adapter: run it with "
+                                     "optimizer.solve(problem, solver='auto')")
+    module = importlib.import_module(REGISTRY[base])
+    return module.Adapter(arg) if arg else module.Adapter()
+
+
+def solver_formulations(name: str) -> tuple[str, ...]:
+    """Formulations a solver takes (the pipeline: those of its HiGHS stage), read from the adapter
+    without asking whether it is installed here (a suite's cells may run on another machine)."""
+    return tuple(_adapter("highs" if name == PIPELINE else name).formulations)
 
 
 def _suggestion(name: str) -> str | None:
@@ -63,7 +115,7 @@ def _suggestion(name: str) -> str | None:
     for probe in PYOMO_PROBES:
         if bare == probe or probe.startswith(bare + "_"):
             return f"pyomo:{probe}"
-    choices = {p: f"pyomo:{p}" for p in PYOMO_PROBES} | {n: n for n in REGISTRY if n != "pyomo"}
+    choices = {p: f"pyomo:{p}" for p in PYOMO_PROBES} | {n: n for n in (PIPELINE, *REGISTRY) if n not in NAMED}
     close = difflib.get_close_matches(bare.removeprefix("pyomo:"), list(choices), n=1)
     return choices[close[0]] if close else None
 
@@ -76,36 +128,29 @@ def unknown_solver_message(name: str) -> str:
 
 
 def get_solver(name: str) -> SolverAdapter:
-    """The adapter for `name` ("auto", "highs", "pyomo:<name>", ...); raises if unusable here."""
-    base, _, arg = name.partition(":")
-    if base not in REGISTRY:
-        raise SolverUnavailableError(unknown_solver_message(name))
-    if base == "pyomo" and not arg:
-        raise SolverUnavailableError("solver 'pyomo' needs a Pyomo solver name, e.g. 'pyomo:highs' or 'pyomo:scip_direct'")
-    module = importlib.import_module(REGISTRY[base])
-    try:
-        adapter = module.Adapter(arg) if arg else module.Adapter()
-    except TypeError:  # a suffix given to a solver that takes none
-        raise SolverUnavailableError(f"solver {name!r}: {base!r} takes no ':<name>' suffix; use {base!r}") from None
+    """The adapter for `name` ("highs", "pyomo:<name>", ...); raises if unknown or unusable here."""
+    adapter = _adapter(name)
     ok, why = adapter.availability()
     if not ok:
         raise SolverUnavailableError(f"solver {name!r} is not available here: {why}")
     return adapter
 
 
-def available_solvers(problem: "SelectionProblem | None" = None) -> pd.DataFrame:
+def available_solvers(problem: "SelectionProblem | None" = None) -> "pd.DataFrame":
     """Every registered solver (and probed Pyomo solver) with whether it can run here and why not.
 
     With a `problem`, a solver whose licence is too small for the problem's
     model in its first formulation is marked unavailable, with the sizes.
     """
-    rows = []
-    names = [n for n in REGISTRY if n != "pyomo"] + [f"pyomo:{p}" for p in PYOMO_PROBES]
+    import pandas as pd
+
+    highs_ok, highs_why = _adapter("highs").availability()
+    rows = [{"solver": PIPELINE, "available": highs_ok, "detail": f"{PIPELINE_DESCRIPTION} ({highs_why})",
+             "formulations": ",".join(solver_formulations(PIPELINE))}]
+    names = [n for n in REGISTRY if n not in NAMED] + [f"pyomo:{p}" for p in PYOMO_PROBES]
     for name in names:
-        base, _, arg = name.partition(":")
         try:
-            module = importlib.import_module(REGISTRY[base])
-            adapter = module.Adapter(arg) if arg else module.Adapter()
+            adapter = _adapter(name)
             ok, why = adapter.availability()
             forms = ",".join(adapter.formulations) or "-"
             if ok and problem is not None and adapter.formulations and getattr(adapter, "size_limit", None):

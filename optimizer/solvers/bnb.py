@@ -19,6 +19,7 @@ from optimizer.algorithms.branch_and_bound import applies, branch_and_bound
 from optimizer.algorithms.tabu import tabu_search
 from optimizer.core.result import Termination
 from optimizer.solvers.base import RawAnswer, SolveOptions
+from optimizer.solvers.highs import first_feasible
 
 if TYPE_CHECKING:
     from formulations.model import MipModel
@@ -26,9 +27,6 @@ if TYPE_CHECKING:
 
 SEARCH_SHARE = 0.1     # of the time limit, for the starting tabu search
 SEARCH_ROUNDS = 10     # perturbations without improvement before the search hands over
-
-_STATUS = {"optimal": Termination.OPTIMAL, "time_limit": Termination.TIME_LIMIT,
-           "interrupted": Termination.INTERRUPTED, "infeasible": Termination.INFEASIBLE}
 
 
 class Adapter:
@@ -53,21 +51,22 @@ class Adapter:
         log = []
         if start is None:
             budget = (1.0 + problem.n / 100.0) if limit is None else SEARCH_SHARE * limit
-            run = tabu_search(problem, time_limit=budget, seed=options.seed, max_rounds=SEARCH_ROUNDS)
+            run = tabu_search(problem, time_limit=budget, seed=options.seed, max_rounds=SEARCH_ROUNDS,
+                              repair=first_feasible)
             start = run.x
             log.append(f"search: {run.objective:.10g} after {run.seconds:.2f} s ({run.iterations} moves)")
         left = None if limit is None else max(0.0, limit - (time.perf_counter() - t0))
         found = branch_and_bound(problem, incumbent=start, time_limit=left)
-        log.append(f"branch and bound: {found.status}, {found.nodes} nodes, root bound {found.root_bound:.10g}, "
+        log.append(f"branch and bound: {found.termination.value}, {found.nodes} nodes, root bound {found.root_bound:.10g}, "
                    f"{found.seconds:.2f} s")
-        answer = RawAnswer(_STATUS[found.status], nodes=found.nodes, solve_seconds=time.perf_counter() - t0,
+        answer = RawAnswer(found.termination, nodes=found.nodes, solve_seconds=time.perf_counter() - t0,
                            log="\n".join(log), version="cpt", extra={"root_bound": found.root_bound})
         if found.x is not None:
             answer.x, answer.objective = found.x.astype(float), found.objective
         if math.isfinite(found.bound):
             answer.bound = found.bound
-        if found.status == "infeasible":
+        if found.termination is Termination.INFEASIBLE:
             answer.message = "the forced-in items exceed the knapsack row"
-        elif found.status == "interrupted":
+        elif found.termination is Termination.INTERRUPTED:
             answer.message = "interrupted by the user"
         return answer

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from optimizer.algorithms.bounds import lagrangian_bound, trivial_bound
+from optimizer.algorithms.bounds import lagrangian_bound, no_better, trivial_bound
 from optimizer.algorithms.tabu import tabu_search
 from optimizer.core.result import Termination
 from optimizer.solvers.base import RawAnswer, SolveOptions
+from optimizer.solvers.highs import first_feasible
 
 if TYPE_CHECKING:
     from formulations.model import MipModel
@@ -43,13 +44,13 @@ class Adapter:
         limit = options.time_limit
         search_limit = math.inf if limit is None else limit * (1.0 - BOUND_SHARE)
         log = []
-        run = tabu_search(problem, time_limit=search_limit, seed=options.seed)
-        if run.stopped == "infeasible":
+        run = tabu_search(problem, time_limit=search_limit, seed=options.seed, repair=first_feasible)
+        if run.termination is Termination.INFEASIBLE:
             return RawAnswer(Termination.INFEASIBLE, solve_seconds=time.perf_counter() - t0, version="tabu",
                              log="HiGHS proved that no portfolio meets the constraints",
                              message="no portfolio satisfies all constraints (proved by HiGHS on the items alone)")
         log.append(f"search: {run.iterations} moves, {run.rounds} perturbations, best after {run.best_at:.3f} s, "
-                   f"stopped by {run.stopped or 'no portfolio'}; start: {run.start}")
+                   f"stopped: {run.note}; start: {run.start}")
         seconds = time.perf_counter() - t0
         if run.x is None:
             termination = Termination.TIME_LIMIT if limit is not None and seconds >= search_limit else Termination.ERROR
@@ -58,14 +59,11 @@ class Adapter:
         bound_limit = None if limit is None else max(0.0, limit - seconds)
         bound, method = _bound(problem, run.objective, bound_limit)
         log.append(f"bound {bound:.10g} from {method}")
-        integral = problem.has_integral_objective
-        proven = (math.floor(bound + 1e-6) if integral else bound) <= run.objective + 1e-9 * max(1.0, abs(run.objective))
+        proven = bool(no_better(bound, run.objective, problem.has_integral_objective))
         if proven:
             termination = Termination.OPTIMAL
-        elif run.stopped == "time limit":
-            termination = Termination.TIME_LIMIT
-        elif run.stopped == "interrupted":
-            termination = Termination.INTERRUPTED
+        elif run.termination in (Termination.TIME_LIMIT, Termination.INTERRUPTED):
+            termination = run.termination
         else:
             termination = Termination.FEASIBLE
         return RawAnswer(termination, x=run.x.astype(float), objective=run.objective, bound=bound,

@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from optimizer.algorithms.tabu import FirstPortfolio
 from optimizer.core.result import Termination
+from optimizer.core.verify import is_feasible
 from optimizer.solvers.base import RawAnswer, SolveOptions
 
 if TYPE_CHECKING:
@@ -363,3 +365,23 @@ def start_mistranslated(log: str) -> tuple[float, float] | None:
     if abs(a - b) <= 1e-6 * max(1.0, abs(a)):
         return None
     return a, b
+
+
+def first_feasible(problem: "SelectionProblem", time_limit: float, seed: int = 0) -> FirstPortfolio:
+    """Any portfolio meeting every constraint, from HiGHS on the items alone (pair terms dropped):
+    the repair the tabu search asks for when its greedy construction cannot satisfy the rows.
+
+    The model has one column per item and the problem's rows, so it is small whatever the
+    number of pairs; HiGHS may also prove that no portfolio exists.
+    """
+    import formulations
+
+    linear = problem.replace(pair_i=[], pair_j=[], pair_q=[])
+    options = SolveOptions(time_limit=time_limit, mip_gap=0.99, threads=1, seed=seed)
+    raw = Adapter().solve(linear, formulations.build("standard", linear), options)
+    if raw.termination is Termination.INFEASIBLE:
+        return FirstPortfolio(None, Termination.INFEASIBLE, "HiGHS on the items alone")
+    x = None if raw.x is None else np.round(raw.x).astype(np.int8)
+    if x is None or not is_feasible(problem, x):
+        return FirstPortfolio(None, Termination.TIME_LIMIT, "HiGHS on the items alone")
+    return FirstPortfolio(x, Termination.FEASIBLE, "HiGHS on the items alone")

@@ -300,7 +300,7 @@ def test_failed_write_leaves_the_old_bundle(tmp_path, monkeypatch):
             raise OSError("disk full")
         return real_open(path)
 
-    from optimizer import files
+    from optimizer.core import files
 
     real_open = files._open_temporary          # every file of a bundle is written through optimizer.core.files
     monkeypatch.setattr(files, "_open_temporary", failing)

@@ -40,9 +40,9 @@ def test_branch_and_bound_equals_enumeration(problem):
     termination, optimum, _ = enumerate_optimum(problem)
     found = branch_and_bound(problem)
     if termination is Termination.INFEASIBLE:
-        assert found.status == "infeasible" and found.x is None
+        assert found.termination is Termination.INFEASIBLE and found.x is None
         return
-    assert found.status == "optimal"
+    assert found.termination is Termination.OPTIMAL
     assert same_value(found.objective, optimum) and same_value(found.bound, optimum)
     assert found.root_bound >= optimum - 1e-6
 
@@ -72,7 +72,7 @@ def test_a_time_limit_returns_the_incumbent_and_a_valid_bound():
     problem = generate_qkp(50, 75, 6)
     optimum = branch_and_bound(problem).objective
     found = branch_and_bound(problem, time_limit=1e-9)  # stops before the root is done
-    assert found.status == "time_limit" and found.x is None and found.bound >= optimum
+    assert found.termination is Termination.TIME_LIMIT and found.x is None and found.bound >= optimum
     start = np.zeros(problem.n, np.int8)
     found = branch_and_bound(problem, incumbent=start, time_limit=1e-9)
     assert found.x is not None and found.objective == 0 and found.bound >= optimum
@@ -92,7 +92,7 @@ def test_an_interrupted_search_keeps_its_open_nodes_in_the_bound(monkeypatch):
 
     monkeypatch.setattr(bb._Search, "process", process)
     found = branch_and_bound(problem, incumbent=np.zeros(problem.n))
-    assert found.status == "interrupted" and found.x is not None
+    assert found.termination is Termination.INTERRUPTED and found.x is not None
     assert found.bound >= optimum >= found.objective
 
 
@@ -133,5 +133,5 @@ def test_an_infeasible_start_is_ignored():
     optimum = branch_and_bound(problem).objective
     everything = np.ones(problem.n)  # breaks the knapsack row, worth more than any portfolio
     found = branch_and_bound(problem, incumbent=everything)
-    assert found.status == "optimal" and found.objective == optimum
+    assert found.termination is Termination.OPTIMAL and found.objective == optimum
     assert problem.A[0] @ found.x <= problem.b[0]

@@ -12,6 +12,8 @@ from instances import generate_qkp
 from optimizer import SelectionProblem
 from optimizer.algorithms.tabu import PairMatrix, tabu_search
 from optimizer.core.result import Termination
+from optimizer.solvers.highs import first_feasible
+from optimizer.core.result import Termination
 from optimizer.core.verify import is_feasible
 from tests.problem_strategies import enumerate_optimum, problems
 
@@ -42,7 +44,7 @@ def test_same_seed_same_portfolio_on_a_qkp(seed):
     problem = generate_qkp(60, 50, 3)
     first = tabu_search(problem, time_limit=NO_CLOCK, seed=seed, max_rounds=5)
     second = tabu_search(problem, time_limit=NO_CLOCK, seed=seed, max_rounds=5)
-    assert first.x is not None and first.stopped == "rounds"
+    assert first.x is not None and first.termination is Termination.FEASIBLE and "perturbations without improvement" in first.note
     assert np.array_equal(first.x, second.x) and first.objective == second.objective
     assert first.iterations == second.iterations
 
@@ -68,14 +70,14 @@ def test_optimal_on_most_small_classic_qkps(n):
 def test_time_limit_stops_the_search():
     problem = generate_qkp(400, 50, 1)
     run = tabu_search(problem, time_limit=0.3, seed=0, max_rounds=10**6)
-    assert run.stopped == "time limit" and run.x is not None and is_feasible(problem, run.x)
+    assert run.termination is Termination.TIME_LIMIT and run.x is not None and is_feasible(problem, run.x)
 
 
 def test_target_stops_the_search():
     problem = generate_qkp(80, 50, 2)
     full = tabu_search(problem, time_limit=NO_CLOCK, seed=0, max_rounds=5)
     early = tabu_search(problem, time_limit=NO_CLOCK, seed=0, max_rounds=5, target=full.objective * 0.5)
-    assert early.stopped == "target" and early.objective >= full.objective * 0.5
+    assert early.termination is Termination.FEASIBLE and early.note == "target reached" and early.objective >= full.objective * 0.5
 
 
 def test_start_portfolio_is_used_and_never_worsened():
@@ -91,23 +93,23 @@ def test_portfolio_needing_two_items_at_once_is_repaired_by_highs():
     """Rows of mixed sign that no single added item satisfies: the greedy cannot start.
 
     Foreign share must lie in [0.4, 0.6] and the portfolio needs two partners, so one item
-    alone breaks a row. Without repair tabu_search reports no portfolio; with it (the default)
-    HiGHS finds a first feasible portfolio on the items alone and the search goes on from there.
+    alone breaks a row. Without repair tabu_search reports no portfolio; with the solvers layer's
+    repair, HiGHS finds a first feasible portfolio on the items alone and the search goes on from there.
     """
     foreign = np.array([1.0, 1.0, 0.0, 0.0])
     problem = SelectionProblem(c=[5.0, 4.0, 3.0, 2.0], pair_i=[0, 1], pair_j=[2, 3], pair_q=[1.0, -1.0],
                                A=[foreign - 0.6, 0.4 - foreign], b=[0.0, 0.0],
                                row_names=("foreign_share_max", "foreign_share_min"), size_min=2)
-    run = tabu_search(problem, time_limit=NO_CLOCK, seed=0, repair=False)
-    assert run.x is None and run.objective == -np.inf and run.stopped == "no feasible start"
-    repaired = tabu_search(problem, time_limit=NO_CLOCK, seed=0)
-    assert repaired.start == "HiGHS first feasible" and repaired.objective == 14.0
+    run = tabu_search(problem, time_limit=NO_CLOCK, seed=0)
+    assert run.x is None and run.objective == -np.inf and run.termination is Termination.ERROR
+    repaired = tabu_search(problem, time_limit=NO_CLOCK, seed=0, repair=first_feasible)
+    assert repaired.start == "HiGHS on the items alone" and repaired.objective == 14.0
 
 
 def test_proven_infeasible_linear_structure_is_reported():
     problem = SelectionProblem(c=[1.0, 1.0], A=[[1.0, -1.0], [-1.0, 1.0]], b=[-1.0, -1.0])
-    run = tabu_search(problem, time_limit=NO_CLOCK, seed=0)
-    assert run.x is None and run.stopped == "infeasible"
+    run = tabu_search(problem, time_limit=NO_CLOCK, seed=0, repair=first_feasible)
+    assert run.x is None and run.termination is Termination.INFEASIBLE
 
 
 @settings(max_examples=60, deadline=None)
