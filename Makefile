@@ -1,12 +1,12 @@
 # Two commands on a fresh machine with Python 3.11+ and make:
 #   make demo   create .venv, install, compare four strategies on the bundled example; print the table, write the report
-#   make test   create .venv, install with test extras, run the whole default suite
+#   make test   create .venv, install with test extras, run lint (ruff, mypy) and the whole default suite
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 JOBS   ?= 2
 
-.PHONY: demo test test-slow bench clean
+.PHONY: demo lint test test-slow bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed, found " + sys.version.split()[0])'
@@ -20,7 +20,11 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 demo: $(VENV)/.installed
 	$(BIN)/python examples/compare_strategies.py
 
-test: $(VENV)/.installed
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: lint
 	$(BIN)/python -m pytest -n $(JOBS) -q
 
 test-slow: $(VENV)/.installed

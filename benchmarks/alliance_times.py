@@ -15,7 +15,6 @@ timings do not compete for cores.
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import time
 from pathlib import Path

@@ -13,6 +13,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _csv_list(text: str) -> list[str]:
@@ -64,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     return {"run": _run, "report": _report, "export": _export}[args.bench_command](args)
 
 
-def _references(reference: str | None, runs: "pd.DataFrame") -> dict[str, float]:
+def _references(reference: str | None, runs: pd.DataFrame) -> dict[str, float]:
     """The reference file if one is given, else the optima.csv beside each run's instance file (also
     for single files and patterns), found from the stored path; rows of older stores, which lack it,
     by their instance set as typed then."""

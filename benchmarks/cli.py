@@ -27,8 +27,8 @@ import json
 import math
 import os
 import sys
-from pathlib import Path
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 EXIT_ERROR = 1   # the solver failed
@@ -43,34 +43,17 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"alliance: error: {message} (see 'alliance --help')\n")
 
 
-def parse_spec(spec: str, defaults: dict[str, object]) -> dict[str, object]:
-    """'qkp:n=60,density=50' -> {'n': 60, 'density': 50.0, ...}: keys and types from `defaults`."""
-    _, _, rest = spec.partition(":")
-    out = dict(defaults)
-    for part in filter(None, rest.split(",")):
-        key, eq, value = (t.strip() for t in part.partition("="))
-        if not eq or not key:
-            raise ValueError(f"bad instance spec {spec!r}: expected key=value items, got {part!r}")
-        if key not in defaults:
-            raise ValueError(f"bad instance spec {spec!r}: unknown key {key!r}; use {', '.join(defaults)}")
-        kind = type(defaults[key])
-        try:
-            out[key] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
-        except ValueError:
-            raise ValueError(f"bad instance spec {spec!r}: {key}={value!r} is not a {kind.__name__}") from None
-    return out
-
-
 def load_problem(arg: str, budget: int | None = None):
     """A SelectionProblem (QKP file, qkp: spec) or a Scenario (bundle folder, alliance: spec)."""
-    from instances import generate_alliance, generate_qkp, read_qkp, read_scenario
+    from instances import read_qkp, read_scenario
+    from instances.specs import generate, is_spec, parse_spec
 
-    if arg.startswith("alliance:"):
-        spec = parse_spec(arg, {"n": 60, "seed": 0, "levels": False})
-        return generate_alliance(spec["n"], seed=spec["seed"], levels=spec["levels"])
-    if arg.startswith("qkp:"):
-        spec = parse_spec(arg, {"n": 100, "density": 50.0, "seed": 0})
-        return generate_qkp(spec["n"], spec["density"], spec["seed"])
+    if is_spec(arg):
+        kind, instances = parse_spec(arg, where=f"bad instance spec {arg!r}")
+        if len(instances) != 1:
+            raise ValueError(f"bad instance spec {arg!r}: `alliance solve` solves one instance; give one seed "
+                             f"(seed=3), or run the range with `alliance bench run --instances {arg}`")
+        return generate(kind, instances[0])
     path = Path(arg)
     if not path.exists():
         raise FileNotFoundError(f"{arg}: no such file or folder (give a QKP file, a scenario bundle folder, "

@@ -22,10 +22,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from instances.errors import SpecError
+from instances.specs import generate, instance_name, is_spec, parse_spec
 from optimizer.core.errors import AllianceError
-
-#: most seeds one generated set may ask for (a typo such as seeds=1-1000000000 would exhaust the memory)
-MAX_SEEDS = 100_000
 
 #: file endings read as QKP instances inside a folder
 QKP_SUFFIXES = (".txt", ".dat", ".qkp", ".in")
@@ -49,7 +48,7 @@ class InstanceRef:
         return {"set": self.set, "name": self.name, "kind": self.kind, "args": dict(self.args)}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "InstanceRef":
+    def from_dict(cls, data: dict) -> InstanceRef:
         """Inverse of `to_dict`."""
         return cls(data["set"], data["name"], data["kind"], dict(data.get("args", {})))
 
@@ -70,89 +69,30 @@ class InstanceRef:
 
     def load(self):
         """The SelectionProblem or Scenario this reference names."""
-        from instances import generate_alliance, generate_collaboration_qkp, generate_qkp, read_qkp, read_scenario
+        from instances import read_qkp, read_scenario
 
         a = self.args
         if self.kind == "file":
             return read_qkp(a["path"], budget=a.get("budget"))
         if self.kind == "bundle":
             return read_scenario(a["path"])
-        if self.kind == "qkp":
-            return generate_qkp(a["n"], a["density"], seed=a["seed"])
-        if self.kind == "alliance":
-            return generate_alliance(a["n"], seed=a["seed"], levels=a.get("levels", False))
-        if self.kind == "collab":
-            return generate_collaboration_qkp(a["n"], seed=a["seed"], budget_share=a.get("budget_share", 0.05))
+        if is_spec(self.kind + ":"):
+            return generate(self.kind, a)
         raise SuiteError(f"instance {self.name!r}: unknown kind {self.kind!r}")
 
 
-_GENERATORS: dict[str, dict[str, object]] = {
-    "qkp": {"n": 100, "density": 50.0, "seeds": "1"},
-    "alliance": {"n": 60, "seeds": "1", "levels": False},
-    "collab": {"n": 10_000, "seeds": "1", "budget_share": 0.05},
-}
-
-
-def parse_seeds(text: str, where: str) -> list[int]:
-    """'1-5' -> [1, 2, 3, 4, 5]; '7' -> [7]; '1-3|8' -> [1, 2, 3, 8]."""
-    seeds: list[int] = []
-    for part in filter(None, str(text).split("|")):
-        lo, dash, hi = part.partition("-")
-        try:
-            a, b = int(lo), int(hi) if dash else int(lo)
-        except ValueError:
-            raise SuiteError(f"{where}: seeds={text!r} is not a seed list; write seeds=3, seeds=1-5 or seeds=1-3|8") from None
-        if b < a:
-            raise SuiteError(f"{where}: seeds={text!r} runs backwards; write the smaller seed first")
-        if b - a + len(seeds) >= MAX_SEEDS:
-            raise SuiteError(f"{where}: seeds={text!r} asks for {b - a + 1 + len(seeds)} seeds; at most "
-                             f"{MAX_SEEDS} per instance set, e.g. seeds=1-10")
-        seeds.extend(range(a, b + 1))
-    if not seeds:
-        raise SuiteError(f"{where}: no seeds given; write seeds=1-5")
-    return seeds
-
-
 def _generated(spec: str) -> list[InstanceRef]:
-    kind, _, rest = spec.partition(":")
-    values = dict(_GENERATORS[kind])
-    for part in filter(None, (p.strip() for p in rest.split(","))):
-        key, eq, value = (t.strip() for t in part.partition("="))
-        if not eq or key not in values:
-            raise SuiteError(f"instance set {spec!r}: bad item {part!r}; keys for {kind}: "
-                             f"{', '.join(f'{k}=' for k in values)}")
-        default = values[key]
-        try:
-            if isinstance(default, bool):
-                if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
-                    raise ValueError
-                values[key] = value.lower() in ("true", "1", "yes")
-            else:
-                values[key] = type(default)(value)
-        except ValueError:
-            raise SuiteError(f"instance set {spec!r}: {key}={value!r} is not a {type(default).__name__}") from None
-    n = int(values["n"])
-    if n < 1:
-        raise SuiteError(f"instance set {spec!r}: n must be at least 1")
-    out = []
-    for seed in parse_seeds(str(values["seeds"]), f"instance set {spec!r}"):
-        args = {k: v for k, v in values.items() if k != "seeds"} | {"seed": seed}
-        if kind == "qkp":
-            if not 0 < float(values["density"]) <= 100:
-                raise SuiteError(f"instance set {spec!r}: density is a percentage in (0, 100]")
-            name = f"qkp_{n}_{float(values['density']):g}_{seed}"
-        elif kind == "alliance":
-            name = f"alliance_{n}{'_levels' if values['levels'] else ''}_{seed}"
-        else:
-            name = f"collab_{n}_{float(values['budget_share']):g}_{seed}"
-        out.append(InstanceRef(spec, name, kind, args))
-    return out
+    try:
+        kind, instances = parse_spec(spec, where=f"instance set {spec!r}")
+    except SpecError as exc:
+        raise SuiteError(str(exc)) from None
+    return [InstanceRef(spec, instance_name(kind, args), kind, args) for args in instances]
 
 
 def resolve(spec: str) -> list[InstanceRef]:
     """Every instance of the set named by `spec` (see the module docstring), in a stable order."""
     spec = str(spec).strip()
-    if spec.partition(":")[0] in _GENERATORS:
+    if is_spec(spec):
         return _generated(spec)
     if any(ch in spec for ch in "*?["):
         matches = sorted((Path(p) for p in glob.glob(spec)), key=_natural)
@@ -254,7 +194,7 @@ def read_reference(path: str | Path) -> dict[str, float]:
 def folder_reference(spec: str) -> dict[str, float]:
     """The `optima.csv` files beside the instances of a set typed as `spec` (a folder, a file, a
     pattern), merged; generated sets and sets that no longer resolve have none."""
-    if spec.partition(":")[0] in _GENERATORS:
+    if is_spec(spec):
         return {}
     try:
         refs = resolve(spec)

@@ -28,12 +28,12 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Callable
 
 from benchmarks.instance_sets import SuiteError
 from benchmarks.store import ResultsStore, explain
@@ -159,7 +159,7 @@ def run_cell(data: dict, keep_logs: bool = False) -> dict:
     done = next((r for r in records if r.get("phase") == "done"), None)
     row.update(n=loaded.get("n"), pairs=loaded.get("pairs"), wall_seconds=wall,
                peak_memory_mb=usage.ru_maxrss / 1024.0,
-               timestamp=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+               timestamp=datetime.now(UTC).isoformat(timespec="seconds"))
     if killed:
         row.update(termination="timeout", total_seconds=wall,
                    error=f"killed after {wall:.1f} s: time limit {cell.time_limit:g} s plus {cell.grace:g} s grace "
@@ -168,7 +168,8 @@ def run_cell(data: dict, keep_logs: bool = False) -> dict:
         how = (f"killed by {_signal_name(-_exit_code(status))}" if _exit_code(status) < 0
                else f"exited with status {_exit_code(status)}")
         row.update(termination="error", total_seconds=wall,
-                   error=f"worker crashed ({how}) before reporting a result" + (f": {stderr.strip()}" if stderr.strip() else ""))
+                   error=f"worker crashed ({how}) before reporting a result"
+                   + (f": {stderr.strip()}" if stderr.strip() else ""))
     else:
         for k in ("termination", "objective", "bound", "gap", "build_seconds", "solve_seconds", "total_seconds",
                   "error", "formulation_used", "stages"):
@@ -489,4 +490,4 @@ def _gather(client, todo: list[Cell], record: Callable[[dict], None], keep_logs:
 
 def _lost_row(cell: Cell, error: str) -> dict:
     return {**_base_row(cell), "termination": "error", "error": error,
-            "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+            "timestamp": datetime.now(UTC).isoformat(timespec="seconds")}

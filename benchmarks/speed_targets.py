@@ -62,7 +62,8 @@ def _run_heuristics(cells: list[tuple], short: float, long: float, ref_seeds: in
         for fut in as_completed(futures):
             row = fut.result()
             rows.append(row)
-            print(f"{row['instance']:<26} seed {row['run_seed']} limit {row['time_limit']:>6.0f} s  wall {row['wall_s']:>7.1f} s"
+            print(f"{row['instance']:<26} seed {row['run_seed']} limit {row['time_limit']:>6.0f} s  "
+                  f"wall {row['wall_s']:>7.1f} s"
                   f"  objective {row['objective']:.10g}  bound {row['bound']:.10g}", flush=True)
     best: dict[str, float] = {}
     for row in rows:

@@ -226,7 +226,7 @@ class ResultsStore:
         with self._lock:  # never under a thread still using it
             self._db.close()
 
-    def __enter__(self) -> "ResultsStore":
+    def __enter__(self) -> ResultsStore:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -81,7 +81,7 @@ class Cell:
         return d
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Cell":
+    def from_dict(cls, data: dict) -> Cell:
         """Inverse of `to_dict`."""
         return cls(**{**data, "instance": InstanceRef.from_dict(data["instance"])})
 

@@ -6,7 +6,7 @@ Solves the bundled example (SYNTHETIC, examples/alliance-60) as it is and with t
 strategy, prints the strategy's portfolio report and what changed and why.
 """
 
-from strategies import young_cluster, run_one
+from strategies import run_one, young_cluster
 
 if __name__ == "__main__":
     run_one(young_cluster)

@@ -24,7 +24,7 @@ def _grouped_cumsum(group: np.ndarray, values: np.ndarray) -> np.ndarray:
     return cs - offset
 
 
-def row_sum_bound(problem: "SelectionProblem", owner: np.ndarray, target: np.ndarray, value: np.ndarray,
+def row_sum_bound(problem: SelectionProblem, owner: np.ndarray, target: np.ndarray, value: np.ndarray,
                   n_rows: int, capacity: np.ndarray, count: np.ndarray) -> np.ndarray:
     """Upper bound, per row k, of sum of value_e * x_{target_e} over entries e with owner_e == k.
 

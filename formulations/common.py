@@ -1,7 +1,8 @@
-"""Constraint rows every formulation shares: the problem's own constraints on x."""
+"""Constraint rows every formulation shares: the problem's own constraints on x, and their size."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -12,7 +13,34 @@ if TYPE_CHECKING:  # formulations read the canonical problem, never import the o
     from optimizer.core.problem import SelectionProblem
 
 
-def item_bounds(problem: "SelectionProblem") -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class ModelSize:
+    """Columns, rows and nonzeros a formulation would have, counted without building it (upper
+    estimates): what the resource guard turns into memory and build time."""
+
+    columns: int
+    rows: int
+    nonzeros: int
+
+
+def structural_size(problem: SelectionProblem) -> ModelSize:
+    """Size of the rows every formulation has (add_structural_rows), on the n item columns."""
+    n, m = problem.n, problem.A.shape[0]
+    conflicts = len(problem.conflicts)
+    rows = m + 2 + conflicts + len(problem.groups) + len(problem.covers)
+    nonzeros = m * n + 2 * n + 2 * conflicts + sum(len(g) for g in problem.groups) \
+        + sum(len(c) for c in problem.covers)
+    return ModelSize(n, rows, nonzeros)
+
+
+def pair_signs(problem: SelectionProblem) -> tuple[int, int]:
+    """(positive, negative) nonzero pair terms."""
+    q = problem.pair_q[problem.pair_q != 0]
+    pos = int(np.count_nonzero(q > 0))
+    return pos, int(q.size - pos)
+
+
+def item_bounds(problem: SelectionProblem) -> tuple[np.ndarray, np.ndarray]:
     """Column bounds of the item binaries, with forced items fixed."""
     lower = np.zeros(problem.n)
     upper = np.ones(problem.n)
@@ -21,7 +49,7 @@ def item_bounds(problem: "SelectionProblem") -> tuple[np.ndarray, np.ndarray]:
     return lower, upper
 
 
-def add_structural_rows(problem: "SelectionProblem", rows: RowBuilder) -> None:
+def add_structural_rows(problem: SelectionProblem, rows: RowBuilder) -> None:
     """Knapsack rows, size range, conflicts, groups and covers, on columns 0..n-1."""
     n = problem.n
     r, col = np.nonzero(problem.A)
@@ -39,7 +67,7 @@ def add_structural_rows(problem: "SelectionProblem", rows: RowBuilder) -> None:
                      lower, upper)
 
 
-def finish(name: str, problem: "SelectionProblem", rows: RowBuilder, cost: np.ndarray, lower: np.ndarray,
+def finish(name: str, problem: SelectionProblem, rows: RowBuilder, cost: np.ndarray, lower: np.ndarray,
            upper: np.ndarray, integrality: np.ndarray, **extra) -> MipModel:
     """Assemble a MipModel from a row builder and column data."""
     start, index, value, rlo, rup = rows.csr()

@@ -19,16 +19,23 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from formulations.bounds import row_sum_bound
-from formulations.common import add_structural_rows, finish, item_bounds
+from formulations.common import ModelSize, add_structural_rows, finish, item_bounds, structural_size
 from formulations.model import MipModel, RowBuilder
 
 if TYPE_CHECKING:
     from optimizer.core.problem import SelectionProblem
 
 NAME = "glover"
+QUADRATIC = False  # the objective keeps products x_i x_j
 
 
-def _owned_bounds(problem: "SelectionProblem", owner, other, q) -> tuple[np.ndarray, np.ndarray]:
+def size(problem: SelectionProblem) -> ModelSize:
+    """n + at most n w columns, two rows each; the second row of an item lists its pairs."""
+    base, q = structural_size(problem), int(np.count_nonzero(problem.pair_q))
+    return ModelSize(2 * problem.n, base.rows + 2 * problem.n, base.nonzeros + 4 * problem.n + q)
+
+
+def _owned_bounds(problem: SelectionProblem, owner, other, q) -> tuple[np.ndarray, np.ndarray]:
     """(U, L): bounds of S_i given x_i = 1 (upper) and given x_i = 0 (lower)."""
     n = problem.n
     usable = np.ones(q.size, bool)
@@ -50,7 +57,7 @@ def _owned_bounds(problem: "SelectionProblem", owner, other, q) -> tuple[np.ndar
     return upper, lower
 
 
-def build(problem: "SelectionProblem") -> MipModel:
+def build(problem: SelectionProblem) -> MipModel:
     """Linear model with n binaries and one bounded continuous column per pair-owning item."""
     n = problem.n
     nz = np.flatnonzero(problem.pair_q != 0)

@@ -6,8 +6,8 @@ the portfolio back without knowing which formulation built the model.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 

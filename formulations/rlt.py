@@ -17,15 +17,25 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from formulations import standard
+from formulations.common import ModelSize, pair_signs
 from formulations.model import MipModel, RowBuilder
 
 if TYPE_CHECKING:
     from optimizer.core.problem import SelectionProblem
 
 NAME = "rlt"
+QUADRATIC = False  # the objective keeps products x_i x_j
 
 
-def build(problem: "SelectionProblem") -> MipModel:
+def size(problem: SelectionProblem) -> ModelSize:
+    """The standard model plus one product row per (nonnegative knapsack row or size limit, item)."""
+    base, (pos, _) = standard.size(problem), pair_signs(problem)
+    knapsacks = problem.A.shape[0] + 1   # every nonnegative row and the size limit may be multiplied
+    return ModelSize(base.columns, base.rows + knapsacks * problem.n,
+                     base.nonzeros + knapsacks * (2 * pos + problem.n))
+
+
+def build(problem: SelectionProblem) -> MipModel:
     """The standard model plus one product row per (nonnegative knapsack row, item)."""
     base = standard.build(problem)
     n = problem.n
@@ -59,7 +69,7 @@ def build(problem: "SelectionProblem") -> MipModel:
         notes={**base.notes, "product_rows": rows.num_row, "first_product_row": k0}, extend=base.extend)
 
 
-def _forbidden_pairs(problem: "SelectionProblem", pi: np.ndarray, pj: np.ndarray) -> np.ndarray:
+def _forbidden_pairs(problem: SelectionProblem, pi: np.ndarray, pj: np.ndarray) -> np.ndarray:
     """Mask of pairs that can never both be chosen (hard conflict or same group)."""
     n = problem.n
     keys = [problem.conflicts[:, 0] * n + problem.conflicts[:, 1]] if problem.conflicts.size else []

@@ -11,16 +11,23 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from formulations.common import add_structural_rows, finish, item_bounds
+from formulations.common import ModelSize, add_structural_rows, finish, item_bounds, pair_signs, structural_size
 from formulations.model import MipModel, RowBuilder
 
 if TYPE_CHECKING:
     from optimizer.core.problem import SelectionProblem
 
 NAME = "standard"
+QUADRATIC = False  # the objective keeps products x_i x_j
 
 
-def build(problem: "SelectionProblem") -> MipModel:
+def size(problem: SelectionProblem) -> ModelSize:
+    """n + one column per pair term; two rows per positive term, one per negative."""
+    base, (pos, neg) = structural_size(problem), pair_signs(problem)
+    return ModelSize(base.columns + pos + neg, base.rows + 2 * pos + neg, base.nonzeros + 4 * pos + 3 * neg)
+
+
+def build(problem: SelectionProblem) -> MipModel:
     """Linear model with one continuous column per nonzero pair term."""
     n = problem.n
     nz = np.flatnonzero(problem.pair_q != 0)

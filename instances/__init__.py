@@ -13,7 +13,8 @@ _EXPORTS: dict[str, str] = {
     "generate_alliance": "instances.alliance",
     "read_scenario": "instances.bundle", "write_scenario": "instances.bundle",
     "ComparisonSpec": "instances.comparison", "read_comparison": "instances.comparison",
-    "BundleWriteError": "instances.errors", "InstanceFormatError": "instances.errors",
+    "BundleWriteError": "instances.errors", "InstanceFormatError": "instances.errors", "SpecError": "instances.errors",
+    "parse_spec": "instances.specs", "generate": "instances.specs",
     "generate_collaboration_qkp": "instances.generate", "generate_qkp": "instances.generate",
     "read_qkp": "instances.qkp", "write_edge_list": "instances.qkp", "write_qkp": "instances.qkp",
 }
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from instances.alliance import generate_alliance
     from instances.bundle import read_scenario, write_scenario
     from instances.comparison import ComparisonSpec, read_comparison
-    from instances.errors import BundleWriteError, InstanceFormatError
+    from instances.errors import BundleWriteError, InstanceFormatError, SpecError
     from instances.generate import generate_collaboration_qkp, generate_qkp
     from instances.qkp import read_qkp, write_edge_list, write_qkp
+    from instances.specs import generate, parse_spec

@@ -17,16 +17,16 @@ optional constraint on does not redraw the candidates.
 from __future__ import annotations
 
 import math
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from optimizer.core.checks import check_seed
 from optimizer.core.errors import ProblemError
-from optimizer.domain.settings import Focal, ForeignValue, Level, Peers, Policy, Strategy
 from optimizer.domain.scenario import Scenario
 from optimizer.domain.scoring import Scoring
+from optimizer.domain.settings import Focal, ForeignValue, Level, Peers, Policy, Strategy
 
 # ---------------------------------------------------------------------------- world tables
 #: knowledge domains in the order they are used; beyond these, domains are named domain_<k>

@@ -36,6 +36,7 @@ import os
 import re
 import secrets
 import shutil
+import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,16 +45,24 @@ from typing import Any, NoReturn
 import numpy as np
 import pandas as pd
 import tomli_w
-import tomllib
 
 from instances.errors import BundleWriteError, InstanceFormatError, require_existing
 from optimizer.core.errors import ProblemError
-from optimizer.core.problem import LARGEST_VALUE
 from optimizer.core.files import replace_files, write_text
+from optimizer.core.problem import LARGEST_VALUE
 from optimizer.domain.scenario import Scenario
-from optimizer.domain.settings import (GROUP_KEYS, PAIR_COLUMNS, REQUIRED_COLUMNS, Focal, ForeignValue, Level, Peers,
-                                       Policy, Strategy)
 from optimizer.domain.scoring import Scoring
+from optimizer.domain.settings import (
+    GROUP_KEYS,
+    PAIR_COLUMNS,
+    REQUIRED_COLUMNS,
+    Focal,
+    ForeignValue,
+    Level,
+    Peers,
+    Policy,
+    Strategy,
+)
 
 SCENARIO_FILE = "scenario.toml"
 CANDIDATES_FILE = "candidates.csv"

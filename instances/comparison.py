@@ -38,7 +38,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-
 from instances.bundle import _describe, _TomlFile, read_scenario
 from instances.errors import InstanceFormatError, require_existing
 from optimizer.core.errors import ProblemError

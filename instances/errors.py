@@ -46,3 +46,7 @@ def require_existing(path: Path, kind: str, expected: str, missing: str | None =
 
 class BundleWriteError(AllianceError, FileExistsError):
     """A scenario bundle cannot be written there (a file, or a non-empty folder that is not a bundle)."""
+
+
+class SpecError(AllianceError, ValueError):
+    """A generator spec (`qkp:n=60,density=50,seed=1`) that cannot be read; the message names the item."""

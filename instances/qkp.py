@@ -41,7 +41,9 @@ def _tokens(path: Path) -> tuple[list[str], list[int], list[str]]:
         # utf-8-sig: a file saved by a Windows editor or a spreadsheet may start with a byte order mark
         text = path.read_text(encoding="utf-8-sig", errors="strict")
     except UnicodeDecodeError as exc:
-        raise InstanceFormatError(path, f"not a text file ({exc.reason} at byte {exc.start}); expected a QKP text file") from None
+        raise InstanceFormatError(path,
+                                  f"not a text file ({exc.reason} at byte {exc.start}); "
+                                  f"expected a QKP text file") from None
     except IsADirectoryError:
         raise InstanceFormatError(path, "is a directory; expected a QKP text file") from None
     toks: list[str] = []
@@ -67,7 +69,8 @@ def _numbers(path: Path, toks: list[str], lines: list[int], start: int, count: i
             try:
                 float(t)
             except ValueError:
-                raise InstanceFormatError(path, f"{t!r} is not a number (reading {what})", line=lines[start + k]) from None
+                raise InstanceFormatError(path, f"{t!r} is not a number (reading {what})",
+                                          line=lines[start + k]) from None
         raise
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
@@ -122,7 +125,8 @@ def read_qkp(path: str | os.PathLike, budget: int | None = None) -> SelectionPro
     try:
         n_val = float(toks[pos])
     except ValueError:
-        raise InstanceFormatError(path, f"expected the number of items n, found {toks[pos]!r}", line=lines[pos]) from None
+        raise InstanceFormatError(path, f"expected the number of items n, found {toks[pos]!r}",
+                                  line=lines[pos]) from None
     if not n_val.is_integer() or n_val < 1:
         raise InstanceFormatError(path, f"n must be a whole number >= 1, found {toks[pos]!r}", line=lines[pos])
     n = int(n_val)
@@ -171,7 +175,8 @@ def _edge_list_numbers(path: Path, raw_lines: list[str], first: int, count: int,
     for k, line in enumerate(chunk):  # slow path only to say where the fault is
         parts = line.split()
         if per_line is not None and len(parts) != per_line:
-            raise InstanceFormatError(path, f"expected {per_line} numbers ({what}), found {len(parts)}: {line.strip()!r}",
+            raise InstanceFormatError(path,
+                                      f"expected {per_line} numbers ({what}), found {len(parts)}: {line.strip()!r}",
                                       line=first + k + 1)
         for t in parts:
             try:
@@ -305,7 +310,7 @@ def write_qkp(problem: SelectionProblem, path: str | os.PathLike, published: boo
 
 
 def write_edge_list(problem: SelectionProblem, path: str | os.PathLike,
-                    budgets: "np.ndarray | list[float] | None" = None) -> None:
+                    budgets: np.ndarray | list[float] | None = None) -> None:
     """Write a classic QKP in the edge-list format (0-based; linear utilities as i i u lines).
 
     `budgets` lists every budget to store (default: the problem's capacity).

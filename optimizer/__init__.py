@@ -57,8 +57,15 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # what static checkers and editors see
     from optimizer.analysis.compare import Comparison, compare
     from optimizer.analysis.frontier import Frontier, frontier
-    from optimizer.core.errors import (AllianceError, FormulationError, ProblemError, ResourceError, SolverError,
-                                       SolverUnavailableError, VerificationError)
+    from optimizer.core.errors import (
+        AllianceError,
+        FormulationError,
+        ProblemError,
+        ResourceError,
+        SolverError,
+        SolverUnavailableError,
+        VerificationError,
+    )
     from optimizer.core.problem import SelectionProblem
     from optimizer.core.result import Result, Termination
     from optimizer.domain.report import PortfolioReport, WhyNot

@@ -28,7 +28,7 @@ def adapter_formulations(solver: str) -> tuple[str, ...]:
     return solver_formulations(solver)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _availability() -> dict[str, tuple[bool, str]]:
     from optimizer import available_solvers
 

@@ -43,9 +43,10 @@ from __future__ import annotations
 import functools
 import math
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -55,8 +56,7 @@ from benchmarks.instance_sets import SuiteError, read_reference, resolve
 from benchmarks.store import ResultsStore, open_existing
 from benchmarks.suite import build_suite
 from instances import InstanceFormatError, read_comparison, read_qkp, read_scenario
-from optimizer import (FormulationError, ProblemError, SelectionProblem, SolverUnavailableError, compare, frontier,
-                       solve)
+from optimizer import FormulationError, ProblemError, SelectionProblem, SolverUnavailableError, compare, frontier, solve
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "alliance-60"
 
@@ -365,7 +365,8 @@ CASES: list[Case] = [
          ("candidates.csv:3", "row 3", "column 'reputation'", "'nan' is not a number", "expected a number >= 0"),
          lambda t: read_scenario(_bundle(t, candidates=_cell(3, "reputation", "nan")))),
     case("bundle: reputation that overflows when weighted (regression: read, then inf at compile)",
-         InstanceFormatError, ("candidates.csv:2", "row 2", "column 'reputation'", "'1e308' is too large to compute with",
+         InstanceFormatError, ("candidates.csv:2", "row 2", "column 'reputation'",
+                               "'1e308' is too large to compute with",
                                "limited to +-1e+15", "rescale"),
          lambda t: read_scenario(_bundle(t, candidates=_cell(2, "reputation", "1e308")))),
     case("bundle: budget beyond what solvers compute with", InstanceFormatError,
@@ -517,7 +518,8 @@ CASES: list[Case] = [
     case("instance set: name too long (regression: OSError)", SuiteError,
          ("cannot be used as a path", "a folder of QKP files"), lambda t: resolve("s" * 300)),
     case("instance set: unknown generator key", SuiteError,
-         ("instance set 'qkp:n=10,dens=5'", "bad item 'dens=5'", "keys for qkp: n=, density=, seeds="),
+         ("instance set 'qkp:n=10,dens=5'", "unknown key 'dens' in 'dens=5'",
+          "keys for qkp: n=, density=, seed= (or seeds=1-5)"),
          lambda t: resolve("qkp:n=10,dens=5")),
     case("instance set: seeds backwards", SuiteError, ("seeds='5-1' runs backwards", "smaller seed first"),
          lambda t: resolve("qkp:n=10,seeds=5-1")),
@@ -630,7 +632,8 @@ CLI_CASES: list[CliCase] = [
         lambda t: ["solve", str(_file(t, "two.txt", EDGE2))]),
     cli("cli solve: --budget on a bundle", ("--budget applies to edge-list QKP files", "not to scenario bundles"),
         lambda t: ["solve", str(EXAMPLE), "--budget", "1"]),
-    cli("cli solve: bad generator spec", ("bad instance spec 'qkp:n=5,foo=1'", "unknown key 'foo'", "n, density, seed"),
+    cli("cli solve: bad generator spec", ("bad instance spec 'qkp:n=5,foo=1'", "unknown key 'foo'",
+                                          "n=, density=, seed="),
         lambda t: ["solve", "qkp:n=5,foo=1"]),
     cli("cli solve: negative time limit", ("argument --time-limit", "expected a positive number", "'-1'"),
         lambda t: ["solve", "qkp:n=5", "--time-limit", "-1"]),
@@ -715,8 +718,8 @@ def test_solver_name_with_a_suffix_it_does_not_take():
 
 
 def test_frontier_with_no_points():
-    from optimizer import ProblemError, frontier
     from instances import read_scenario
+    from optimizer import ProblemError, frontier
 
     with pytest.raises(ProblemError, match="points"):
         frontier(read_scenario(Path(__file__).resolve().parents[1] / "examples" / "alliance-60"), points=-1)

@@ -18,8 +18,15 @@ import pandas as pd
 import pytest
 
 from benchmarks.cli import main
-from instances import generate_alliance, generate_qkp, read_qkp, read_scenario, write_edge_list, write_qkp, \
-    write_scenario
+from instances import (
+    generate_alliance,
+    generate_qkp,
+    read_qkp,
+    read_scenario,
+    write_edge_list,
+    write_qkp,
+    write_scenario,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 KEEP = b"outside file: keep me"

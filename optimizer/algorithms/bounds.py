@@ -71,7 +71,7 @@ class QkpBound:
 
 def main_row(problem: SelectionProblem) -> tuple[np.ndarray, float, str] | None:
     """The knapsack row the bound relaxes to: the nonnegative row that binds most, or the size limit."""
-    best = None
+    best: tuple[float, np.ndarray, float, str] | None = None
     for r in range(problem.A.shape[0]):
         a = problem.A[r]
         if np.any(a < 0) or problem.b[r] < 0:
@@ -119,7 +119,7 @@ def lagrangian_bound(problem: SelectionProblem, incumbent: float, iterations: in
     target = np.concatenate([pj, pi])
     lam = q / 2.0
     cap_in = cap - a                      # room left for partners once item k is in
-    best = None
+    best: tuple[float, np.ndarray, np.ndarray] | None = None
     step = 2.0
     stall = 0
     for it in range(iterations):
@@ -147,11 +147,13 @@ def lagrangian_bound(problem: SelectionProblem, incumbent: float, iterations: in
         if norm <= 1e-18:
             break
         lam = np.clip(lam - step * gap / norm * grad, 0.0, q)
+    assert best is not None  # the first iteration always records one
     bound_value, gain, lam = best
     bound_in, bound_out = _fixed_bounds(gain, a, cap, fin, out)
     return QkpBound(bound=bound_value, bound_in=bound_in, bound_out=bound_out, iterations=it + 1, multipliers=lam,
                     method=f"Lagrangian upper planes on row {row_name!r}" +
-                           (" (negative pair terms and other constraints relaxed)" if not problem.is_classic_qkp else ""))
+                           (" (negative pair terms and other constraints relaxed)"
+                            if not problem.is_classic_qkp else ""))
 
 
 def _outer(gain: np.ndarray, a: np.ndarray, cap: float, fin: np.ndarray, out: np.ndarray) -> tuple[float, np.ndarray]:

@@ -231,7 +231,10 @@ class _Search:
             room = self.cap - node.used
             too_big = self.w[node.free] > room + 1e-9
             if too_big.any():
-                node = self.fix(node, ~too_big, np.zeros(node.free.size, bool))
+                smaller = self.fix(node, ~too_big, np.zeros(node.free.size, bool))
+                if smaller is None:
+                    return []
+                node = smaller
             if node.free.size == 0:
                 self.offer(node.chosen)
                 return []
@@ -253,9 +256,10 @@ class _Search:
             force = self.hopeless(node.value + bound_out) & ~drop
             if not (drop.any() or force.any()):
                 break
-            node = self.fix(node, ~drop, force)
-            if node is None:
+            fixed = self.fix(node, ~drop, force)
+            if fixed is None:
                 return []
+            node = fixed
             steps = REFIX_STEPS
         self.complete(node, gain)
         if self.hopeless(node.bound):

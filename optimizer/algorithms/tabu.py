@@ -19,8 +19,8 @@ clock (`time_limit`) can stop it at a different point; `max_rounds`
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -103,7 +103,7 @@ class _Portfolio:
         self.fixed[p.forced_in] = True
         self.fixed[p.forced_out] = True
 
-    def copy_from(self, other: "_Portfolio") -> None:
+    def copy_from(self, other: _Portfolio) -> None:
         for name in ("x", "gain", "slack", "conflict_hits", "group_count", "cover_count"):
             getattr(self, name)[:] = getattr(other, name)
         self.value, self.size = other.value, other.size
@@ -271,9 +271,9 @@ def tabu_search(problem: SelectionProblem, time_limit: float = 10.0, seed: int =
     n = p.n
     if n == 0:
         x = np.zeros(0, np.int8)
-        ok = is_feasible(p, x)
-        return SearchResult(x if ok else None, 0.0 if ok else -np.inf,
-                            Termination.OPTIMAL if ok else Termination.INFEASIBLE, note="no items")
+        feasible = is_feasible(p, x)
+        return SearchResult(x if feasible else None, 0.0 if feasible else -np.inf,
+                            Termination.OPTIMAL if feasible else Termination.INFEASIBLE, note="no items")
     rng = np.random.default_rng(seed)
     pairs = PairMatrix(n, p.pair_i, p.pair_j, p.pair_q)
     conflicts = None
@@ -298,7 +298,8 @@ def tabu_search(problem: SelectionProblem, time_limit: float = 10.0, seed: int =
         if first.x is None:
             proven = first.termination is Termination.INFEASIBLE
             return SearchResult(None, -np.inf, first.termination, seconds=time.perf_counter() - t0, start=first.how,
-                                note=f"{first.how}: {'no portfolio exists' if proven else 'no portfolio found in time'}")
+                                note=f"{first.how}: "
+                                     f"{'no portfolio exists' if proven else 'no portfolio found in time'}")
         s = _Portfolio(p, pairs, conflicts)
         for k in np.flatnonzero(first.x):
             s.flip(int(k))
@@ -328,7 +329,8 @@ def tabu_search(problem: SelectionProblem, time_limit: float = 10.0, seed: int =
                 break
             free_tabu = tabu_until < it
             aspire = s.value + s.gain > best.value + EPS          # an add that beats the best is always allowed
-            best_delta, move = -np.inf, None
+            best_delta: float = -np.inf
+            move: tuple[int, ...] | None = None
             add = s.can_add()
             cand = np.flatnonzero(add & (free_tabu | aspire))
             if cand.size:
@@ -344,18 +346,18 @@ def tabu_search(problem: SelectionProblem, time_limit: float = 10.0, seed: int =
             outside = np.flatnonzero(~s.x & ~s.fixed & free_tabu & (s.conflict_hits < 1.5))
             if inside.size and outside.size:
                 if inside.size * outside.size <= SWAP_BLOCK:
-                    I, J = inside, outside
+                    drops, adds = inside, outside
                 else:
                     side = max(8, int(np.sqrt(SWAP_BLOCK)) // 2)
-                    I = np.union1d(_candidates(s.gain, inside, side, largest=False),
+                    drops = np.union1d(_candidates(s.gain, inside, side, largest=False),
                                    _candidates(s.gain / weight, inside, side, largest=False))
-                    J = np.union1d(_candidates(s.gain, outside, side, largest=True),
+                    adds = np.union1d(_candidates(s.gain, outside, side, largest=True),
                                    _candidates(s.gain / weight, outside, side, largest=True))
-                delta, ok = s.swap_block(I, J)
+                delta, ok = s.swap_block(drops, adds)
                 delta = np.where(ok, delta, -np.inf)
                 a, b = np.unravel_index(int(np.argmax(delta)), delta.shape)
                 if delta[a, b] > best_delta:
-                    best_delta, move = delta[a, b], (int(I[a]), int(J[b]))
+                    best_delta, move = delta[a, b], (int(drops[a]), int(adds[b]))
             if move is None:
                 stall_rounds, since_best = stall_rounds + 1, stall_limit   # stuck: perturb at once
             else:

@@ -11,16 +11,15 @@ write_comparison_report): nothing here draws.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from optimizer.core.errors import ProblemError
-from optimizer.core.result import Result, Termination
+from optimizer.core.result import Result
 from optimizer.domain.scenario import Scenario
 from optimizer.engine.solve import solve
 
@@ -83,7 +82,7 @@ class Comparison:
             level = p["level"].where(p["level"].astype(str) != "", "chosen") if len(p) else p["level"]
             frames.append(pd.Series(level.to_numpy(), index=pd.Index(p["id"].astype(str), name="id"), name=name))
         table = pd.concat(frames, axis=1).fillna("") if frames else pd.DataFrame()
-        cand = next(iter(self.scenarios.values())).candidates.set_index(cand_id := "id")
+        cand = next(iter(self.scenarios.values())).candidates.set_index("id")
         cand.index = cand.index.astype(str)
         table.insert(0, "name", cand.loc[table.index, "name"].to_numpy())
         table.insert(1, "region", cand.loc[table.index, "region"].to_numpy())

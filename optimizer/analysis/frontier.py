@@ -7,8 +7,9 @@ Drawn by optimizer.reports.figures.plot_frontier; nothing here draws.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd

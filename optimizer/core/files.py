@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator, Mapping
+from typing import BinaryIO
 
 __all__ = ["replace_files", "replacing", "write_bytes", "write_text"]
 

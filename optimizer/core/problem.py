@@ -15,8 +15,9 @@ formulations and solvers can all depend on it without depending on each other.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -112,17 +113,19 @@ class SelectionProblem:
     pair_i: np.ndarray = field(default_factory=lambda: _EMPTY_INT)
     pair_j: np.ndarray = field(default_factory=lambda: _EMPTY_INT)
     pair_q: np.ndarray = field(default_factory=lambda: _EMPTY_FLOAT)
-    A: np.ndarray | None = None
-    b: np.ndarray | None = None
-    row_names: tuple[str, ...] | None = None
+    # None as given means "none" (no rows, no size limit, ...); after validation every field holds
+    # the type declared here, which is what the rest of the code reads (hence the ignores)
+    A: np.ndarray = None  # type: ignore[assignment]
+    b: np.ndarray = None  # type: ignore[assignment]
+    row_names: tuple[str, ...] = None  # type: ignore[assignment]
     size_min: int = 0
-    size_max: int | None = None
-    conflicts: np.ndarray | None = None
+    size_max: int = None  # type: ignore[assignment]
+    conflicts: np.ndarray = None  # type: ignore[assignment]
     groups: tuple[np.ndarray, ...] = ()
     covers: tuple[np.ndarray, ...] = ()
-    forced_in: np.ndarray | None = None
-    forced_out: np.ndarray | None = None
-    names: tuple[str, ...] | None = None
+    forced_in: np.ndarray = None  # type: ignore[assignment]
+    forced_out: np.ndarray = None  # type: ignore[assignment]
+    names: tuple[str, ...] = None  # type: ignore[assignment]
     name: str = "problem"
 
     def __post_init__(self) -> None:
@@ -269,7 +272,8 @@ class SelectionProblem:
         put("name", str(self.name))
 
     @staticmethod
-    def _index_sets(sets: Iterable[Sequence[int]] | None, label: str, n: int, allow_empty: bool) -> tuple[np.ndarray, ...]:
+    def _index_sets(sets: Iterable[Iterable[int]] | None, label: str, n: int,
+                    allow_empty: bool) -> tuple[np.ndarray, ...]:
         if sets is None:
             return ()
         if isinstance(sets, np.ndarray) and sets.ndim == 1 and sets.dtype != object:
@@ -312,7 +316,7 @@ class SelectionProblem:
         X = np.asarray(X, dtype=np.float64)
         return X @ self.c + (X[:, self.pair_i] * X[:, self.pair_j]) @ self.pair_q
 
-    def replace(self, **changes: Any) -> "SelectionProblem":
+    def replace(self, **changes: Any) -> SelectionProblem:
         """A copy with some fields changed, validated again.
 
         Default item and row names (x0.., row0..) are regenerated when the
@@ -348,21 +352,21 @@ class SelectionProblem:
         )
 
     @classmethod
-    def from_matrix(cls, c: Sequence[float], Q: np.ndarray, **kwargs: Any) -> "SelectionProblem":
+    def from_matrix(cls, c: Sequence[float], Q: np.ndarray, **kwargs: Any) -> SelectionProblem:
         """Build from a dense matrix: objective c x + x^T Q x over binary x.
 
         Pair values are Q[i, j] + Q[j, i] for i < j (so an upper-triangular or a
         symmetric Q both work); the diagonal Q[i, i] is added to c[i].
         """
-        Q = _float_array(Q, "Q", 2)
-        c = _float_array(c, "c", 1)
-        n = c.shape[0]
-        if Q.shape != (n, n):
-            raise ProblemError(f"Q has shape {Q.shape}, expected ({n}, {n}) to match c")
+        matrix = _float_array(Q, "Q", 2)
+        linear = _float_array(c, "c", 1)
+        n = linear.shape[0]
+        if matrix.shape != (n, n):
+            raise ProblemError(f"Q has shape {matrix.shape}, expected ({n}, {n}) to match c")
         i, j = np.triu_indices(n, k=1)
-        q = Q[i, j] + Q[j, i]
+        q = matrix[i, j] + matrix[j, i]
         keep = q != 0
-        return cls(c=c + np.diag(Q), pair_i=i[keep], pair_j=j[keep], pair_q=q[keep], **kwargs)
+        return cls(c=linear + np.diag(matrix), pair_i=i[keep], pair_j=j[keep], pair_q=q[keep], **kwargs)
 
     def summary(self) -> str:
         """One line describing the size and constraint kinds of the problem."""

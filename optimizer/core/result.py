@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
 
 
-class Termination(str, Enum):
+class Termination(StrEnum):
     """Why the solver stopped: kept apart from what it found."""
 
     OPTIMAL = "optimal"          # proven optimal (within the requested mip_gap)

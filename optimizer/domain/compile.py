@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
 
 from optimizer.core.errors import ProblemError
 from optimizer.core.problem import SelectionProblem
-from optimizer.domain.scoring import default_linear_terms, default_pair_terms, level_gain
+from optimizer.domain.scoring import level_gain
 from optimizer.domain.settings import Level, flag_values
-from optimizer.domain.terms import BY_NAME, Term
+from optimizer.domain.terms import BY_NAME, Term, default_linear_terms, default_pair_terms
 
 if TYPE_CHECKING:  # compile takes a Scenario but never imports the module that defines it
     from optimizer.domain.scenario import Scenario
@@ -164,7 +165,8 @@ def compile_scenario(scenario: Scenario, *, linear_terms: Callable = default_lin
     if scenario.focal.tech_change > 0 and size_min > 0:
         raised = min(size_max, int(math.ceil(size_min * (1 + scenario.focal.tech_change) - 1e-9)))
         if raised != size_min:
-            notes.append(f"size target raised from {size_min} to {raised} by tech_change {scenario.focal.tech_change:g}")
+            notes.append(f"size target raised from {size_min} to {raised} "
+                         f"by tech_change {scenario.focal.tech_change:g}")
         size_min = raised
 
     # auxiliary items: Lavie & Miller's value of the number of foreign partners -------------
@@ -249,7 +251,7 @@ def compile_scenario(scenario: Scenario, *, linear_terms: Callable = default_lin
 class CompiledScenario:
     """A compiled scenario: the canonical problem and the map back to the domain."""
 
-    scenario: "Scenario"
+    scenario: Scenario
     problem: SelectionProblem
     item_candidate: np.ndarray           # candidate row per item, -1 for auxiliary items
     item_level: tuple[str, ...]          # engagement level per item ('' without levels)

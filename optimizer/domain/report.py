@@ -6,17 +6,18 @@ from solver output, so the breakdown sums to the verified objective.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from optimizer.core.result import Result, Termination
-from optimizer.domain.settings import flag_values
+from optimizer.core.verify import violations
 from optimizer.domain.compile import CompiledScenario
 from optimizer.domain.scoring import overlap
-from optimizer.core.verify import violations
+from optimizer.domain.settings import flag_values
 
 
 def _consistent_aux(compiled: CompiledScenario, x: np.ndarray) -> np.ndarray:
@@ -137,7 +138,9 @@ class PortfolioReport:
             "redundancy_density": red,
             "foreign_share": float(foreign[cands].mean()) if cands.size else 0.0,
             "regions": ", ".join(f"{k}:{v}" for k, v in sorted(cand["region"].iloc[cands].value_counts().items())),
-            "levels": ", ".join(f"{k}:{v}" for k, v in sorted(pd.Series([comp.item_level[i] for i in items]).value_counts().items()) if k),
+            "levels": ", ".join(f"{k}:{v}" for k,
+                                v in sorted(pd.Series([comp.item_level[i] for i in items]).value_counts().items())
+                                if k),
         }
         use = prob.A @ self.x
         for r, name in enumerate(prob.row_names):

@@ -27,8 +27,9 @@ P8 policy incentives                   ``policy.subsidies`` (share of budget cos
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,9 +38,21 @@ from optimizer.core.errors import ProblemError
 from optimizer.core.problem import LARGEST_VALUE
 from optimizer.domain.compile import CompiledScenario, compile_scenario
 from optimizer.domain.scoring import Scoring
-from optimizer.domain.settings import (GROUP_KEYS, PAIR_COLUMNS, REQUIRED_COLUMNS, Focal, ForeignValue, Level,
-                                       Peers, Policy, Strategy, as_float, check_flags)
+from optimizer.domain.settings import (
+    GROUP_KEYS,
+    PAIR_COLUMNS,
+    REQUIRED_COLUMNS,
+    Focal,
+    ForeignValue,
+    Level,
+    Peers,
+    Policy,
+    Strategy,
+    as_float,
+    check_flags,
+)
 from optimizer.domain.variants import apply_changes
+
 
 @dataclass(frozen=True, eq=False)
 class Scenario:
@@ -72,7 +85,8 @@ class Scenario:
         ids = cand["id"].astype(str)
         dup = ids[ids.duplicated()]
         if len(dup):
-            raise ProblemError(f"candidates: id {dup.iloc[0]!r} appears more than once (row {dup.index[0]}); ids must be unique")
+            raise ProblemError(f"candidates: id {dup.iloc[0]!r} appears more than once (row {dup.index[0]}); "
+                               f"ids must be unique")
         domains = self.domains
         profile_cols = [c for c in cand.columns if c.startswith("k_")]
         expected = [f"k_{d}" for d in domains]
@@ -91,7 +105,8 @@ class Scenario:
             bad = values.isna() | ~np.isfinite(values.astype(float))
             if bad.any():
                 row = int(np.flatnonzero(bad.to_numpy())[0])
-                raise ProblemError(f"candidates: column {col!r} row {row} ({ids.iloc[row]}) is {cand[col].iloc[row]!r}, "
+                raise ProblemError(f"candidates: column {col!r} row {row} ({ids.iloc[row]}) is "
+                                   f"{cand[col].iloc[row]!r}, "
                                    f"expected a finite number")
             if (values < 0).any():
                 row = int(np.flatnonzero((values < 0).to_numpy())[0])
@@ -125,7 +140,8 @@ class Scenario:
                                    f"(domains not listed weigh 1)")
         unknown_w = sorted(set(self.strategy.domain_weights) - set(domains))
         if unknown_w:
-            raise ProblemError(f"strategy.domain_weights: unknown domain(s) {', '.join(unknown_w)}; domains are {', '.join(domains)}")
+            raise ProblemError(f"strategy.domain_weights: unknown domain(s) {', '.join(unknown_w)}; "
+                               f"domains are {', '.join(domains)}")
         p = self.peers
         for label, v in (("size_min", p.size_min), ("size_max", p.size_max)):
             if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating))
@@ -135,7 +151,8 @@ class Scenario:
             raise ProblemError(f"peers: size range [{p.size_min}, {p.size_max}] is empty or negative; "
                                f"need 0 <= size_min <= size_max")
         if not (0 <= p.foreign_share_min <= p.foreign_share_max <= 1):
-            raise ProblemError(f"peers: foreign share range [{p.foreign_share_min}, {p.foreign_share_max}] must satisfy "
+            raise ProblemError(f"peers: foreign share range [{p.foreign_share_min}, {p.foreign_share_max}] "
+                               f"must satisfy "
                                f"0 <= min <= max <= 1")
         known = set(ids)
         for label, seq in (("mandatory", self.mandatory), ("excluded", self.excluded)):
@@ -157,14 +174,16 @@ class Scenario:
             self._policy_mask(key)
         for key, v in self.policy.subsidies.items():
             if not (0 <= as_float(v) <= 1):
-                raise ProblemError(f"policy.subsidies[{key!r}] is {v!r}: a subsidy is the share of the budget cost paid, in [0, 1]")
+                raise ProblemError(f"policy.subsidies[{key!r}] is {v!r}: a subsidy is the share of the budget "
+                                   f"cost paid, in [0, 1]")
         if self.policy.subsidies and "budget" not in self.limits:
             raise ProblemError("policy.subsidies lower the 'budget' resource, but limits has no 'budget'")
         level_names = [lv.name for lv in self.levels]
         if len(set(level_names)) != len(level_names):
             raise ProblemError("levels: level names must be unique")
         for lv in self.levels:
-            if not (np.isfinite(lv.gain) and lv.gain >= 0) or any(not (np.isfinite(v) and v >= 0) for v in lv.use.values()):
+            bad_use = any(not (np.isfinite(v) and v >= 0) for v in lv.use.values())
+            if not (np.isfinite(lv.gain) and lv.gain >= 0) or bad_use:
                 raise ProblemError(f"levels[{lv.name!r}]: gain and use multipliers must be finite numbers >= 0")
             unknown_r = sorted(set(lv.use) - set(self.limits))
             if unknown_r:
@@ -258,11 +277,11 @@ class Scenario:
                 parts.append(f"{label} {v}")
         return f"{self.name}: focal {self.focal.name}; " + ", ".join(parts)
 
-    def replace(self, **changes: Any) -> "Scenario":
+    def replace(self, **changes: Any) -> Scenario:
         """A copy with some fields changed (validated again); the original is untouched."""
         return replace(self, **changes)
 
-    def variant(self, name: str, **changes: Any) -> "Scenario":
+    def variant(self, name: str, **changes: Any) -> Scenario:
         """A new scenario named `name`: this one with some settings changed (never mutated).
 
         Changes are named by what they are: a limit by its name (``budget=80``),

@@ -3,7 +3,8 @@
 Every parameter lives in :class:`Scoring`; every function takes the scenario
 tables and returns numpy arrays, so a user can replace any of them:
 ``Scenario(..., scoring=Scoring(beta=2.0))`` changes a weight, and
-``scenario.compile(gain=my_gain)`` replaces a whole function.
+``scenario.compile(linear_terms=..., pair_terms=...)`` replaces the functions (see
+optimizer/domain/terms.py, which lists every term).
 
     gain        c_i  = delta (1 + tau) g_l e_i^theta sum_d w_d max(0, k_id - k_0d)
                        + rho q_i + bonus_i - kappa1 coord_i
@@ -26,6 +27,7 @@ under the strategy (`level_gain`; 1 without levels); k are knowledge levels in
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -51,6 +53,16 @@ class Scoring:
                 raise ProblemError(f"scoring.{name} is {value!r}: it must be a finite number")
             if value < 0:
                 raise ProblemError(f"scoring.{name} is {value!r}: it must be >= 0")
+
+
+class CandidatePairs(NamedTuple):
+    """Every pair of candidates (i < j) with the values pairs.csv gives it (0 where it gives none)."""
+
+    i: np.ndarray
+    j: np.ndarray
+    rivalry: np.ndarray
+    synergy: np.ndarray
+    tie: np.ndarray
 
 
 def endowment_factor(endowment: np.ndarray, theta: float) -> np.ndarray:
@@ -87,38 +99,56 @@ def level_gain(gain: float, strong: bool, breadth: float) -> float:
     return gain * ((1.5 - breadth) if strong else (0.5 + breadth))
 
 
-def default_linear_terms(scenario) -> dict[str, np.ndarray]:
-    """Per-candidate linear parts (before engagement levels): diversity, reputation, bonus, coordination.
+# ------------------------------------------------------------------ the terms, one function each
+# Linear terms take the scenario and return one value per candidate (before engagement levels);
+# pair terms also take the candidate pairs (i < j) with their rivalry, synergy and tie values and
+# return one value per pair. optimizer/domain/terms.py lists them (gain or cost, knowledge-scaled).
 
-    Diversity is the knowledge term (scaled by each level's gain factor at
-    compile time); the others do not depend on the level.
-    """
+def diversity(scenario) -> np.ndarray:
+    """delta (1 + tau) e_i^theta sum_d w_d max(0, k_id - k_0d): new knowledge for the cluster."""
     s, f = scenario.scoring, scenario.focal
-    cand = scenario.candidates
     weights = np.array([float(scenario.strategy.domain_weights.get(d, 1.0)) for d in scenario.domains])
     focal = np.array([float(f.profile[d]) for d in scenario.domains])
-    e = endowment_factor(cand["endowment"].to_numpy(dtype=float), s.theta)
-    return {
-        "diversity": f.diffusion * (1.0 + f.tech_change) * e * knowledge_gain(scenario.profiles(), focal, weights),
-        "reputation": scenario.strategy.reputation_weight * cand["reputation"].to_numpy(dtype=float),
-        "bonus": scenario.policy_vector(scenario.policy.bonus),
-        "coordination": -s.kappa1 * cand["coord_cost"].to_numpy(dtype=float),
-    }
+    e = endowment_factor(scenario.candidates["endowment"].to_numpy(dtype=float), s.theta)
+    return f.diffusion * (1.0 + f.tech_change) * e * knowledge_gain(scenario.profiles(), focal, weights)
 
 
-def default_pair_terms(scenario, i: np.ndarray, j: np.ndarray, rivalry: np.ndarray, synergy: np.ndarray,
-                       tie: np.ndarray) -> dict[str, np.ndarray]:
-    """Parts of q for candidate pairs (i, j): synergy, redundancy, ties, conflict, complexity (signed).
+def reputation(scenario) -> np.ndarray:
+    """rho q_i: the reputation goal (P4)."""
+    return scenario.strategy.reputation_weight * scenario.candidates["reputation"].to_numpy(dtype=float)
 
-    Synergy and redundancy are knowledge terms, scaled by the two levels' gain
-    factors at compile time. Under a breadth strategy overlap weighs more
-    (beta x (0.5 + breadth)) and size complexity less (kappa2 x (1.5 - breadth)).
-    """
-    s, breadth = scenario.scoring, scenario.strategy.breadth
-    return {
-        "synergy": synergy,
-        "redundancy": -s.beta * (0.5 + breadth) * overlap(scenario.profiles(), i, j),
-        "ties": -s.tie_weight * tie,
-        "conflict": -s.gamma * rivalry,
-        "complexity": np.full(i.size, -s.kappa2 * (1.5 - breadth)),
-    }
+
+def bonus(scenario) -> np.ndarray:
+    """The policy bonus of each candidate (P8)."""
+    return scenario.policy_vector(scenario.policy.bonus)
+
+
+def coordination(scenario) -> np.ndarray:
+    """-kappa1 coord_i: the cost of managing each alliance."""
+    return -scenario.scoring.kappa1 * scenario.candidates["coord_cost"].to_numpy(dtype=float)
+
+
+def synergy(scenario, pairs: CandidatePairs) -> np.ndarray:
+    """The synergy of each pair, as given in pairs.csv."""
+    return pairs.synergy
+
+
+def redundancy(scenario, pairs: CandidatePairs) -> np.ndarray:
+    """-beta (0.5 + breadth) sum_d min(k_id, k_jd): overlapping knowledge (a breadth strategy dislikes it more)."""
+    return -scenario.scoring.beta * (0.5 + scenario.strategy.breadth) * overlap(scenario.profiles(), pairs.i,
+                                                                                  pairs.j)
+
+
+def ties(scenario, pairs: CandidatePairs) -> np.ndarray:
+    """-tie_weight tie_ij: partners already tied to each other bring less (network redundancy)."""
+    return -scenario.scoring.tie_weight * pairs.tie
+
+
+def conflict(scenario, pairs: CandidatePairs) -> np.ndarray:
+    """-gamma rivalry_ij: rival partners (soft conflict)."""
+    return -scenario.scoring.gamma * pairs.rivalry
+
+
+def complexity(scenario, pairs: CandidatePairs) -> np.ndarray:
+    """-kappa2 (1.5 - breadth) per pair of chosen partners: every extra alliance adds complexity."""
+    return np.full(pairs.i.size, -scenario.scoring.kappa2 * (1.5 - scenario.strategy.breadth))

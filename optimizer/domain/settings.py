@@ -5,6 +5,7 @@ their own checks, so every other domain module can import them."""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,9 +129,10 @@ class ForeignValue:
 
     @classmethod
     def sigmoid(cls, midpoint: float = 3.0, steepness: float = 1.5, scale: float = 1.0,
-                breakpoints: tuple[float, ...] | None = None) -> "ForeignValue":
+                breakpoints: tuple[float, ...] | None = None) -> ForeignValue:
         """A sigmoid shape sampled at breakpoints (default 0..2*midpoint), zero at 0 foreign partners."""
-        bp = np.arange(0, int(math.ceil(2 * midpoint)) + 1, dtype=float) if breakpoints is None else np.asarray(breakpoints, float)
+        bp = np.arange(0, int(math.ceil(2 * midpoint)) + 1,
+                       dtype=float) if breakpoints is None else np.asarray(breakpoints, float)
         s = 1.0 / (1.0 + np.exp(-steepness * (bp - midpoint)))
         return cls(tuple(bp.tolist()), tuple((scale * (s - s[0])).tolist()))
 

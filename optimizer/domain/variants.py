@@ -44,7 +44,7 @@ _LISTS = ("force_in", "exclude", "release", "required_domains")
 KNOWN = (*_DICTS, *_LISTS, *_STRATEGY, *_FOCAL, *_PEERS, "cost_weight")
 
 
-def apply_changes(base: "Scenario", name: str, changes: dict[str, Any]) -> "Scenario":
+def apply_changes(base: Scenario, name: str, changes: dict[str, Any]) -> Scenario:
     """A new scenario: `base` with `changes` (see the module docstring), named `name`."""
     limits = dict(base.limits)
     accepted = ", ".join([*(f"{k}=" for k in limits), *(f"{k}=" for k in KNOWN)])

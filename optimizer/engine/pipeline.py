@@ -234,7 +234,8 @@ class _Pipeline:
         self.offer(found.x, found.objective)
         if found.termination in (Termination.OPTIMAL, Termination.INFEASIBLE):
             if self.incumbent is None:
-                return self.finish(Termination.INFEASIBLE, None, "no portfolio fits the knapsack row", nodes=found.nodes)
+                return self.finish(Termination.INFEASIBLE, None, "no portfolio fits the knapsack row",
+                                   nodes=found.nodes)
             # the tree is exhausted: nothing the fixings keep beats x, and the rest is worth at most the incumbent
             return self.finish(Termination.OPTIMAL, self.value, f"proved by branch and bound ({found.nodes} nodes)",
                                nodes=found.nodes)

@@ -1,8 +1,8 @@
 """Resource guard: estimate a formulation's memory before building it, and refuse clearly
 instead of being killed by the operating system.
 
-The estimate counts the model's columns, rows and nonzeros from n and the pair
-list (no model is built) and multiplies by bytes per entity measured here
+The estimate takes the model's columns, rows and nonzeros as each formulation
+declares them (formulations/<name>.py `size`: no model is built) and multiplies by bytes per entity measured here
 (benchmarks/memory_estimates.py, benchmarks/README.md): HiGHS's memory grows
 with the columns (copies, presolve, LP and MIP data), the arrays with the
 nonzeros, and Pyomo builds a Python object per term. The limit is `memory_limit` (MB) of
@@ -13,10 +13,9 @@ nonzeros, and Pyomo builds a Python object per term. The limit is `memory_limit`
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
-import numpy as np
-
+import formulations
+from formulations.common import ModelSize
 from optimizer.core.problem import SelectionProblem
 
 #: Bytes per column once the model is in HiGHS (measured: its copies, presolve, LP and MIP data
@@ -30,37 +29,9 @@ PYOMO_BYTES_PER_NONZERO = 2200.0
 BASE_MB = 250.0
 
 
-@dataclass(frozen=True)
-class ModelSize:
-    """Columns, rows and nonzeros a formulation would have."""
-
-    columns: int
-    rows: int
-    nonzeros: int
-
-
 def model_size(problem: SelectionProblem, formulation: str) -> ModelSize:
-    """Size of `formulation` for `problem`, counted without building it (upper estimates)."""
-    n = problem.n
-    q = problem.pair_q[problem.pair_q != 0]
-    pos, neg = int(np.count_nonzero(q > 0)), int(q.size - np.count_nonzero(q > 0))
-    m = problem.A.shape[0]
-    structural_rows = m + 2 + (0 if problem.conflicts is None else len(problem.conflicts)) \
-        + len(problem.groups) + len(problem.covers)
-    structural_nz = m * n + 2 * n + 2 * (0 if problem.conflicts is None else len(problem.conflicts)) \
-        + sum(len(g) for g in problem.groups) + sum(len(c) for c in problem.covers)
-    if formulation in ("standard", "rlt"):
-        cols, rows, nz = n + q.size, structural_rows + 2 * pos + neg, structural_nz + 4 * pos + 3 * neg
-        if formulation == "rlt":
-            knapsacks = m + 1  # every nonnegative row and the size limit may be multiplied by each x_i
-            rows += knapsacks * n
-            nz += knapsacks * (2 * pos + n)
-        return ModelSize(cols, rows, nz)
-    if formulation == "glover":
-        return ModelSize(2 * n, structural_rows + 2 * n, structural_nz + 4 * n + q.size)
-    if formulation == "miqp":
-        return ModelSize(n, structural_rows, structural_nz + q.size)
-    raise KeyError(f"unknown formulation {formulation!r}")
+    """Size of `formulation` for `problem`, as the formulation declares it (no model is built)."""
+    return formulations.size(formulation, problem)
 
 
 def estimate_mb(problem: SelectionProblem, formulation: str, solver: str) -> float:

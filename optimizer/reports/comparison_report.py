@@ -20,8 +20,9 @@ import html
 import math
 import numbers
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -43,7 +44,7 @@ _CHANGE_SHOWN = 0.005   # term changes that round to 0.00 are left out of the ex
 
 
 # ============================================================================ terminal
-def format_comparison(cmp: "Comparison") -> str:
+def format_comparison(cmp: Comparison) -> str:
     """The comparison as a terminal table: status, objective, gap, size, coverage, foreign share and
     each objective term per scenario, then the reason of every scenario without a portfolio."""
     summary = cmp.summary()
@@ -59,7 +60,7 @@ def format_comparison(cmp: "Comparison") -> str:
     return "\n".join(lines)
 
 
-def format_frontier(fr: "Frontier") -> str:
+def format_frontier(fr: Frontier) -> str:
     """The frontier as a terminal table: value, termination, objective, gap, size, added, dropped."""
     table = fr.table
     cols = [c for c in FRONTIER_COLUMNS if c in table.columns]
@@ -109,7 +110,7 @@ def _partner_line(row: dict) -> str:
     return (f"{row['name']} ({row['id']}, {row['region']}{level}; contribution {_cell('', row['contribution'])})")
 
 
-def _explain(cmp: "Comparison", first: str, name: str) -> list[tuple[str, Any]]:
+def _explain(cmp: Comparison, first: str, name: str) -> list[tuple[str, Any]]:
     """Blocks that say why scenario `name` differs from `first`."""
     res, ref = cmp.results[name], cmp.results[first]
     blocks: list[tuple[str, Any]] = [("h3", f"{name} vs {first}")]
@@ -142,13 +143,13 @@ def _explain(cmp: "Comparison", first: str, name: str) -> list[tuple[str, Any]]:
     return blocks
 
 
-def _size(cmp: "Comparison", name: str) -> int:
+def _size(cmp: Comparison, name: str) -> int:
     return len(cmp._partners(name))
 
 
 # ============================================================================ files
-def write_comparison_report(cmp: "Comparison", folder: str | os.PathLike, title: str | None = None,
-                            frontier: "Frontier | None" = None) -> Path:
+def write_comparison_report(cmp: Comparison, folder: str | os.PathLike, title: str | None = None,
+                            frontier: Frontier | None = None) -> Path:
     """Write the comparison into `folder` (created if needed) and return the path of report.md.
 
     Files: summary.csv (one column per scenario), portfolios.csv (partners x scenarios), diffs.csv
@@ -202,7 +203,7 @@ def write_comparison_report(cmp: "Comparison", folder: str | os.PathLike, title:
     return _write_reports(blocks, out, title)
 
 
-def write_frontier_report(fr: "Frontier", folder: str | os.PathLike, title: str | None = None) -> Path:
+def write_frontier_report(fr: Frontier, folder: str | os.PathLike, title: str | None = None) -> Path:
     """Write the frontier into `folder`: frontier.csv (every column of the table), frontier.png,
     report.md and report.html; return the path of report.md."""
     out = Path(folder)
@@ -214,7 +215,7 @@ def write_frontier_report(fr: "Frontier", folder: str | os.PathLike, title: str 
     return _write_reports(blocks, out, title)
 
 
-def _frontier_blocks(fr: "Frontier", out: Path, level: str | None) -> list[tuple[str, Any]]:
+def _frontier_blocks(fr: Frontier, out: Path, level: str | None) -> list[tuple[str, Any]]:
     table = fr.table
     blocks: list[tuple[str, Any]] = []
     if level:
@@ -251,7 +252,7 @@ def _frontier_blocks(fr: "Frontier", out: Path, level: str | None) -> list[tuple
     return blocks
 
 
-def _candidate_names(cmp: "Comparison") -> dict[str, str]:
+def _candidate_names(cmp: Comparison) -> dict[str, str]:
     if not cmp.scenarios:
         return {}
     cand = next(iter(cmp.scenarios.values())).candidates
@@ -266,7 +267,7 @@ def _named(ids: Iterable[str], names: dict[str, str]) -> str:
     return ", ".join(f"{names[i]} ({i})" if i in names else i for i in ids)
 
 
-def _diffs(cmp: "Comparison") -> pd.DataFrame:
+def _diffs(cmp: Comparison) -> pd.DataFrame:
     """diff() of every scenario against the first, for the scenarios where both have a portfolio."""
     names = cmp.names
     frames = []

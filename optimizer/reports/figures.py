@@ -15,8 +15,9 @@ from __future__ import annotations
 import colorsys
 import math
 import textwrap
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
@@ -24,8 +25,8 @@ import pandas as pd
 
 from optimizer.core.files import replacing
 from optimizer.core.result import Termination
-from optimizer.domain.settings import flag_values
 from optimizer.domain.scoring import overlap
+from optimizer.domain.settings import flag_values
 from optimizer.domain.terms import BY_NAME
 
 if TYPE_CHECKING:  # only for type hints: importing matplotlib here would make it a hard dependency
@@ -61,14 +62,14 @@ def _matplotlib() -> tuple[Any, Any]:
     return Figure, FigureCanvasAgg
 
 
-def _new_figure(width: float, height: float) -> "Figure":
+def _new_figure(width: float, height: float) -> Figure:
     Figure, FigureCanvasAgg = _matplotlib()
     fig = Figure(figsize=(width, height), dpi=_DPI)
     FigureCanvasAgg(fig)  # attach the Agg canvas so savefig never looks for a GUI backend
     return fig
 
 
-def _save(fig: "Figure", path: Path) -> Path:
+def _save(fig: Figure, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with replacing(path) as fh:  # a link planted at `path` is replaced, not followed
         fig.savefig(fh, format="png", dpi=_DPI, bbox_inches="tight", pad_inches=0.2)  # slanted labels stay in
@@ -106,12 +107,12 @@ def _output_paths(path: Path, kinds: Iterable[str]) -> dict[str, Path]:
     return {k: path / f"{k}.png" for k in kinds}
 
 
-def _solved(cmp: "Comparison", name: str) -> bool:
+def _solved(cmp: Comparison, name: str) -> bool:
     res = cmp.results[name]
     return bool(res.has_solution and res.report is not None)
 
 
-def _status(cmp: "Comparison", name: str) -> str:
+def _status(cmp: Comparison, name: str) -> str:
     """What to show instead of a portfolio: 'infeasible', or the termination and 'no portfolio'."""
     term = cmp.results[name].termination
     if term is Termination.INFEASIBLE:
@@ -141,7 +142,7 @@ def _wrap_name(name: str, width: int = 16) -> str:
     return name[:k].rstrip() + "\n" + name[k:].strip()[:width]
 
 
-def _scenario_ticks(ax: "Axes", names: list[str], missing: set[str], narrow: bool = False) -> None:
+def _scenario_ticks(ax: Axes, names: list[str], missing: set[str], narrow: bool = False) -> None:
     """Scenario names on the x axis; long names wrap (or slant in narrow panels, where wrapped
     names of neighbours would run into each other), scenarios without a portfolio in grey."""
     ax.set_xticks(range(len(names)))
@@ -157,7 +158,7 @@ def _scenario_ticks(ax: "Axes", names: list[str], missing: set[str], narrow: boo
     ax.set_xlim(-0.6, len(names) - 0.4)
 
 
-def _mark_missing(ax: "Axes", cmp: "Comparison", names: list[str]) -> None:
+def _mark_missing(ax: Axes, cmp: Comparison, names: list[str]) -> None:
     """Write the status (infeasible, ...) where a scenario without a portfolio would have its bar."""
     for x, name in enumerate(names):
         if not _solved(cmp, name):
@@ -165,14 +166,14 @@ def _mark_missing(ax: "Axes", cmp: "Comparison", names: list[str]) -> None:
                     ha="center", va="center", fontsize=8, color=_MUTED, fontstyle="italic")
 
 
-def _bar_labels(ax: "Axes", xs: list[int], values: list[float], fmt: str) -> None:
+def _bar_labels(ax: Axes, xs: list[int], values: list[float], fmt: str) -> None:
     for x, v in zip(xs, values):
         ax.annotate(fmt.format(v), (x, v), xytext=(0, 2), textcoords="offset points", ha="center",
                     va="bottom", fontsize=8)
 
 
 # ----------------------------------------------------------------- comparison: metrics
-def _metrics_figure(cmp: "Comparison") -> "Figure":
+def _metrics_figure(cmp: Comparison) -> Figure:
     """Panels with scenarios on the x axis: (a) objective by term, (b) size, (c) domains covered,
     (d) foreign share, (e) resource use; a scenario without a portfolio shows its status instead."""
     names = cmp.names
@@ -239,7 +240,7 @@ def _percent() -> Any:
     return PercentFormatter(xmax=1.0, decimals=0)
 
 
-def _objective_panel(ax: "Axes", cmp: "Comparison", names: list[str], solved: list[str]) -> None:
+def _objective_panel(ax: Axes, cmp: Comparison, names: list[str], solved: list[str]) -> None:
     """(a) objective as stacked terms: gains above zero, costs below, the objective as a marker."""
     terms = {n: cmp.results[n].report.breakdown() for n in solved}
     order: list[str] = []
@@ -292,7 +293,7 @@ def _objective_panel(ax: "Axes", cmp: "Comparison", names: list[str], solved: li
                   handlelength=1.4, columnspacing=1.2)
 
 
-def _resource_panel(ax: "Axes", cmp: "Comparison", names: list[str], solved: list[str],
+def _resource_panel(ax: Axes, cmp: Comparison, names: list[str], solved: list[str],
                     metrics: dict[str, pd.Series]) -> None:
     """(e) use of each limited resource as a share of its limit, grouped by scenario."""
     limits: list[str] = []
@@ -324,7 +325,7 @@ def _resource_panel(ax: "Axes", cmp: "Comparison", names: list[str], solved: lis
 
 
 # ----------------------------------------------------------------- comparison: network
-def _chosen(cmp: "Comparison", name: str) -> pd.DataFrame:
+def _chosen(cmp: Comparison, name: str) -> pd.DataFrame:
     """Chosen partners (id as str) with their marginal contribution; empty without a portfolio."""
     if not _solved(cmp, name):
         return pd.DataFrame(columns=["id", "name", "region", "marginal", "gain"])
@@ -365,7 +366,7 @@ def _sector_layout(partners: pd.DataFrame, radius: float = 1.0) -> tuple[dict[st
     return pos, sectors
 
 
-def _portfolio_graph(scenario: "Scenario", chosen: pd.DataFrame) -> nx.Graph:
+def _portfolio_graph(scenario: Scenario, chosen: pd.DataFrame) -> nx.Graph:
     """The focal cluster, its chosen partners and the edges worth drawing, as a networkx graph.
 
     Edge kinds: 'alliance' (focal - partner), 'redundant' (two partners whose knowledge overlap
@@ -402,7 +403,7 @@ def _portfolio_graph(scenario: "Scenario", chosen: pd.DataFrame) -> nx.Graph:
     return g
 
 
-def _partner_edge(ax: "Axes", a: tuple[float, float], b: tuple[float, float], data: dict) -> None:
+def _partner_edge(ax: Axes, a: tuple[float, float], b: tuple[float, float], data: dict) -> None:
     """A redundancy (dashed orange) or conflict (red) edge between two partners, bent away from
     the centre so chords between opposite partners do not run through the focal node."""
     from matplotlib.patches import FancyArrowPatch
@@ -433,7 +434,7 @@ def _darker(colour: str, factor: float = 0.7) -> str:
     return "#" + "".join(f"{round(v * factor):02x}" for v in (r, g, b))
 
 
-def _network_figure(cmp: "Comparison") -> "Figure":
+def _network_figure(cmp: Comparison) -> Figure:
     from matplotlib.collections import LineCollection
     from matplotlib.lines import Line2D
     from matplotlib.patches import Wedge
@@ -544,12 +545,12 @@ def _network_figure(cmp: "Comparison") -> "Figure":
     return fig
 
 
-def _comparison_figures(cmp: "Comparison") -> dict[str, "Figure"]:
+def _comparison_figures(cmp: Comparison) -> dict[str, Figure]:
     """The comparison's figures by kind ('metrics', 'network'), not yet saved."""
     return {"metrics": _metrics_figure(cmp), "network": _network_figure(cmp)}
 
 
-def plot_comparison(cmp: "Comparison", path: Path) -> list[Path]:
+def plot_comparison(cmp: Comparison, path: Path) -> list[Path]:
     """Write the metrics and network figures of a comparison as PNG files.
 
     `path` with a suffix (`out/cmp.png`) gives out/cmp_metrics.png and out/cmp_network.png;
@@ -573,7 +574,7 @@ def _change_lines(added: Any, dropped: Any, limit: int = 4) -> list[str]:
     return lines
 
 
-def _frontier_figure(fr: "Frontier") -> "Figure":
+def _frontier_figure(fr: Frontier) -> Figure:
     """Objective (and bound) against the varied setting; with gain and cost, the trade-off curve."""
     table = fr.table.sort_values("value").reset_index(drop=True)
     trade_off = ({"gain", "cost"} <= set(table.columns)
@@ -691,7 +692,7 @@ def _frontier_figure(fr: "Frontier") -> "Figure":
     return fig
 
 
-def plot_frontier(fr: "Frontier", path: Path) -> Path:
+def plot_frontier(fr: Frontier, path: Path) -> Path:
     """Write the frontier figure as a PNG at `path` (or `path/frontier.png` for a folder)."""
     path = Path(path)
     out = path if path.suffix else path / "frontier.png"

@@ -76,7 +76,8 @@ def parse_solver_name(name: str) -> tuple[str, str]:
         raise SolverUnavailableError(unknown_solver_message(name))
     takes, needs = _suffix(base)
     if needs and not arg:
-        raise SolverUnavailableError(f"solver {base!r} needs a {'Pyomo solver' if base == 'pyomo' else 'solver'} name after ':', e.g. 'pyomo:highs' or "
+        what = "Pyomo solver" if base == "pyomo" else "solver"
+        raise SolverUnavailableError(f"solver {base!r} needs a {what} name after ':', e.g. 'pyomo:highs' or "
                                      f"'pyomo:scip_direct'")
     if arg and not takes:
         raise SolverUnavailableError(f"solver {name!r}: {base!r} takes no ':<name>' suffix; use {base!r}")
@@ -136,7 +137,7 @@ def get_solver(name: str) -> SolverAdapter:
     return adapter
 
 
-def available_solvers(problem: "SelectionProblem | None" = None) -> "pd.DataFrame":
+def available_solvers(problem: SelectionProblem | None = None) -> pd.DataFrame:
     """Every registered solver (and probed Pyomo solver) with whether it can run here and why not.
 
     With a `problem`, a solver whose licence is too small for the problem's

@@ -55,13 +55,13 @@ class SolverAdapter(Protocol):
     def availability(self) -> tuple[bool, str]:
         """(True, version or note) when usable here, else (False, why not)."""
 
-    def solve(self, problem: "SelectionProblem", model: "MipModel | None", options: SolveOptions) -> RawAnswer:
+    def solve(self, problem: SelectionProblem, model: MipModel | None, options: SolveOptions) -> RawAnswer:
         """Solve and return the raw answer; never verify, never raise on limits."""
 
     # optional: def size_limit(self) -> tuple[int, int] | None - (columns, rows) a licence allows
 
 
-def model_too_large(adapter: SolverAdapter, model: "MipModel") -> str | None:
+def model_too_large(adapter: SolverAdapter, model: MipModel) -> str | None:
     """Why `adapter` cannot take `model` (a size-limited licence), or None when it can."""
     probe = getattr(adapter, "size_limit", None)
     limit = probe() if probe is not None else None

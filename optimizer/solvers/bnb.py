@@ -13,8 +13,6 @@ import math
 import time
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from optimizer.algorithms.branch_and_bound import applies, branch_and_bound
 from optimizer.algorithms.tabu import tabu_search
 from optimizer.core.result import Termination
@@ -39,7 +37,7 @@ class Adapter:
         """Always available (numpy only); it refuses problems that are not classic QKPs."""
         return True, "branch and bound with Lagrangian upper planes (numpy), classic QKP only"
 
-    def solve(self, problem: "SelectionProblem", model: "MipModel | None", options: SolveOptions) -> RawAnswer:
+    def solve(self, problem: SelectionProblem, model: MipModel | None, options: SolveOptions) -> RawAnswer:
         """Search for a start, then branch and bound; never raises on limits."""
         t0 = time.perf_counter()
         why = applies(problem)
@@ -57,7 +55,8 @@ class Adapter:
             log.append(f"search: {run.objective:.10g} after {run.seconds:.2f} s ({run.iterations} moves)")
         left = None if limit is None else max(0.0, limit - (time.perf_counter() - t0))
         found = branch_and_bound(problem, incumbent=start, time_limit=left)
-        log.append(f"branch and bound: {found.termination.value}, {found.nodes} nodes, root bound {found.root_bound:.10g}, "
+        log.append(f"branch and bound: {found.termination.value}, {found.nodes} nodes, "
+                   f"root bound {found.root_bound:.10g}, "
                    f"{found.seconds:.2f} s")
         answer = RawAnswer(found.termination, nodes=found.nodes, solve_seconds=time.perf_counter() - t0,
                            log="\n".join(log), version="cpt", extra={"root_bound": found.root_bound})

@@ -23,7 +23,7 @@ MAX_FREE_ITEMS = 20
 BLOCK = 1 << 15
 
 
-def feasible_mask(problem: "SelectionProblem", X: np.ndarray) -> np.ndarray:
+def feasible_mask(problem: SelectionProblem, X: np.ndarray) -> np.ndarray:
     """Which rows of the 0/1 matrix X (one portfolio per row) satisfy every constraint."""
     ok = np.all(X @ problem.A.T <= problem.b + 1e-9, axis=1)
     size = X.sum(axis=1)
@@ -47,7 +47,7 @@ class Adapter:
         """Always available (numpy only); limited to small problems."""
         return True, f"exact enumeration, at most {MAX_FREE_ITEMS} free items"
 
-    def solve(self, problem: "SelectionProblem", model: "MipModel | None", options: SolveOptions) -> RawAnswer:
+    def solve(self, problem: SelectionProblem, model: MipModel | None, options: SolveOptions) -> RawAnswer:
         """Enumerate in blocks, keep the best feasible portfolio."""
         free = np.setdiff1d(np.arange(problem.n), np.union1d(problem.forced_in, problem.forced_out))
         k = free.size

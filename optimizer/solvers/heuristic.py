@@ -13,8 +13,6 @@ import math
 import time
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from optimizer.algorithms.bounds import lagrangian_bound, no_better, trivial_bound
 from optimizer.algorithms.tabu import tabu_search
 from optimizer.core.result import Termination
@@ -38,7 +36,7 @@ class Adapter:
         """Always available (numpy only)."""
         return True, "tabu search over add/drop/swap moves (numpy)"
 
-    def solve(self, problem: "SelectionProblem", model: "MipModel | None", options: SolveOptions) -> RawAnswer:
+    def solve(self, problem: SelectionProblem, model: MipModel | None, options: SolveOptions) -> RawAnswer:
         """Search, then bound; optimal only when the bound meets the portfolio's value."""
         t0 = time.perf_counter()
         limit = options.time_limit
@@ -73,7 +71,7 @@ class Adapter:
                                 "bound_method": method})
 
 
-def _bound(problem: "SelectionProblem", incumbent: float, time_limit: float | None) -> tuple[float, str]:
+def _bound(problem: SelectionProblem, incumbent: float, time_limit: float | None) -> tuple[float, str]:
     """The Lagrangian bound where a knapsack row allows it, else the sum of positive terms."""
     trivial = trivial_bound(problem)
     lag = lagrangian_bound(problem, incumbent, iterations=300, time_limit=time_limit)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+import formulations
 from optimizer.algorithms.tabu import FirstPortfolio
 from optimizer.core.result import Termination
 from optimizer.core.verify import is_feasible
@@ -49,18 +50,19 @@ class Adapter:
     """HiGHS MIP solver; linear formulations only (HiGHS has no MIQP)."""
 
     name = "highs"
-    formulations = ("standard", "rlt", "glover")
+    formulations = formulations.taken_by(quadratic=False)
 
     def availability(self) -> tuple[bool, str]:
         """highspy is a required dependency, but report cleanly if it is broken."""
         try:
             import highspy
 
-            return True, f"HiGHS {highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}.{highspy.HIGHS_VERSION_PATCH}"
+            version = f"{highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}.{highspy.HIGHS_VERSION_PATCH}"
+            return True, f"HiGHS {version}"
         except Exception as exc:  # pragma: no cover - only with a broken install
             return False, f"highspy cannot be imported ({exc}); pip install highspy"
 
-    def solve(self, problem: "SelectionProblem", model: "MipModel | None", options: SolveOptions) -> RawAnswer:
+    def solve(self, problem: SelectionProblem, model: MipModel | None, options: SolveOptions) -> RawAnswer:
         """Load the arrays into HiGHS, run it, read back status, x, objective and bound.
 
         A start that HiGHS's presolve carries into the reduced space with a different
@@ -86,7 +88,7 @@ class Adapter:
         retry.log = answer.log + "\n--- solved again without the warm start ---\n" + retry.log
         return retry
 
-    def _run(self, model: "MipModel | None", options: SolveOptions) -> RawAnswer:
+    def _run(self, model: MipModel | None, options: SolveOptions) -> RawAnswer:
         assert model is not None
         if model.is_quadratic:
             raise ValueError("HiGHS cannot solve models with a quadratic objective over binaries")
@@ -102,7 +104,7 @@ OVERRUN_GRACE = 1.0
 CHILD_SCRIPT = Path(__file__).with_name("highs_child.py")
 
 
-def _model_arrays(model: "MipModel", warm_start: np.ndarray | None) -> dict[str, np.ndarray]:
+def _model_arrays(model: MipModel, warm_start: np.ndarray | None) -> dict[str, np.ndarray]:
     arrays = {
         "col_cost": model.col_cost, "col_lower": model.col_lower, "col_upper": model.col_upper,
         "row_lower": model.row_lower, "row_upper": model.row_upper,
@@ -268,7 +270,7 @@ class _Child:
         return text[-2000:]
 
 
-def run_in_child(model: "MipModel", options: SolveOptions) -> RawAnswer:
+def run_in_child(model: MipModel, options: SolveOptions) -> RawAnswer:
     """Run HiGHS on `model` in a child process watched by the clock.
 
     HiGHS checks its time limit in the search but not everywhere (a presolve was seen
@@ -367,15 +369,13 @@ def start_mistranslated(log: str) -> tuple[float, float] | None:
     return a, b
 
 
-def first_feasible(problem: "SelectionProblem", time_limit: float, seed: int = 0) -> FirstPortfolio:
+def first_feasible(problem: SelectionProblem, time_limit: float, seed: int = 0) -> FirstPortfolio:
     """Any portfolio meeting every constraint, from HiGHS on the items alone (pair terms dropped):
     the repair the tabu search asks for when its greedy construction cannot satisfy the rows.
 
     The model has one column per item and the problem's rows, so it is small whatever the
     number of pairs; HiGHS may also prove that no portfolio exists.
     """
-    import formulations
-
     linear = problem.replace(pair_i=[], pair_j=[], pair_q=[])
     options = SolveOptions(time_limit=time_limit, mip_gap=0.99, threads=1, seed=seed)
     raw = Adapter().solve(linear, formulations.build("standard", linear), options)

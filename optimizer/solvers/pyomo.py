@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+import formulations
 from optimizer.core.result import Termination
 from optimizer.solvers.base import RawAnswer, SolveOptions
 
@@ -75,7 +76,7 @@ class Adapter:
         self.solver_name = solver_name
         self.name = f"pyomo:{solver_name}"
         quad = solver_name in QUADRATIC_SOLVERS
-        self.formulations = ("rlt", "standard", "glover", "miqp") if quad else ("rlt", "standard", "glover")
+        self.formulations = formulations.taken_by(quadratic=quad)
 
     def _is_contrib(self) -> bool:
         return self.solver_name in _contrib_factory()._cls
@@ -114,7 +115,7 @@ class Adapter:
 
     # ------------------------------------------------------------------ build
     @staticmethod
-    def build_pyomo(model: "MipModel") -> Any:
+    def build_pyomo(model: MipModel) -> Any:
         """A Pyomo ConcreteModel over columns v[0..num_col-1] from the array model."""
         import pyomo.environ as pe
         from pyomo.core.expr.numeric_expr import LinearExpression
@@ -141,7 +142,8 @@ class Adapter:
         nz = np.flatnonzero(model.col_cost)
         if nz.size == 0 and not model.is_quadratic and model.num_col:
             nz = np.arange(1)  # a constant objective makes some interfaces report "unknown"; keep one 0 * v[0]
-        expr = LinearExpression(constant=0.0, linear_coefs=model.col_cost[nz].tolist(), linear_vars=[v[k] for k in nz.tolist()])
+        expr = LinearExpression(constant=0.0, linear_coefs=model.col_cost[nz].tolist(),
+                                linear_vars=[v[k] for k in nz.tolist()])
         if model.offset:
             expr = expr + float(model.offset)
         if model.is_quadratic:
@@ -151,7 +153,7 @@ class Adapter:
         return m
 
     # ------------------------------------------------------------------ solve
-    def solve(self, problem: "SelectionProblem", model: "MipModel | None", options: SolveOptions) -> RawAnswer:
+    def solve(self, problem: SelectionProblem, model: MipModel | None, options: SolveOptions) -> RawAnswer:
         """Build the Pyomo model, solve it, read back status, x, objective and bound."""
         assert model is not None
         t0 = time.perf_counter()
@@ -172,8 +174,9 @@ class Adapter:
         answer.log = log.getvalue() + answer.log
         return answer
 
-    def _solve_contrib(self, m: Any, model: "MipModel", options: SolveOptions, tee: list) -> RawAnswer:
-        from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition as TC
+    def _solve_contrib(self, m: Any, model: MipModel, options: SolveOptions, tee: list) -> RawAnswer:
+        from pyomo.contrib.solver.common.results import SolutionStatus
+        from pyomo.contrib.solver.common.results import TerminationCondition as TC
 
         opt = _contrib_factory()(self.solver_name)
         kwargs: dict[str, Any] = {"load_solutions": False, "raise_exception_on_nonoptimal_result": False,
@@ -223,7 +226,7 @@ class Adapter:
                          message=message)
 
     @staticmethod
-    def _column_values(m: Any, model: "MipModel", value_of: Any) -> np.ndarray:
+    def _column_values(m: Any, model: MipModel, value_of: Any) -> np.ndarray:
         """All column values; a column the solver never saw (in no row, zero cost) sits at its lower bound."""
         out = np.empty(model.num_col)
         for k in range(model.num_col):
@@ -231,13 +234,15 @@ class Adapter:
             out[k] = model.col_lower[k] if v is None else float(v)
         return out
 
-    def _solve_legacy(self, m: Any, model: "MipModel", options: SolveOptions, tee: list) -> RawAnswer:
+    def _solve_legacy(self, m: Any, model: MipModel, options: SolveOptions, tee: list) -> RawAnswer:
         import pyomo.environ as pe
-        from pyomo.opt import SolverFactory, TerminationCondition as TC
+        from pyomo.opt import SolverFactory
+        from pyomo.opt import TerminationCondition as TC
 
         opt = SolverFactory(self.solver_name)
         names = LEGACY_OPTION_NAMES.get(self.solver_name, (None, None, None))
-        for value, key in ((options.time_limit, names[0]), (0.0 if options.mip_gap is None else options.mip_gap, names[1]),
+        for value, key in ((options.time_limit, names[0]), (0.0 if options.mip_gap is None else options.mip_gap,
+                                                            names[1]),
                            (options.threads, names[2])):
             if value is not None and key is not None:
                 opt.options[key] = value

@@ -19,9 +19,9 @@ from benchmarks.instance_sets import read_reference
 from benchmarks.runner import run_suite
 from benchmarks.store import ResultsStore
 from benchmarks.suite import build_suite
+from instances import generate_qkp
 from tests.problem_strategies import enumerate_optimum
 from tests.shared_data import require_qkp_standard
-from instances import generate_qkp
 
 REPO = Path(__file__).resolve().parents[2]
 FAKE = "fake=tests.optimizer.solvers.fake_solvers"

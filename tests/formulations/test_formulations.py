@@ -29,10 +29,12 @@ def _row_activity(model: MipModel, v: np.ndarray) -> np.ndarray:
 def _model_violations(model: MipModel, v: np.ndarray) -> list[str]:
     out = []
     scale = lambda a: TOL * np.maximum(1.0, np.abs(np.where(np.isfinite(a), a, 0.0)))  # noqa: E731
-    bad = np.flatnonzero((v < model.col_lower - scale(model.col_lower)) | (v > model.col_upper + scale(model.col_upper)))
+    bad = np.flatnonzero((v < model.col_lower - scale(model.col_lower))
+                         | (v > model.col_upper + scale(model.col_upper)))
     out += [f"column {k}: {v[k]} outside [{model.col_lower[k]}, {model.col_upper[k]}]" for k in bad]
     act = _row_activity(model, v)
-    bad = np.flatnonzero((act < model.row_lower - scale(model.row_lower)) | (act > model.row_upper + scale(model.row_upper)))
+    bad = np.flatnonzero((act < model.row_lower - scale(model.row_lower))
+                         | (act > model.row_upper + scale(model.row_upper)))
     out += [f"row {r}: {act[r]} outside [{model.row_lower[r]}, {model.row_upper[r]}]" for r in bad]
     return out
 

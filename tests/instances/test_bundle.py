@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 import instances.bundle as bundle
 from instances import BundleWriteError, InstanceFormatError, read_scenario, write_scenario
 from optimizer.core.errors import ProblemError
-from optimizer.domain.settings import Focal, ForeignValue, Level, Peers, Policy, Strategy
 from optimizer.domain.scenario import Scenario
 from optimizer.domain.scoring import Scoring
+from optimizer.domain.settings import Focal, ForeignValue, Level, Peers, Policy, Strategy
 
 SETTING_FIELDS = ("name", "focal", "limits", "strategy", "peers", "policy", "levels", "mandatory", "excluded",
                   "region_caps", "required_domains", "foreign_value", "scoring")

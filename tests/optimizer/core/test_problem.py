@@ -29,7 +29,8 @@ def _make(**changes) -> SelectionProblem:
     (dict(A=[[1, 2, 3], [1, 1, 1]], b=[4, float("inf")]), r"b\[1\] is inf"),
     (dict(A=[[1, "x", 3]], b=[4]), r"^A: cannot read as numbers"),
     # lengths and shapes
-    (dict(pair_i=[0, 1], pair_j=[1], pair_q=[1.0, 2.0]), r"pair_i, pair_j, pair_q must have equal lengths, got 2, 1, 2"),
+    (dict(pair_i=[0, 1], pair_j=[1], pair_q=[1.0, 2.0]),
+     r"pair_i, pair_j, pair_q must have equal lengths, got 2, 1, 2"),
     (dict(pair_i=[0], pair_j=[1], pair_q=[1.0, 2.0]), r"equal lengths, got 1, 1, 2"),
     (dict(A=[[1, 2]], b=[4]), r"A has 2 columns but c has 3 items"),
     (dict(A=[[1, 2, 3], [1, 1, 1]], b=[4]), r"A has 2 rows but b has 1 limits"),

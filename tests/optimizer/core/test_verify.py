@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from optimizer import SelectionProblem, Termination, VerificationError, solve
-from optimizer.solvers import REGISTRY
 from optimizer.core.verify import is_feasible, objective_tolerance, to_binary, verify_solution, violations
+from optimizer.solvers import REGISTRY
 from tests.optimizer.solvers import fake_solvers
 
 # x0..x5; chosen below: one knapsack row, a size range, a conflict, a group, a cover, fixed items

@@ -36,7 +36,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from optimizer.domain.terms import Term
 from optimizer import (
     Focal,
     ForeignValue,
@@ -50,6 +49,7 @@ from optimizer import (
     Termination,
     solve,
 )
+from optimizer.domain.terms import Term
 
 TOL = 1e-6
 DOMAIN_POOL = ("ai", "bio", "energy", "materials")
@@ -452,7 +452,8 @@ def check_against_oracle(sc: Scenario) -> tuple[Oracle, object]:
     compiled = result.report.compiled
     got_m = assignment_of(compiled, result.x, oracle)
     mine = oracle.evaluate(got_m)
-    assert mine.feasible[0], f"{_describe(sc)}\nthe package's portfolio {result.selected} breaks a documented constraint"
+    assert mine.feasible[0], (f"{_describe(sc)}\nthe package's portfolio {result.selected} breaks a "
+                              f"documented constraint")
     assert close(result.objective, best), (
         f"{_describe(sc)}\noracle optimum {best} at {best_m}; solve {result.objective} at {got_m} "
         f"(oracle values that one at {mine.objective[0]})")

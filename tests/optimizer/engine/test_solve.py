@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 
 from instances import generate_qkp
 from optimizer import (
@@ -20,14 +20,11 @@ from optimizer import (
     solve,
 )
 from optimizer.core.diagnose import infeasibility_reason
-from optimizer.core.errors import VerificationError
 from optimizer.core.verify import is_feasible, violations
 from tests.problem_strategies import (
     EQUIVALENCE_SOLVERS,
     adapter_formulations,
     enumerate_optimum,
-    has_empty_knapsack_row,
-    has_idle_column,
     problems,
     require_solver,
     same_value,

@@ -55,6 +55,7 @@ def use_figures_or_stand_ins(mp: pytest.MonkeyPatch) -> str:
     """'real' when optimizer.reports.figures and matplotlib import, else stand-ins are patched in ('fake')."""
     try:
         import matplotlib  # noqa: F401
+
         from optimizer.reports.figures import plot_comparison, plot_frontier  # noqa: F401
         return "real"
     except (ImportError, AttributeError, SyntaxError):

@@ -19,6 +19,7 @@ from matplotlib.patches import FancyArrowPatch  # noqa: E402
 from instances import read_scenario  # noqa: E402
 from optimizer.analysis.compare import Comparison, compare  # noqa: E402
 from optimizer.analysis.frontier import frontier  # noqa: E402
+from optimizer.domain.scoring import Scoring  # noqa: E402
 from optimizer.reports.figures import (  # noqa: E402
     _comparison_figures,
     _frontier_figure,
@@ -28,7 +29,6 @@ from optimizer.reports.figures import (  # noqa: E402
     plot_frontier,
     region_colours,
 )
-from optimizer.domain.scoring import Scoring  # noqa: E402
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "alliance-60"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
