@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from benchmarks.instance_sets import InstanceRef, SuiteError, resolve
+from instances.toml_file import KeyLines
 
 #: Settings stored in the results (their JSON is part of each cell's key).
 SETTINGS = ("time_limit", "threads", "mip_gap", "memory_limit_mb")
@@ -195,16 +196,6 @@ def _typed(key: str, value: object, kind: type, where: str, label: str | None = 
     return typed
 
 
-def _key_lines(text: str) -> dict[str, int]:
-    """Line of the first `key =` of each key name (for messages; tomllib gives no positions)."""
-    lines: dict[str, int] = {}
-    for no, line in enumerate(text.splitlines(), start=1):
-        m = re.match(r"""\s*(?:"([^"]*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*=""", line)
-        if m:
-            lines.setdefault(next(g for g in m.groups() if g is not None), no)
-    return lines
-
-
 def build_suite(file: str | Path | None = None, **overrides: object) -> Suite:
     """A suite from a TOML file (optional) with command-line overrides (None means: not given).
 
@@ -212,7 +203,7 @@ def build_suite(file: str | Path | None = None, **overrides: object) -> Suite:
     would be accepted."""
     data: dict[str, object] = {}
     where = "command line"
-    lines: dict[str, int] = {}
+    lines = KeyLines("")
     base = Path(".")
     if file is not None:
         path = Path(file)
@@ -234,7 +225,7 @@ def build_suite(file: str | Path | None = None, **overrides: object) -> Suite:
                              f"instances = [\"qkp:n=100,seeds=1-3\"]") from None
         except ValueError:      # tomllib's int() refuses integers of over 4300 digits
             raise SuiteError(f"{path}: a number of thousands of digits; expected numbers of ordinary size") from None
-        lines = _key_lines(text)
+        lines = KeyLines(text)
         if isinstance(data.get("suite"), dict):  # a [suite] table is accepted as well as top-level keys
             data = {**{k: v for k, v in data.items() if k != "suite"}, **data["suite"]}
         unknown = sorted(set(data) - set(_LISTS) - set(_SCALARS))
@@ -278,8 +269,10 @@ def _inside(path: str, base: Path, where: str) -> None:
                          f"may only write inside its folder (give --results on the command line to write elsewhere)")
 
 
-def _at(where: str, lines: dict[str, int], key: str) -> str:
-    return f"{where}:{lines[key]}" if key in lines else where
+def _at(where: str, lines: KeyLines, key: str) -> str:
+    """`where` with the line of `key` (top level or in [suite]) when the file has it."""
+    line = lines.line_of_key.get((key,)) or lines.line_of_key.get(("suite", key))
+    return f"{where}:{line}" if line else where
 
 
 def _relative(spec: str, base: Path) -> str:

@@ -33,15 +33,16 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-from instances.bundle import _describe, _TomlFile, read_scenario
+from instances.bundle import read_scenario
 from instances.errors import InstanceFormatError, require_existing
+from instances.toml_file import TomlFile, describe
 from optimizer.core.errors import ProblemError
 from optimizer.domain.scenario import Scenario
+from optimizer.domain.variants import KNOWN as VARIANT_CHANGES
 
 #: accepted top-level keys of a comparison file
 COMPARISON_KEYS = ("base", "output", "include_base", "title", "solve", "variant")
@@ -75,7 +76,7 @@ def read_comparison(path: str | os.PathLike) -> ComparisonSpec:
     return toml.spec()
 
 
-class _ComparisonToml(_TomlFile):
+class _ComparisonToml(TomlFile):
     """The TOML reader of scenario bundles (typed getters, key lines), on a comparison file."""
 
     SYNTAX = "not a TOML file"
@@ -189,7 +190,7 @@ class _ComparisonToml(_TomlFile):
         raw = top.get("variant", [])
         if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
             self.fail(("variant",), f"expected [[variant]] tables (an array of tables, each with a name), found "
-                                    f"{_describe(raw)}" + (" holding other values" if isinstance(raw, list) else ""))
+                                    f"{describe(raw)}" + (" holding other values" if isinstance(raw, list) else ""))
         if not raw:
             self.fail_top("no [[variant]] tables; expected at least one, e.g.\n"
                           "[[variant]]\nname = \"lean budget\"\nscale_limits = { budget = 0.7 }")
@@ -202,11 +203,12 @@ class _ComparisonToml(_TomlFile):
                 self.fail(path, f"{label} has no name; give each [[variant]] a name = \"...\" of its own")
             name = table["name"]
             if not isinstance(name, str) or not name.strip():
-                self.fail(path + ("name",), f"{label}: expected a non-empty name in quotes, found {_describe(name)}")
+                self.fail(path + ("name",), f"{label}: expected a non-empty name in quotes, found {describe(name)}")
             if name in used:
                 self.fail(path + ("name",), f"{label} ({name!r}): the name is already used by {used[name]}; "
                                             f"give each variant a name of its own")
             used[name] = f"variant {k + 1}"
+            self._check_fields(path, label, name, table, base)
             changes = {key: value for key, value in table.items() if key != "name"}
             self._check_types(path, label, name, changes)
             try:
@@ -223,29 +225,29 @@ class _ComparisonToml(_TomlFile):
                 whole = isinstance(value, int) or (number and float(value).is_integer())   # float(): no huge ints
                 if not (number and whole and value >= 0):
                     self.fail(path + (key,), f"{label} ({name!r}): expected a whole number >= 0, found "
-                                             f"{_describe(value)}")
+                                             f"{describe(value)}")
                 changes[key] = int(value)
             if key in _SHARES and not (number and 0 <= value <= 1):
-                self.fail(path + (key,), f"{label} ({name!r}): expected a share in [0, 1], found {_describe(value)}")
+                self.fail(path + (key,), f"{label} ({name!r}): expected a share in [0, 1], found {describe(value)}")
 
     def _variant_error(self, path: tuple, label: str, name: str, changes: dict, exc: Exception) -> NoReturn:
-        """A ProblemError of Scenario.variant(), with the file, the line and the key it is about."""
+        """An error of Scenario.variant(), at the key its ``where`` names (the variant's table otherwise)."""
         msg = str(exc)
         prefix = f"variant {name!r}: "
         if msg.startswith(prefix):
             msg = msg[len(prefix):]
-        m = re.match(r"unknown change '([^']*)'", msg)
-        if m:
-            key: str | None = m.group(1)
-        else:   # the change the message is about: the one it names first
-            found = [(hit.start(), k) for k in changes if (hit := re.search(rf"\b{re.escape(k)}\b", msg))]
-            key = min(found)[1] if found else None
-        if m:   # in a file the changes are fields: 'budget', not 'budget='
-            accepted = ["name", *(a.strip().rstrip("=") for a in msg.partition("accepted:")[2].split(",") if a.strip())]
-            close = difflib.get_close_matches(m.group(1), accepted, n=1, cutoff=0.6)
-            msg = (f"unknown field {m.group(1)!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
-                   + f"; accepted fields of a [[variant]]: {', '.join(accepted)}")
-        self.fail(path + ((key,) if key in changes else ()), f"{label} ({name!r}): {msg}")
+        where = tuple(getattr(exc, "where", ()))
+        self.fail(path + (where if where[:1] and where[0] in changes else ()), f"{label} ({name!r}): {msg}")
+
+    def _check_fields(self, path: tuple, label: str, name: str, table: dict, base: Scenario) -> None:
+        """Every key of a [[variant]] is a change Scenario.variant() knows (in a file they are fields)."""
+        accepted = ["name", *base.limits, *VARIANT_CHANGES]
+        for key in table:
+            if key not in accepted:
+                close = difflib.get_close_matches(key, accepted, n=1, cutoff=0.6)
+                self.fail(path + (key,), f"{label} ({name!r}): unknown field {key!r}"
+                                         + (f" (did you mean {close[0]!r}?)" if close else "")
+                                         + f"; accepted fields of a [[variant]]: {', '.join(accepted)}")
 
     def fail_top(self, message: str) -> NoReturn:
         raise InstanceFormatError(self.path, message)

@@ -44,6 +44,14 @@ def require_existing(path: Path, kind: str, expected: str, missing: str | None =
         raise InstanceFormatError(path, f"no such {kind}; expected {missing or expected}")
 
 
+def read_bytes(path: Path) -> bytes:
+    """The bytes of a data file, or InstanceFormatError naming it (a folder named like the file, no permission...)."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InstanceFormatError(path, f"cannot be read ({exc.strerror or exc}); expected a file") from None
+
+
 class BundleWriteError(AllianceError, FileExistsError):
     """A scenario bundle cannot be written there (a file, or a non-empty folder that is not a bundle)."""
 

@@ -25,7 +25,7 @@ Documented error types and where each is raised
     (optimizer/solvers/__init__.py).
 ``instances.InstanceFormatError`` (also a ``ValueError``; ``.path``, ``.line``, ``.row``, ``.column``, ``.key``)
     ``instances.read_qkp`` (instances/qkp.py: Billionnet-Soutif and edge-list files, "file:line: ...");
-    ``instances.read_scenario`` (instances/bundle.py: scenario.toml by line and key, candidates.csv
+    ``instances.read_scenario`` (instances/bundle/: scenario.toml by line and key, candidates.csv
     and pairs.csv by line, spreadsheet row and column); ``instances.read_comparison``
     (instances/comparison.py: line and key such as ``variant[2].size_max``).
 ``benchmarks.instance_sets.SuiteError`` (also a ``ValueError``)
@@ -452,7 +452,8 @@ CASES: list[Case] = [
          lambda t: read_comparison(_comparison(t, CMP_HEAD + '[[variant]]\nname = "x"\nsize_max = 1'
                                                + "0" * 400 + "\n"))),
     case("comparison: domain weight that is text (regression: bare float() message)", InstanceFormatError,
-         ("key 'variant[1].domain_weights'", "domain_weights['biology'] = 'a' is not a number", "expected a number"),
+         ("key 'variant[1].domain_weights.biology'", "domain_weights['biology'] = 'a' is not a number",
+          "expected a number"),
          lambda t: read_comparison(_comparison(t, CMP_HEAD + '[[variant]]\nname = "x"\n'
                                                'domain_weights = { biology = "a" }\n'))),
     case("comparison: output outside the folder", InstanceFormatError,

@@ -15,7 +15,16 @@ class ProblemError(AllianceError, ValueError):
     """A `SelectionProblem` (or its input data) is malformed.
 
     The message names the field, the offending index and how to fix it.
+    ``where`` says the same for programs: the path of the offending input in
+    the terms of the object that refused it, e.g. ``("focal", "diffusion")``,
+    ``("candidates", 3, "k_ai")`` (table, 0-based row or None, column) or
+    ``("scoring", "redundancy")``; empty when no single input is at fault.
+    File readers turn it into a file, line and key without reading the message.
     """
+
+    def __init__(self, message: str, *, where: tuple[object, ...] = ()) -> None:
+        super().__init__(message)
+        self.where = tuple(where)
 
 
 class SolverUnavailableError(AllianceError):

@@ -36,7 +36,7 @@ def _levels_per_candidate(scenario: Scenario) -> list[list[Level]]:
         unknown = [t for t in names if t not in by_name]
         if unknown:
             raise ProblemError(f"candidates: row {row} column 'levels' names unknown level {unknown[0]!r}; "
-                               f"levels are {', '.join(by_name)}")
+                               f"levels are {', '.join(by_name)}", where=("candidates", row, "levels"))
         out.append([by_name[t] for t in names])
     return out
 
@@ -129,7 +129,8 @@ def compile_scenario(scenario: Scenario, *, linear_terms: Callable = default_lin
     subsidy = scenario.policy_vector(scenario.policy.subsidies)
     if np.any(subsidy > 1):
         raise ProblemError("policy.subsidies add up to more than 1 for candidate "
-                           f"{ids[int(np.argmax(subsidy))]!r}; a subsidy covers at most the whole cost")
+                           f"{ids[int(np.argmax(subsidy))]!r}; a subsidy covers at most the whole cost",
+                           where=("policy", "subsidies"))
     for r, limit in scenario.limits.items():
         use = cand[f"use_{r}"].to_numpy(dtype=float)[item_candidate]
         use = use * np.array([float(lv.use.get(r, 1.0)) for lv in item_levels])
@@ -143,7 +144,7 @@ def compile_scenario(scenario: Scenario, *, linear_terms: Callable = default_lin
         mask = regions[item_candidate] == str(region)
         if not mask.any():
             raise ProblemError(f"region_caps: no candidate is in region {region!r}; regions are "
-                               f"{', '.join(sorted(set(regions)))}")
+                               f"{', '.join(sorted(set(regions)))}", where=("region_caps", region))
         rows.append(mask.astype(float))
         limits.append(float(cap))
         row_names.append(f"region:{region}")
@@ -225,7 +226,8 @@ def compile_scenario(scenario: Scenario, *, linear_terms: Callable = default_lin
         able = np.flatnonzero(prof[item_candidate, k] >= scenario.scoring.coverage_threshold)
         if able.size == 0:
             raise ProblemError(f"required domain {d!r}: no candidate reaches k_{d} >= "
-                               f"{scenario.scoring.coverage_threshold:g} (scoring.coverage_threshold)")
+                               f"{scenario.scoring.coverage_threshold:g} (scoring.coverage_threshold)",
+                               where=("required_domains",))
         covers.append(able)
 
     c = sum(linear_parts.values()) if linear_parts else np.zeros(n_items)

@@ -77,16 +77,19 @@ class Scenario:
     def __post_init__(self) -> None:
         cand = self.candidates
         if not isinstance(cand, pd.DataFrame):
-            raise ProblemError("candidates must be a pandas DataFrame with one row per candidate partner")
+            raise ProblemError("candidates must be a pandas DataFrame with one row per candidate partner",
+                               where=("candidates",))
         missing = [c for c in REQUIRED_COLUMNS if c not in cand.columns]
         if missing:
             raise ProblemError(f"candidates: missing column(s) {', '.join(missing)}; required: "
-                               f"{', '.join(REQUIRED_COLUMNS)}, k_<domain> per domain, use_<resource> per limit")
+                               f"{', '.join(REQUIRED_COLUMNS)}, k_<domain> per domain, use_<resource> per limit",
+                               where=("candidates", None, missing[0]))
         ids = cand["id"].astype(str)
         dup = ids[ids.duplicated()]
         if len(dup):
+            dup_row = int(np.flatnonzero(ids.duplicated().to_numpy())[0])
             raise ProblemError(f"candidates: id {dup.iloc[0]!r} appears more than once (row {dup.index[0]}); "
-                               f"ids must be unique")
+                               f"ids must be unique", where=("candidates", dup_row, "id"))
         domains = self.domains
         profile_cols = [c for c in cand.columns if c.startswith("k_")]
         expected = [f"k_{d}" for d in domains]
@@ -96,98 +99,117 @@ class Scenario:
             raise ProblemError(
                 f"candidates: profile columns must match the focal profile's domains ({', '.join(domains)}); "
                 + (f"no domain for {', '.join(extra)}; " if extra else "")
-                + (f"missing {', '.join(lacking)}" if lacking else ""))
+                + (f"missing {', '.join(lacking)}" if lacking else ""),
+                               where=("candidates", None, (extra or lacking)[0]))
         numeric = ["endowment", "reputation", "coord_cost"] + expected + [f"use_{r}" for r in self.limits]
         for col in numeric:
             if col not in cand.columns:
-                raise ProblemError(f"candidates: missing column {col!r} (limit {col[4:]!r} needs each candidate's use)")
+                raise ProblemError(f"candidates: missing column {col!r} (limit {col[4:]!r} needs each candidate's use)",
+                                   where=("candidates", None, col))
             values = pd.to_numeric(cand[col], errors="coerce")
             bad = values.isna() | ~np.isfinite(values.astype(float))
             if bad.any():
                 row = int(np.flatnonzero(bad.to_numpy())[0])
                 raise ProblemError(f"candidates: column {col!r} row {row} ({ids.iloc[row]}) is "
                                    f"{cand[col].iloc[row]!r}, "
-                                   f"expected a finite number")
+                                   f"expected a finite number", where=("candidates", row, col))
             if (values < 0).any():
                 row = int(np.flatnonzero((values < 0).to_numpy())[0])
-                raise ProblemError(f"candidates: column {col!r} row {row} ({ids.iloc[row]}) is negative; expected >= 0")
+                raise ProblemError(f"candidates: column {col!r} row {row} ({ids.iloc[row]}) is negative; expected >= 0",
+                                   where=("candidates", row, col))
             if col != "endowment" and (values > LARGEST_VALUE).any():  # endowments count only relative to the mean
                 row = int(np.flatnonzero((values > LARGEST_VALUE).to_numpy())[0])
                 raise ProblemError(f"candidates: column {col!r} row {row} ({ids.iloc[row]}) is {values.iloc[row]:g}, "
-                                   f"too large to compute with (limit {LARGEST_VALUE:g}); rescale the column")
+                                   f"too large to compute with (limit {LARGEST_VALUE:g}); rescale the column",
+                                   where=("candidates", row, col))
             if col.startswith("k_") and (values > 1).any():
                 row = int(np.flatnonzero((values > 1).to_numpy())[0])
                 raise ProblemError(f"candidates: knowledge level {col!r} row {row} ({ids.iloc[row]}) is "
-                                   f"{values.iloc[row]}, expected a value in [0, 1]")
+                                   f"{values.iloc[row]}, expected a value in [0, 1]", where=("candidates", row, col))
         for d, v in self.focal.profile.items():
             if not (0 <= as_float(v) <= 1):
-                raise ProblemError(f"focal.profile[{d!r}] is {v!r}, expected a knowledge level in [0, 1]")
+                raise ProblemError(f"focal.profile[{d!r}] is {v!r}, expected a knowledge level in [0, 1]",
+                                   where=("focal", "profile", d))
         for r, v in self.limits.items():
             if not (np.isfinite(as_float(v)) and as_float(v) >= 0):
-                raise ProblemError(f"limits[{r!r}] is {v!r}: a resource limit must be a finite number >= 0")
+                raise ProblemError(f"limits[{r!r}] is {v!r}: a resource limit must be a finite number >= 0",
+                                   where=("limits", r))
         if not (0 < self.focal.diffusion <= 1):
-            raise ProblemError(f"focal.diffusion is {self.focal.diffusion!r}, expected a value in (0, 1]")
+            raise ProblemError(f"focal.diffusion is {self.focal.diffusion!r}, expected a value in (0, 1]",
+                               where=("focal", "diffusion"))
         if self.focal.tech_change < 0:
-            raise ProblemError(f"focal.tech_change is {self.focal.tech_change!r}, expected >= 0")
+            raise ProblemError(f"focal.tech_change is {self.focal.tech_change!r}, expected >= 0",
+                               where=("focal", "tech_change"))
         if not (0 <= self.strategy.breadth <= 1):
-            raise ProblemError(f"strategy.breadth is {self.strategy.breadth!r}, expected a value in [0, 1]")
+            raise ProblemError(f"strategy.breadth is {self.strategy.breadth!r}, expected a value in [0, 1]",
+                               where=("strategy", "breadth"))
         if not as_float(self.strategy.reputation_weight) >= 0:
             raise ProblemError(f"strategy.reputation_weight is {self.strategy.reputation_weight!r}, expected a "
-                               f"number >= 0")
+                               f"number >= 0", where=("strategy", "reputation_weight"))
         for d, w in self.strategy.domain_weights.items():
             if not as_float(w) >= 0:
                 raise ProblemError(f"strategy.domain_weights[{d!r}] is {w!r}, expected a number >= 0 "
-                                   f"(domains not listed weigh 1)")
+                                   f"(domains not listed weigh 1)", where=("strategy", "domain_weights", d))
         unknown_w = sorted(set(self.strategy.domain_weights) - set(domains))
         if unknown_w:
             raise ProblemError(f"strategy.domain_weights: unknown domain(s) {', '.join(unknown_w)}; "
-                               f"domains are {', '.join(domains)}")
+                               f"domains are {', '.join(domains)}", where=("strategy", "domain_weights", unknown_w[0]))
         p = self.peers
         for label, v in (("size_min", p.size_min), ("size_max", p.size_max)):
             if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating))
                                   or not -2 ** 63 <= v < 2 ** 63 or not float(v).is_integer()):
-                raise ProblemError(f"peers: {label} is {v!r}, expected a whole number of partners >= 0")
+                raise ProblemError(f"peers: {label} is {v!r}, expected a whole number of partners >= 0",
+                                   where=("peers", label))
         if p.size_min < 0 or (p.size_max is not None and p.size_min > p.size_max):
             raise ProblemError(f"peers: size range [{p.size_min}, {p.size_max}] is empty or negative; "
-                               f"need 0 <= size_min <= size_max")
+                               f"need 0 <= size_min <= size_max",
+                               where=("peers", "size_max" if p.size_min >= 0 else "size_min"))
         if not (0 <= p.foreign_share_min <= p.foreign_share_max <= 1):
             raise ProblemError(f"peers: foreign share range [{p.foreign_share_min}, {p.foreign_share_max}] "
-                               f"must satisfy "
-                               f"0 <= min <= max <= 1")
+                               f"must satisfy 0 <= min <= max <= 1",
+                               where=("peers", "foreign_share_min" if p.foreign_share_min < 0 else "foreign_share_max"))
         known = set(ids)
         for label, seq in (("mandatory", self.mandatory), ("excluded", self.excluded)):
             for cid in seq:
                 if str(cid) not in known:
-                    raise ProblemError(f"{label}: unknown candidate id {cid!r}")
+                    raise ProblemError(f"{label}: unknown candidate id {cid!r}", where=(label,))
         both = set(map(str, self.mandatory)) & set(map(str, self.excluded))
         if both:
-            raise ProblemError(f"candidate {sorted(both)[0]!r} is both mandatory and excluded; remove it from one")
+            raise ProblemError(f"candidate {sorted(both)[0]!r} is both mandatory and excluded; remove it from one",
+                               where=("excluded",))
         for region, cap in self.region_caps.items():
             if isinstance(cap, bool) or not isinstance(cap, (int, float, np.integer, np.floating)) or cap < 0 \
                     or not cap < 2 ** 63 or not float(cap).is_integer():
-                raise ProblemError(f"region_caps[{region!r}] is {cap!r}: a cap is a whole number of partners >= 0")
-        check_flags(cand["foreign"], "candidates: column 'foreign'")
+                raise ProblemError(f"region_caps[{region!r}] is {cap!r}: a cap is a whole number of partners >= 0",
+                                   where=("region_caps", region))
+        check_flags(cand["foreign"], "candidates")
         for d in self.required_domains:
             if d not in domains:
-                raise ProblemError(f"required_domains: unknown domain {d!r}; domains are {', '.join(domains)}")
-        for key, v in list(self.policy.subsidies.items()) + list(self.policy.bonus.items()):
-            self._policy_mask(key)
+                raise ProblemError(f"required_domains: unknown domain {d!r}; domains are {', '.join(domains)}",
+                                   where=("required_domains",))
+        for table_name in ("subsidies", "bonus"):
+            for key in getattr(self.policy, table_name):
+                self._policy_mask(key, where=("policy", table_name, key))
         for key, v in self.policy.subsidies.items():
             if not (0 <= as_float(v) <= 1):
                 raise ProblemError(f"policy.subsidies[{key!r}] is {v!r}: a subsidy is the share of the budget "
-                                   f"cost paid, in [0, 1]")
+                                   f"cost paid, in [0, 1]", where=("policy", "subsidies", key))
         if self.policy.subsidies and "budget" not in self.limits:
-            raise ProblemError("policy.subsidies lower the 'budget' resource, but limits has no 'budget'")
+            raise ProblemError("policy.subsidies lower the 'budget' resource, but limits has no 'budget'",
+                               where=("policy", "subsidies"))
         level_names = [lv.name for lv in self.levels]
-        if len(set(level_names)) != len(level_names):
-            raise ProblemError("levels: level names must be unique")
+        twice = [k for k, name in enumerate(level_names) if name in level_names[:k]]
+        if twice:
+            raise ProblemError("levels: level names must be unique", where=("levels", twice[0], "name"))
         for lv in self.levels:
             bad_use = any(not (np.isfinite(v) and v >= 0) for v in lv.use.values())
             if not (np.isfinite(lv.gain) and lv.gain >= 0) or bad_use:
-                raise ProblemError(f"levels[{lv.name!r}]: gain and use multipliers must be finite numbers >= 0")
+                raise ProblemError(f"levels[{lv.name!r}]: gain and use multipliers must be finite numbers >= 0",
+                                   where=("levels", self.levels.index(lv)))
             unknown_r = sorted(set(lv.use) - set(self.limits))
             if unknown_r:
-                raise ProblemError(f"levels[{lv.name!r}].use: unknown resource(s) {', '.join(unknown_r)}")
+                raise ProblemError(f"levels[{lv.name!r}].use: unknown resource(s) {', '.join(unknown_r)}",
+                                   where=("levels", self.levels.index(lv), "use", unknown_r[0]))
         if self.pairs is not None:
             self._check_pairs(known)
 
@@ -196,28 +218,31 @@ class Scenario:
         for col in ("a", "b"):
             if col not in pairs.columns:
                 raise ProblemError(f"pairs: missing column {col!r}; pairs need a, b (candidate ids) and any of "
-                                   f"rivalry, conflict, synergy, tie")
+                                   f"rivalry, conflict, synergy, tie", where=("pairs", None, col))
         unknown_cols = sorted(set(pairs.columns) - set(PAIR_COLUMNS))
         if unknown_cols:
-            raise ProblemError(f"pairs: unknown column(s) {', '.join(unknown_cols)}; known: {', '.join(PAIR_COLUMNS)}")
+            raise ProblemError(f"pairs: unknown column(s) {', '.join(unknown_cols)}; known: {', '.join(PAIR_COLUMNS)}",
+                               where=("pairs", None, unknown_cols[0]))
         a, b = pairs["a"].astype(str).to_numpy(), pairs["b"].astype(str).to_numpy()
         for col, ids in (("a", a), ("b", b)):
             unknown = np.flatnonzero(~np.isin(ids, list(known)))
             if unknown.size:
                 row = int(unknown[0])
-                raise ProblemError(f"pairs: row {row} column {col!r}: unknown candidate id {ids[row]!r}")
+                raise ProblemError(f"pairs: row {row} column {col!r}: unknown candidate id {ids[row]!r}",
+                                   where=("pairs", row, col))
         same = np.flatnonzero(a == b)
         if same.size:
-            raise ProblemError(f"pairs: row {int(same[0])} pairs candidate {a[same[0]]!r} with itself")
+            raise ProblemError(f"pairs: row {int(same[0])} pairs candidate {a[same[0]]!r} with itself",
+                               where=("pairs", int(same[0]), "b"))
         key = pd.Series([f"{min(x, y)}\x00{max(x, y)}" for x, y in zip(a, b)])
         dup = np.flatnonzero(key.duplicated().to_numpy())
         if dup.size:
             row = int(dup[0])
             first = int(np.flatnonzero((key == key.iloc[row]).to_numpy())[0])
             raise ProblemError(f"pairs: rows {first} and {row} both describe the pair {a[row]!r}-{b[row]!r}; "
-                               f"give each pair once")
+                               f"give each pair once", where=("pairs", row, "a"))
         if "conflict" in pairs.columns:
-            check_flags(pairs["conflict"], "pairs: column 'conflict'")
+            check_flags(pairs["conflict"], "pairs")
         for col in ("rivalry", "synergy", "tie"):
             if col in pairs.columns:
                 values = pd.to_numeric(pairs[col], errors="coerce")
@@ -225,7 +250,7 @@ class Scenario:
                 if bad.any():
                     row = int(np.flatnonzero(bad.to_numpy())[0])
                     raise ProblemError(f"pairs: row {row} column {col!r} is {pairs[col].iloc[row]!r}, "
-                                       f"expected a finite number >= 0")
+                                       f"expected a finite number >= 0", where=("pairs", row, col))
 
     # ----------------------------------------------------------------- views
     @property
@@ -242,19 +267,19 @@ class Scenario:
         """Candidates x domains knowledge levels."""
         return self.candidates[[f"k_{d}" for d in self.domains]].to_numpy(dtype=float)
 
-    def _policy_mask(self, key: str) -> np.ndarray:
-        """Which candidates a policy key applies to."""
+    def _policy_mask(self, key: str, where: tuple[object, ...] = ()) -> np.ndarray:
+        """Which candidates a policy key applies to (`where`: the key's place, for errors)."""
         kind, sep, value = str(key).partition(":")
         if sep and kind in GROUP_KEYS:
             mask = (self.candidates[kind].astype(str) == value).to_numpy()
             if not mask.any():
                 raise ProblemError(f"policy: key {key!r} matches no candidate; {kind}s are "
-                                   f"{', '.join(sorted(set(self.candidates[kind].astype(str))))}")
+                                   f"{', '.join(sorted(set(self.candidates[kind].astype(str))))}", where=where)
             return mask
         mask = (self.candidates["id"].astype(str) == str(key)).to_numpy()
         if not mask.any():
             raise ProblemError(f"policy: key {key!r} is neither a candidate id nor one of "
-                               f"{', '.join(k + ':<value>' for k in GROUP_KEYS)}")
+                               f"{', '.join(k + ':<value>' for k in GROUP_KEYS)}", where=where)
         return mask
 
     def policy_vector(self, table: Mapping[str, float]) -> np.ndarray:

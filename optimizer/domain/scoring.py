@@ -50,9 +50,9 @@ class Scoring:
     def __post_init__(self) -> None:
         for name, value in self.__dict__.items():
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
-                raise ProblemError(f"scoring.{name} is {value!r}: it must be a finite number")
+                raise ProblemError(f"scoring.{name} is {value!r}: it must be a finite number", where=("scoring", name))
             if value < 0:
-                raise ProblemError(f"scoring.{name} is {value!r}: it must be >= 0")
+                raise ProblemError(f"scoring.{name} is {value!r}: it must be >= 0", where=("scoring", name))
 
 
 class CandidatePairs(NamedTuple):

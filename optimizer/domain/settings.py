@@ -30,13 +30,14 @@ def flag_values(column: pd.Series) -> np.ndarray:
     return column.fillna(False).astype(str).str.strip().str.lower().isin(TRUE_WORDS).to_numpy()
 
 
-def check_flags(column: pd.Series, where: str) -> None:
-    """Raise naming the first cell that is not a recognised flag spelling (blank is allowed)."""
+def check_flags(column: pd.Series, table: str) -> None:
+    """Raise naming the first cell of `table`'s column that is not a recognised flag spelling (blank is allowed)."""
     text = column.astype(str).str.strip().str.lower()
     bad = np.flatnonzero(~(column.isna() | text.isin(list(TRUE_WORDS | FALSE_WORDS))).to_numpy())
     if bad.size:
         row = int(bad[0])
-        raise ProblemError(f"{where} row {row} is {column.iloc[row]!r}, expected true/false (or 1/0, yes/no)")
+        raise ProblemError(f"{table}: column {column.name!r} row {row} is {column.iloc[row]!r}, expected true/false "
+                           f"(or 1/0, yes/no)", where=(table, row, column.name))
 
 
 def as_float(v: Any) -> float:
@@ -114,14 +115,18 @@ class ForeignValue:
     def __post_init__(self) -> None:
         bp, val = np.asarray(self.breakpoints, float), np.asarray(self.values, float)
         if bp.size < 2 or bp.shape != val.shape:
-            raise ProblemError("foreign_value: give at least two breakpoints and one value per breakpoint")
+            raise ProblemError("foreign_value: give at least two breakpoints and one value per breakpoint",
+                               where=("foreign_value", "breakpoints" if bp.size < 2 else "values"))
         if not (np.all(np.isfinite(bp)) and np.all(np.isfinite(val))):
-            raise ProblemError("foreign_value: breakpoints and values must be finite numbers")
+            raise ProblemError("foreign_value: breakpoints and values must be finite numbers",
+                               where=("foreign_value", "breakpoints" if not np.all(np.isfinite(bp)) else "values"))
         if bp[0] != 0 or np.any(np.diff(bp) <= 0):
-            raise ProblemError("foreign_value: breakpoints must start at 0 and increase strictly")
+            raise ProblemError("foreign_value: breakpoints must start at 0 and increase strictly",
+                               where=("foreign_value", "breakpoints"))
         if val[0] != 0:
             raise ProblemError(f"foreign_value: values[0] is {val[0]!r}; the value with no foreign partner is the "
-                               f"baseline and must be 0 (subtract it from every value)")
+                               f"baseline and must be 0 (subtract it from every value)",
+                               where=("foreign_value", "values"))
 
     def __call__(self, count: np.ndarray | float) -> np.ndarray:
         """Value at a number (or numbers) of foreign partners."""

@@ -50,39 +50,44 @@ def apply_changes(base: Scenario, name: str, changes: dict[str, Any]) -> Scenari
     accepted = ", ".join([*(f"{k}=" for k in limits), *(f"{k}=" for k in KNOWN)])
     clash = sorted(set(limits) & set(KNOWN))
     if clash:  # a resource named like a change would make `variant(...)` ambiguous
-        raise ProblemError(f"limit {clash[0]!r} has the name of a variant setting; change it with limits={{...}}")
+        raise ProblemError(f"limit {clash[0]!r} has the name of a variant setting; change it with limits={{...}}",
+                           where=("limits", clash[0]))
     for key, value in changes.items():
         if key not in limits and key not in KNOWN:
-            raise ProblemError(f"variant {name!r}: unknown change {key!r}; accepted: {accepted}")
+            raise ProblemError(f"variant {name!r}: unknown change {key!r}; accepted: {accepted}", where=(key,))
         if key in _DICTS and not isinstance(value, dict):
-            raise ProblemError(f"variant {name!r}: {key} takes a table such as {{'budget': 0.8}}, got {value!r}")
+            raise ProblemError(f"variant {name!r}: {key} takes a table such as {{'budget': 0.8}}, got {value!r}",
+                               where=(key,))
         if key in _LISTS and (isinstance(value, (str, bytes)) or not hasattr(value, "__iter__")):
-            raise ProblemError(f"variant {name!r}: {key} takes a list of ids, e.g. {key}=['C1', 'C7'], got {value!r}")
+            raise ProblemError(f"variant {name!r}: {key} takes a list of ids, e.g. {key}=['C1', 'C7'], got {value!r}",
+                               where=(key,))
 
     for key, value in changes.items():
         if key in base.limits:
-            limits[key] = _number(name, key, value)
+            limits[key] = _number(name, key, value, (key,))
     for key, value in changes.get("limits", {}).items():
         if key not in base.limits:
             raise ProblemError(f"variant {name!r}: limits[{key!r}] is not a resource of the base scenario "
-                               f"({', '.join(base.limits) or 'none'}); a new resource also needs a use_{key} column")
-        limits[key] = _number(name, f"limits[{key!r}]", value)
+                               f"({', '.join(base.limits) or 'none'}); a new resource also needs a use_{key} column",
+                               where=("limits", key))
+        limits[key] = _number(name, f"limits[{key!r}]", value, ("limits", key))
     for key, factor in changes.get("scale_limits", {}).items():
         if key not in limits:
-            raise ProblemError(f"variant {name!r}: scale_limits[{key!r}]: no such limit ({', '.join(limits)})")
-        limits[key] = limits[key] * _number(name, f"scale_limits[{key!r}]", factor)
+            raise ProblemError(f"variant {name!r}: scale_limits[{key!r}]: no such limit ({', '.join(limits)})",
+                               where=("scale_limits", key))
+        limits[key] = limits[key] * _number(name, f"scale_limits[{key!r}]", factor, ("scale_limits", key))
 
     for key in ("domain_weights", "subsidies", "bonus"):   # values the scenario would only meet in float()
         for k, v in changes.get(key, {}).items():
-            _number(name, f"{key}[{k!r}]", v)
+            _number(name, f"{key}[{k!r}]", v, (key, k))
     strategy = base.strategy
-    s_changes = {k: _number(name, k, changes[k]) for k in _STRATEGY if k in changes}
+    s_changes = {k: _number(name, k, changes[k], (k,)) for k in _STRATEGY if k in changes}
     if "domain_weights" in changes:
         s_changes["domain_weights"] = {**strategy.domain_weights, **changes["domain_weights"]}
     if s_changes:
         strategy = replace(strategy, **s_changes)
     focal = base.focal
-    f_changes = {field: _number(name, key, changes[key]) for key, field in _FOCAL.items() if key in changes}
+    f_changes = {field: _number(name, key, changes[key], (key,)) for key, field in _FOCAL.items() if key in changes}
     if f_changes:
         focal = replace(focal, **f_changes)
     peers = base.peers
@@ -100,7 +105,7 @@ def apply_changes(base: Scenario, name: str, changes: dict[str, Any]) -> Scenari
         if unknown:
             example = f", e.g. {min(ids)!r}" if ids else " (the table is empty)"
             raise ProblemError(f"variant {name!r}: {key} names unknown candidate id {unknown[0]!r}; ids are the "
-                               f"candidates' id column{example}")
+                               f"candidates' id column{example}", where=(key,))
     release = {str(c) for c in changes.get("release", ())}
     forced = [str(c) for c in changes.get("force_in", ())]
     excluded = [str(c) for c in changes.get("exclude", ())]
@@ -112,9 +117,9 @@ def apply_changes(base: Scenario, name: str, changes: dict[str, Any]) -> Scenari
     fields: dict[str, Any] = dict(name=name, limits=limits, strategy=strategy, focal=focal, peers=peers,
                                   policy=policy, mandatory=tuple(mandatory), excluded=tuple(out))
     if "cost_weight" in changes:
-        factor = _number(name, "cost_weight", changes["cost_weight"])
+        factor = _number(name, "cost_weight", changes["cost_weight"], ("cost_weight",))
         if factor < 0:
-            raise ProblemError(f"variant {name!r}: cost_weight = {factor!r}; a weight is >= 0")
+            raise ProblemError(f"variant {name!r}: cost_weight = {factor!r}; a weight is >= 0", where=("cost_weight",))
         sc = base.scoring
         fields["scoring"] = replace(sc, **{k: getattr(sc, k) * factor for k in COST_WEIGHTS})
     if "region_caps" in changes:
@@ -124,17 +129,44 @@ def apply_changes(base: Scenario, name: str, changes: dict[str, Any]) -> Scenari
     try:
         return base.replace(**fields)
     except ProblemError as exc:
-        raise ProblemError(f"variant {name!r}: {exc}") from None
+        raise ProblemError(f"variant {name!r}: {exc}", where=_change_of(exc.where, changes)) from None
 
 
-def _number(name: str, key: str, value: Any) -> float:
+def _change_of(where: tuple[object, ...], changes: dict[str, Any]) -> tuple[object, ...]:
+    """The change a Scenario field path (ProblemError.where) comes from: ("peers", "size_min") -> ("size_min",)."""
+    if not where:
+        return ()
+    head, rest = where[0], tuple(where[1:])
+    if head == "limits" and rest:
+        resource = rest[0]
+        for key in (resource, "limits", "scale_limits"):
+            if key == resource and key in changes:
+                return (key,)
+            if key != resource and resource in changes.get(key, {}):
+                return (key, resource)
+        return ()
+    if head in ("peers", "policy", "strategy"):     # their fields are changes of the same name
+        return rest
+    if head == "focal":
+        by_field = {field: key for key, field in _FOCAL.items()}
+        return (by_field[rest[0]],) if rest and rest[0] in by_field else ()
+    if head in ("mandatory", "excluded"):
+        return tuple(k for k in ("force_in", "exclude", "release") if k in changes)[:1]
+    if head == "scoring":
+        return ("cost_weight",) if "cost_weight" in changes else ()
+    if head in ("region_caps", "required_domains"):
+        return tuple(where)
+    return ()
+
+
+def _number(name: str, key: str, value: Any, where: tuple[object, ...]) -> float:
     try:
         if isinstance(value, bool):
             raise TypeError
         return float(value)
     except (TypeError, ValueError):
         raise ProblemError(f"variant {name!r}: {key} = {value!r} is not a number; expected a number "
-                           f"such as 0.8") from None
+                           f"such as 0.8", where=where) from None
     except OverflowError:
         raise ProblemError(f"variant {name!r}: {key} is a whole number too large to compute with; expected a "
-                           f"number of ordinary size") from None
+                           f"number of ordinary size", where=where) from None

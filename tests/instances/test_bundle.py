@@ -706,14 +706,28 @@ def test_mangled_candidates_give_a_format_error_or_a_scenario(ops, quoted):
         scenario.compile()                      # a bundle that reads also compiles
 
 
-def test_a_new_model_rule_still_names_the_file_and_section(tmp_path, monkeypatch):
+@pytest.mark.parametrize("where, file, line_of, key, column", [
+    (("peers", "size_min"), "scenario.toml", "size_min", "peers.size_min", None),
+    (("peers",), "scenario.toml", "[peers]", "peers", None),
+    (("mandatory",), "scenario.toml", "mandatory", "constraints.mandatory", None),   # a [constraints] key
+    (("candidates", 0, "reputation"), "candidates.csv", None, None, "reputation"),
+    ((), "b", None, None, None),                 # no location: the folder, whatever the message says
+])
+def test_a_new_model_rule_is_reported_where_its_error_points(tmp_path, monkeypatch, where, file, line_of, key,
+                                                               column):
+    """A rule the reader does not mirror yet: the model's ProblemError.where gives file, line and key."""
     class Stricter(Scenario):
         def __post_init__(self):
-            raise ProblemError("peers: a rule the reader does not know yet")
+            raise ProblemError("peers: candidates: a rule the reader does not know yet", where=where)
 
     monkeypatch.setattr(bundle, "Scenario", Stricter)
     err = bad_bundle_error(tmp_path / "b")
-    assert_names(err, "scenario.toml", line=BASE_TOML.splitlines().index("[peers]") + 1, key="peers")
+    line = None if line_of is None else next(k for k, text in enumerate(BASE_TOML.splitlines(), 1)
+                                             if text.startswith(line_of))
+    assert Path(err.path).name == file
+    assert_names(err, file, line=line, key=key, column=column)
+    if key is None:
+        assert err.key is None and err.line is None
 
 
 def test_unreadable_pairs_file(tmp_path):
