@@ -2,7 +2,7 @@
 
 A short tabu search gives the incumbent (or the warm start does), then
 :mod:`optimizer.algorithms.branch_and_bound` proves it or finds better. No model, no
-MIP solver: numpy only. Problems outside the classic QKP (several rows,
+MIP solver: a numba-compiled kernel, or numpy when numba is missing. Problems outside the classic QKP (several rows,
 negative terms, conflicts, groups, covers, size bounds) get an error result
 naming what is in the way; `auto` and `highs` take those.
 """
@@ -14,6 +14,7 @@ import time
 from typing import TYPE_CHECKING
 
 from optimizer.algorithms.branch_and_bound import applies, branch_and_bound
+from optimizer.algorithms.qkp_kernel import compiled_available
 from optimizer.algorithms.tabu import tabu_search
 from optimizer.core.result import Termination
 from optimizer.solvers.base import RawAnswer, SolveOptions
@@ -34,8 +35,10 @@ class Adapter:
     formulations: tuple[str, ...] = ()
 
     def availability(self) -> tuple[bool, str]:
-        """Always available (numpy only); it refuses problems that are not classic QKPs."""
-        return True, "branch and bound with Lagrangian upper planes (numpy), classic QKP only"
+        """Always available (numpy when numba is missing); it refuses problems that are not classic QKPs."""
+        ok, reason = compiled_available()
+        search = "compiled kernel" if ok else f"numpy search, {reason}"
+        return True, f"branch and bound with Lagrangian upper planes ({search}), classic QKP only"
 
     def solve(self, problem: SelectionProblem, model: MipModel | None, options: SolveOptions) -> RawAnswer:
         """Search for a start, then branch and bound; never raises on limits."""
@@ -57,7 +60,7 @@ class Adapter:
         found = branch_and_bound(problem, incumbent=start, time_limit=left)
         log.append(f"branch and bound: {found.termination.value}, {found.nodes} nodes, "
                    f"root bound {found.root_bound:.10g}, "
-                   f"{found.seconds:.2f} s")
+                   f"{found.seconds:.2f} s ({found.note})")
         answer = RawAnswer(found.termination, nodes=found.nodes, solve_seconds=time.perf_counter() - t0,
                            log="\n".join(log), version="cpt", extra={"root_bound": found.root_bound})
         if found.x is not None:

@@ -1,0 +1,186 @@
+"""optimizer.algorithms.qkp_kernel: the compiled branch and bound gives the optimum, valid bounds at any stop."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import optimizer.algorithms.branch_and_bound as bb
+import optimizer.algorithms.qkp_kernel as kernel
+from instances import generate_qkp
+from optimizer import SelectionProblem
+from optimizer.algorithms.branch_and_bound import _numpy_branch_and_bound, branch_and_bound
+from optimizer.core.result import Termination
+from tests.problem_strategies import enumerate_optimum, same_value
+
+pytestmark = pytest.mark.skipif(not kernel.compiled_available()[0], reason="numba is not importable")
+
+
+@st.composite
+def classic_qkps(draw, max_n: int = 14) -> SelectionProblem:
+    """Classic QKPs with integer or fractional values, some items forced in or out, some weightless."""
+    n = draw(st.integers(2, max_n))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    integral = draw(st.booleans())
+    c = rng.integers(0, 30, n).astype(float) if integral else rng.uniform(0, 30, n)
+    c[rng.random(n) < 0.2] = 0.0
+    i, j = np.triu_indices(n, 1)
+    keep = rng.random(i.size) < draw(st.sampled_from([0.2, 0.6, 1.0]))
+    q = rng.integers(1, 60, keep.sum()).astype(float) if integral else rng.uniform(0.1, 60, keep.sum())
+    w = rng.integers(0 if draw(st.booleans()) else 1, 20, n).astype(float)
+    b = float(rng.integers(0, max(2, int(w.sum())))) if draw(st.booleans()) else float(w.sum() // 2)
+    order = rng.permutation(n)
+    forced_in = order[:draw(st.integers(0, 2))]
+    forced_out = order[2:2 + draw(st.integers(0, 3))]
+    return SelectionProblem(c=c, pair_i=i[keep], pair_j=j[keep], pair_q=q, A=[w], b=[b],
+                            forced_in=forced_in, forced_out=forced_out)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(classic_qkps(), st.sampled_from([kernel.BRANCH_FRACTIONAL, kernel.BRANCH_STATIC]))
+def test_kernel_equals_enumeration(problem, branching):
+    termination, optimum, _ = enumerate_optimum(problem)
+    run = kernel.solve_compiled(problem, branching=branching)
+    if termination is Termination.INFEASIBLE:
+        assert run.termination is Termination.INFEASIBLE and run.x is None
+        return
+    assert run.termination is Termination.OPTIMAL
+    assert problem.A[0] @ run.x <= problem.b[0] + 1e-9
+    assert run.x[problem.forced_in].all() and not run.x[problem.forced_out].any()
+    assert same_value(problem.objective(run.x), optimum) and same_value(run.bound, optimum)
+    assert run.root_bound >= optimum - 1e-6
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(classic_qkps(max_n=12), st.integers(0, 2**32 - 1))
+def test_a_start_and_a_few_root_steps_keep_the_answer_exact(problem, seed):
+    termination, optimum, _ = enumerate_optimum(problem)
+    if termination is Termination.INFEASIBLE:
+        return
+    # a random feasible start (or none), and a split barely optimised: still the optimum
+    rng = np.random.default_rng(seed)
+    start = np.zeros(problem.n)
+    start[problem.forced_in] = 1
+    if problem.A[0] @ start > problem.b[0]:
+        start = None
+    else:
+        for k in rng.permutation(problem.n):
+            if k not in problem.forced_out and problem.A[0] @ start + problem.A[0][k] <= problem.b[0]:
+                start[k] = 1
+    run = kernel.solve_compiled(problem, incumbent=start, root_steps=2)
+    assert run.termination is Termination.OPTIMAL and same_value(problem.objective(run.x), optimum)
+
+
+def test_branch_and_bound_runs_the_kernel_and_says_so():
+    problem = generate_qkp(30, 50, 2)
+    found = branch_and_bound(problem)
+    assert found.note.startswith("compiled kernel (numba ")
+    assert found.termination is Termination.OPTIMAL and found.x.dtype == np.int8
+    assert found.objective == problem.objective(found.x) == found.bound
+
+
+@pytest.mark.parametrize("n,density,seed", [(40, 25, 1), (50, 75, 6), (60, 50, 3), (45, 100, 4), (55, 25, 5)])
+def test_kernel_matches_the_numpy_search(n, density, seed):
+    problem = generate_qkp(n, density, seed)
+    mine = branch_and_bound(problem)
+    theirs = _numpy_branch_and_bound(problem)
+    assert mine.termination is Termination.OPTIMAL and theirs.termination is Termination.OPTIMAL
+    assert mine.objective == theirs.objective
+    assert mine.root_bound >= mine.objective
+
+
+def test_a_time_limit_on_a_hard_instance_returns_a_feasible_portfolio_and_a_valid_bound():
+    problem = generate_qkp(200, 25, 1)
+    found = branch_and_bound(problem, time_limit=0.3)
+    assert found.termination is Termination.TIME_LIMIT and found.x is not None
+    assert problem.A[0] @ found.x <= problem.b[0]
+    assert found.objective == problem.objective(found.x)
+    assert found.objective <= found.bound <= found.root_bound + 1e-9
+
+
+def test_time_limited_bounds_cover_the_optimum():
+    problem = generate_qkp(100, 25, 3)
+    optimum = branch_and_bound(problem)
+    assert optimum.termination is Termination.OPTIMAL and optimum.nodes > 100   # so the limits below cut it
+    for limit in (1e-9, 0.05):
+        found = branch_and_bound(problem, time_limit=limit)
+        assert found.termination is Termination.TIME_LIMIT and found.bound >= optimum.objective
+    # stopped between chunks of the tree: the open nodes' bounds, not only the root's
+    run = _stopped_after(problem, chunks=3)
+    assert run.termination is Termination.INTERRUPTED and run.x is not None
+    assert problem.objective(run.x) <= optimum.objective <= run.bound <= run.root_bound + 1e-9
+
+
+def _stopped_after(problem, chunks, **kwargs):
+    """The kernel interrupted (as by Ctrl-C) before its chunk number `chunks`, small chunks."""
+    real = kernel._run_chunk
+    calls = {"n": 0}
+
+    def chunk(max_nodes, arrays):
+        calls["n"] += 1
+        if calls["n"] == chunks:
+            raise KeyboardInterrupt
+        return real(min(max_nodes, 5), arrays)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(kernel, "_run_chunk", chunk)
+        return kernel.solve_compiled(problem, **kwargs)
+
+
+def test_an_interrupt_keeps_the_incumbent_and_the_open_bound():
+    problem = generate_qkp(50, 75, 6)
+    optimum = branch_and_bound(problem).objective
+    run = _stopped_after(problem, chunks=2, incumbent=np.zeros(problem.n))
+    assert run.termination is Termination.INTERRUPTED and run.x is not None
+    assert run.bound >= optimum >= problem.objective(run.x)
+
+
+def test_two_runs_are_identical():
+    problem = generate_qkp(80, 50, 7)
+    first, second = branch_and_bound(problem), branch_and_bound(problem)
+    assert np.array_equal(first.x, second.x) and first.nodes == second.nodes and first.bound == second.bound
+    # the chunking is invisible in the search: tiny chunks give the same tree
+    small = _stopped_after(problem, chunks=10**9)
+    assert np.array_equal(small.x, first.x) and small.nodes == first.nodes
+
+
+def test_forced_items_and_infeasible_fixings():
+    problem = generate_qkp(30, 50, 8)
+    heavy = np.argsort(-problem.A[0])
+    forced = problem.replace(forced_in=heavy[:2], forced_out=heavy[2:4])
+    found = branch_and_bound(forced)
+    assert found.x[heavy[:2]].all() and not found.x[heavy[2:4]].any()
+    assert found.objective == _numpy_branch_and_bound(forced).objective
+    too_much = problem.replace(b=[problem.A[0][heavy[:2]].sum() - 1], forced_in=heavy[:2])
+    assert branch_and_bound(too_much).termination is Termination.INFEASIBLE
+
+
+def test_without_numba_the_numpy_search_runs_and_says_why(monkeypatch):
+    def broken():
+        raise ImportError("No module named 'numba'")
+
+    monkeypatch.setattr(kernel, "_compile", broken)
+    monkeypatch.setattr(kernel, "compiled_available",
+                        lambda: (False, "numba not importable (ImportError: No module named 'numba')"))
+    problem = generate_qkp(25, 50, 4)
+    found = bb.branch_and_bound(problem)
+    assert found.note == "numpy search: numba not importable (ImportError: No module named 'numba')"
+    assert found.termination is Termination.OPTIMAL
+    assert found.objective == _numpy_branch_and_bound(problem).objective
+
+
+def test_compiled_available_names_the_missing_module(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_numba(name, *args, **kwargs):
+        if name == "numba":
+            raise ImportError("No module named 'numba'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_numba)
+    ok, why = kernel.compiled_available()
+    assert not ok and "numba not importable" in why and "No module named 'numba'" in why
