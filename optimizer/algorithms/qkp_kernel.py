@@ -43,23 +43,26 @@ from optimizer.core.problem import SelectionProblem
 from optimizer.core.result import Termination
 
 ROOT_STEPS = 300        # subgradient steps at the root (as the numpy search)
+ROOT_SHARE = 0.5        # of a time limit, at most, for them: a short limit still reaches the tree (and a portfolio)
 CHUNK_SECONDS = 0.02    # aim for a chunk of nodes; between chunks Python checks the clock and Ctrl-C
 FIRST_CHUNK = 64        # nodes in the first chunk, before any timing is known
 MAX_CHUNK = 1 << 22
 BRANCH_FRACTIONAL = 0   # the fractional (break) item of the outer knapsack, "in" first
 BRANCH_STATIC = 1       # the first free item in the root's order of plane value per weight, "in" first
-DEFAULT_BRANCHING = BRANCH_FRACTIONAL   # measured faster, see benchmarks/README.md
+# measured (12 generated instances n = 100-200, 10 s each, one run): static 26.0 s in all, fractional 37.0 s;
+# static needs far fewer nodes where the tree is large (100_75_2: 359 vs 4,665; 150_75_3: 231 vs 7,937;
+# 200_100_1 proven in 2.0 s vs open at 10 s) and its nodes are cheaper (fewer reduction passes and fixings)
+DEFAULT_BRANCHING = BRANCH_STATIC
 
 # scalar state kept in two small arrays (numba functions cannot share Python scalars)
 F_VALUE, F_USED, F_BEST, F_CAP, F_ROOT = range(5)               # float64 state
-I_TRAIL, I_STACK, I_NODES, I_HAVE_BEST, I_INTEGRAL, I_RULE, I_PASSES, I_FREE, I_SCAN = range(9)   # int64 state
+I_TRAIL, I_STACK, I_NODES, I_HAVE_BEST, I_INTEGRAL, I_RULE, I_PASSES, I_FIXES = range(8)   # int64 state
 # root subgradient state
 R_STEP, R_STALL, R_BEST, R_DONE, R_STEPS = range(5)
 
 _F = TypeVar("_F", bound=Callable[..., object])
 _JIT: list[str] = []          # names of the functions `_compile` compiles
 _NUMBA_VERSION: str | None = None
-LAST_STATS = None
 
 
 def _jit(func: _F) -> _F:
@@ -145,22 +148,22 @@ def _root_evaluate(share: np.ndarray, w: np.ndarray, link: np.ndarray, room: flo
     """Bound of the root for one split (every item free): (value, break position, fraction); fills inner, gain."""
     m = w.size
     ratio = np.empty(m)
+    cand = np.empty(m, dtype=np.int64)
     for a in range(m):
+        cnt = 0
         for b in range(m):
-            s = share[a, b]
-            if s > 0:
-                ratio[b] = -s / w[b] if w[b] > 0 else -np.inf
-            else:
-                ratio[b] = np.inf
             inner[a, b] = 0.0
-        order = np.argsort(ratio, kind="mergesort")
+            s = share[a, b]
+            if s > 0:               # only partners with a share: at density d, d * m of them
+                cand[cnt] = b
+                ratio[cnt] = -s / w[b] if w[b] > 0 else -np.inf
+                cnt += 1
+        order = np.argsort(ratio[:cnt])
         rem = room - w[a]
         tot = 0.0
-        for t in range(m):
-            b = order[t]
+        for t in range(cnt):
+            b = cand[order[t]]
             s = share[a, b]
-            if s <= 0:
-                break
             if w[b] <= rem + 1e-9:
                 inner[a, b] = 1.0
                 tot += s
@@ -252,6 +255,7 @@ def _fix_in(j: int, q: np.ndarray, w: np.ndarray, status: np.ndarray, link: np.n
             fs: np.ndarray, ist: np.ndarray) -> None:
     """Put item j into S: its link joins the value, its pair values join every link."""
     status[j] = 1
+    ist[I_FIXES] += 1
     fs[F_VALUE] += link[j]
     fs[F_USED] += w[j]
     for k in range(w.size):
@@ -352,13 +356,11 @@ def _node(depth: int, pbound: float, q: np.ndarray, w: np.ndarray, pidx: np.ndar
             _offer(free, nf, q, link, status, best_x, fs, ist)
             return
         ist[I_PASSES] += 1
-        ist[I_FREE] += nf
         for t in range(nf):
             j = free[t]
             rem = room - w[j]
             tot = 0.0
             for s in range(pcnt[j]):
-                ist[I_SCAN] += 1
                 i = pidx[j, s]
                 if status[i] != 0:
                     continue
@@ -507,7 +509,9 @@ class KernelRun:
     seconds: float
     note: str
     root_seconds: float = 0.0   # of `seconds`, the root's subgradient steps
-    chunks: int = 0
+    chunks: int = 0             # calls of the tree kernel
+    passes: int = 0             # bound evaluations in the tree (a node re-evaluates after fixing items)
+    fixed_in: int = 0           # items fixed in (each costs O(n), and O(n) again to undo)
 
 
 def _run_chunk(max_nodes: int, arrays: tuple[np.ndarray, ...]) -> int:
@@ -526,6 +530,7 @@ def solve_compiled(problem: SelectionProblem, *, incumbent: np.ndarray | None = 
     version = _compile()
     note = f"compiled kernel (numba {version})"
     deadline = math.inf if time_limit is None else t0 + time_limit
+    root_deadline = math.inf if time_limit is None else t0 + ROOT_SHARE * time_limit
     if integral is None:
         integral = problem.has_integral_objective
     n = problem.n
@@ -559,14 +564,14 @@ def solve_compiled(problem: SelectionProblem, *, incumbent: np.ndarray | None = 
             best_x = start[free].astype(np.int8)
 
     def full_x(xk: np.ndarray) -> np.ndarray:
-        x = chosen.astype(np.int8)
-        x[free] = xk
-        return x
+        out = chosen.astype(np.int8)
+        out[free] = xk
+        return out
 
     if m == 0:
-        x = chosen.astype(np.int8)
-        value = problem.objective(x)
-        return KernelRun(Termination.OPTIMAL, x, value, value, 0, time.perf_counter() - t0, note)
+        only = chosen.astype(np.int8)
+        value = problem.objective(only)
+        return KernelRun(Termination.OPTIMAL, only, value, value, 0, time.perf_counter() - t0, note)
     q = np.ascontiguousarray(q_all[np.ix_(free, free)])
     w = np.ascontiguousarray(w_all[free])
     link = c[free] + q_all[np.ix_(free, fixed)].sum(axis=1)
@@ -590,8 +595,11 @@ def solve_compiled(problem: SelectionProblem, *, incumbent: np.ndarray | None = 
                         inner, gain, items, srt, key)
             dt = time.perf_counter() - t
             chunk_steps = max(1, int(steps * CHUNK_SECONDS / max(dt, 1e-6)))
-            if time.perf_counter() > deadline and rs[R_DONE] == 0 and rs[R_STEPS] < root_steps:
+            now = time.perf_counter()
+            if now > deadline and rs[R_DONE] == 0 and rs[R_STEPS] < root_steps:
                 status = Termination.TIME_LIMIT
+                break
+            if now > root_deadline:   # the split so far is valid: the tree gets the rest of the time
                 break
     except KeyboardInterrupt:
         status = Termination.INTERRUPTED
@@ -619,10 +627,10 @@ def solve_compiled(problem: SelectionProblem, *, incumbent: np.ndarray | None = 
     stack_i[0] = (0, -1, 0, 0)             # the root: nothing to fix
     stack_f[0] = (math.inf, value0, used0)
     fs = np.array([value0, used0, best, cap, root_bound])
-    ist = np.array([0, 1, 0, have_best, int(bool(integral)), int(branching), 0, 0, 0], np.int64)
-    arrays = (q, w, pidx, pv, pw, pcnt, node_status, link, trail, stack_i, stack_f, best_x, static_order.astype(np.int64),
-              fs, ist, np.zeros(m, np.int64), gain, srt, key, np.zeros(m + 1), np.zeros(m + 1), np.zeros(m, np.int64),
-              np.zeros(m, np.int64))
+    ist = np.array([0, 1, 0, have_best, int(bool(integral)), int(branching), 0, 0], np.int64)
+    arrays = (q, w, pidx, pv, pw, pcnt, node_status, link, trail, stack_i, stack_f, best_x,
+              static_order.astype(np.int64), fs, ist, np.zeros(m, np.int64), gain, srt, key,
+              np.zeros(m + 1), np.zeros(m + 1), np.zeros(m, np.int64), np.zeros(m, np.int64))
     size = FIRST_CHUNK
     chunks = 0
     try:
@@ -643,14 +651,13 @@ def solve_compiled(problem: SelectionProblem, *, incumbent: np.ndarray | None = 
         status = Termination.INTERRUPTED
     seconds = time.perf_counter() - t0
     nodes = int(ist[I_NODES])
-    global LAST_STATS
-    LAST_STATS = ist.copy()
     root_bound = float(fs[F_ROOT]) if nodes else root_bound
     if not math.isfinite(root_bound):    # the root was solved outright (everything fit)
         root_bound = float(fs[F_BEST])
     x = full_x(best_x) if ist[I_HAVE_BEST] else None
     best = float(fs[F_BEST]) if ist[I_HAVE_BEST] else -math.inf
+    stats = (root_seconds, chunks, int(ist[I_PASSES]), int(ist[I_FIXES]))
     if status is Termination.OPTIMAL:
-        return KernelRun(status, x, best, root_bound, nodes, seconds, note, root_seconds, chunks)
+        return KernelRun(status, x, best, root_bound, nodes, seconds, note, *stats)
     open_bound = float(stack_f[:ist[I_STACK], 0].max()) if ist[I_STACK] else -math.inf
-    return KernelRun(status, x, max(best, open_bound), root_bound, nodes, seconds, note, root_seconds, chunks)
+    return KernelRun(status, x, max(best, open_bound), root_bound, nodes, seconds, note, *stats)

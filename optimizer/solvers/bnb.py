@@ -2,8 +2,9 @@
 
 A short tabu search gives the incumbent (or the warm start does), then
 :mod:`optimizer.algorithms.branch_and_bound` proves it or finds better. No model, no
-MIP solver: a numba-compiled kernel, or numpy when numba is missing. Problems outside the classic QKP (several rows,
-negative terms, conflicts, groups, covers, size bounds) get an error result
+MIP solver: a numba-compiled kernel, or numpy when numba is missing. Problems
+outside the classic QKP (several rows, negative terms, conflicts, groups,
+covers, size bounds) get an error result
 naming what is in the way; `auto` and `highs` take those.
 """
 
