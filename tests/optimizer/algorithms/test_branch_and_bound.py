@@ -91,7 +91,7 @@ def test_an_interrupted_search_keeps_its_open_nodes_in_the_bound(monkeypatch):
         return real(self, node, steps)
 
     monkeypatch.setattr(bb._Search, "process", process)
-    found = branch_and_bound(problem, incumbent=np.zeros(problem.n))
+    found = bb._numpy_branch_and_bound(problem, incumbent=np.zeros(problem.n))   # the numpy search's nodes
     assert found.termination is Termination.INTERRUPTED and found.x is not None
     assert found.bound >= optimum >= found.objective
 
