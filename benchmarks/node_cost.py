@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import math
 import os
 import sys
@@ -29,6 +30,7 @@ if str(ROOT) not in sys.path:                       # run as a script from anywh
 from instances import generate_qkp, read_qkp  # noqa: E402
 from optimizer.algorithms import qkp_kernel  # noqa: E402
 from optimizer.algorithms.branch_and_bound import _numpy_branch_and_bound, branch_and_bound  # noqa: E402
+from optimizer.core.files import write_text  # noqa: E402
 from optimizer.core.problem import SelectionProblem  # noqa: E402
 
 STANDARD = ROOT.parent / "shared" / "instances" / "qkp-standard"
@@ -99,10 +101,11 @@ def main(argv: list[str] | None = None) -> int:
         cells = [str(row[h]) if not isinstance(row[h], float) else f"{row[h]:.6g}" for h in header]
         print("| " + " | ".join(cells) + " |", flush=True)
     if args.csv:
-        with args.csv.open("w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else header)
-            writer.writeheader()
-            writer.writerows(rows)
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else header)
+        writer.writeheader()
+        writer.writerows(rows)
+        write_text(args.csv, buffer.getvalue())     # the one safe writer
     return 0
 
 
