@@ -196,21 +196,3 @@ def test_compiled_available_names_the_missing_module(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_numba)
     ok, why = kernel.compiled_available()
     assert not ok and "numba not importable" in why and "No module named 'numba'" in why
-
-
-def test_the_numpy_search_keeps_its_open_nodes_in_the_bound_when_interrupted(monkeypatch):
-    problem = generate_qkp(50, 75, 6)
-    optimum = _numpy_branch_and_bound(problem).objective
-    real = bb._Search.process
-    calls = {"n": 0}
-
-    def process(self, node, steps):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt
-        return real(self, node, steps)
-
-    monkeypatch.setattr(bb._Search, "process", process)
-    found = _numpy_branch_and_bound(problem, incumbent=np.zeros(problem.n))
-    assert found.termination is Termination.INTERRUPTED and found.x is not None
-    assert found.bound >= optimum >= found.objective
