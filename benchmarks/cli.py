@@ -7,6 +7,7 @@
     alliance bench run|report|export ...   (see benchmarks/bench_command.py)
     alliance compare FILE.toml [--out DIR] [--time-limit T] [--jobs N]
     alliance frontier BUNDLE [--vary budget] [--values 50,80,120 | --points 10] [--out DIR] [--time-limit T]
+    alliance why-not BUNDLE PARTNER [PARTNER ...] [--time-limit T]
 
 FILE is a QKP file (Billionnet-Soutif or edge-list format; --budget picks
 one budget of an edge-list file that lists several); BUNDLE a scenario folder
@@ -150,7 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "stages) on stdout and nothing else")
     s.add_argument("--write-solution", type=_solution_file, metavar="FILE",
                    help="write the portfolio to FILE as CSV: item,name,selected (one row per item, "
-                        "selected 1 or 0)")
+                        "selected 1 or 0); for a scenario item,id,level,name,selected, one row per partner "
+                        "(and engagement level)")
     sub.add_parser("solvers", help="list solvers and whether they can run here")
     from benchmarks import bench_command, compare_command
 
@@ -174,14 +176,23 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         _write_solution(args.write_solution, problem, result)
     if args.json:
         print(json.dumps(_result_json(args.instance, problem, result), allow_nan=False))
+    elif result.report is not None:
+        # a scenario speaks of partners and limits: the portfolio report first, the solver's account after
+        print()
+        print(result.report.to_text())
+        print("\nSolver")
+        print(f"  {result.solver} {result.solver_version} / formulation {result.formulation}, "
+              f"{result.total_seconds:.2f} s" + (f", {result.nodes} nodes" if result.nodes is not None else ""))
+        _print_stages(result)
     else:
         print(result.summary())
-        for stage in result.stages:
-            print("stage        " + ", ".join(f"{k}={_full(v)}" for k, v in stage.items()))
-        if result.report is not None:
-            print()
-            print(result.report.to_text())
+        _print_stages(result)
     return EXIT_ERROR if result.termination is Termination.ERROR else 0
+
+
+def _print_stages(result: Any) -> None:
+    for stage in result.stages:
+        print("stage        " + ", ".join(f"{k}={_full(v)}" for k, v in stage.items()))
 
 
 def _full(value: object) -> str:
@@ -250,7 +261,8 @@ def _result_json(instance: str, problem: Any, result: Any) -> dict[str, Any]:
 
 
 def _write_solution(path: Path, problem: Any, result: Any) -> None:
-    """The portfolio as CSV `item,name,selected`, one row per item of the solved problem."""
+    """The portfolio as CSV: `item,name,selected` per item of a QKP; for a scenario
+    `item,id,level,name,selected` per partner (and level), so it joins back to candidates.csv."""
     import csv
     import io
 
@@ -260,12 +272,19 @@ def _write_solution(path: Path, problem: Any, result: Any) -> None:
         print(f"alliance: no portfolio to write to {path} ({result.termination.value}); the file is left as it was",
               file=sys.stderr)
         return
-    # a scenario is solved as its compiled problem: one item per partner (or partner and level)
-    names = result.report.compiled.problem.names if result.report is not None else problem.names
     buf = io.StringIO()
     out = csv.writer(buf, lineterminator="\n")
-    out.writerow(["item", "name", "selected"])
-    out.writerows([i, name, int(chosen)] for i, (name, chosen) in enumerate(zip(names, result.x)))
+    if result.report is None:
+        out.writerow(["item", "name", "selected"])
+        out.writerows([i, name, int(chosen)] for i, (name, chosen) in enumerate(zip(problem.names, result.x)))
+    else:
+        # a scenario is solved as its compiled problem: one item per partner (or partner and level); the
+        # auxiliary items that count foreign partners are the model's, not a choice, and are left out
+        compiled = result.report.compiled
+        ids = compiled.scenario.ids
+        out.writerow(["item", "id", "level", "name", "selected"])
+        out.writerows([i, ids[compiled.item_candidate[i]], compiled.item_level[i], compiled.problem.names[i],
+                       int(result.x[i])] for i in compiled.partner_items)
     write_text(path, buf.getvalue())
 
 
@@ -291,7 +310,8 @@ def main(argv: list[str] | None = None) -> int:
 
         status = {"solve": _cmd_solve, "solvers": _cmd_solvers, "bench": bench_command.run,
                   "compare": compare_command.run_compare,
-                  "frontier": compare_command.run_frontier}[args.command](args)
+                  "frontier": compare_command.run_frontier,
+                  "why-not": compare_command.run_why_not}[args.command](args)
         sys.stdout.flush()      # a reader that went away shows here, not at the interpreter's exit
         return status
     except BrokenPipeError:

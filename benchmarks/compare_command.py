@@ -3,10 +3,13 @@
     alliance compare FILE.toml [--out DIR] [--time-limit T] [--jobs N]
     alliance frontier BUNDLE [--vary budget|<limit>|cost_weight] [--values 50,80,120 | --points 10]
                              [--out DIR] [--time-limit T] [--jobs N]
+    alliance why-not BUNDLE PARTNER [PARTNER ...] [--time-limit T]
 
 `compare` reads a comparison file (instances/comparison.py: a base bundle,
-[solve] options and [[variant]] tables), solves every scenario, prints the
-table and writes the report folder (the file's `output`, or --out).
+[solve] options and [[variant]] tables), solves every scenario, writes the
+report folder (the file's `output`, or --out) and prints the table. A variant
+the model refuses is shown as invalid beside the others, and the command then
+exits with status 3 (0 when every variant was valid).
 `frontier` solves the bundle at each value of one limit (or of the cost
 weight), prints the frontier and writes frontier.csv, frontier.png and
 report.md to --out (default: <bundle name>-frontier in the current folder).
@@ -16,7 +19,11 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from pathlib import Path
+
+#: `alliance compare` ran and wrote its report, but some variants were invalid (shown as such in it)
+EXIT_INVALID_VARIANT = 3
 
 
 def _number_list(text: str) -> list[float]:
@@ -57,6 +64,11 @@ def add_parsers(sub: argparse._SubParsersAction, number: type, whole: type) -> N
     f.add_argument("--time-limit", type=number, help="seconds per point")
     f.add_argument("--jobs", type=whole, default=1, help="points solved at a time, one process each (1)")
 
+    w = sub.add_parser("why-not", help="what including a partner would cost: the best portfolio with it")
+    w.add_argument("bundle", help="scenario bundle folder (scenario.toml, candidates.csv, pairs.csv)")
+    w.add_argument("partners", nargs="+", metavar="PARTNER", help="candidate ids or names (e.g. C017)")
+    w.add_argument("--time-limit", type=number, help="seconds per solve")
+
 
 def run_compare(args: argparse.Namespace) -> int:
     """`alliance compare FILE`."""
@@ -69,11 +81,14 @@ def run_compare(args: argparse.Namespace) -> int:
     if args.time_limit is not None:
         options["time_limit"] = args.time_limit
     out = Path(args.out) if args.out else spec.output
-    cmp = compare(spec.variants, jobs=args.jobs, **options)
-    print(format_comparison(cmp))
+    cmp = compare(spec.variants, jobs=args.jobs, invalid=spec.invalid, **options)
+    # the files first: a reader that stops early (`| head`) must not cost the report
     path = write_comparison_report(cmp, out, title=spec.title)
+    print(format_comparison(cmp))
     print(f"report written to {path}")
-    return 0
+    for name, why in spec.invalid.items():
+        print(f"alliance: invalid variant {name!r}: {why}", file=sys.stderr)
+    return EXIT_INVALID_VARIANT if spec.invalid else 0
 
 
 def run_frontier(args: argparse.Namespace) -> int:
@@ -85,11 +100,34 @@ def run_frontier(args: argparse.Namespace) -> int:
     scenario = read_scenario(args.bundle)
     options = {} if args.time_limit is None else {"time_limit": args.time_limit}
     fr = frontier(scenario, vary=args.vary, values=args.values, points=args.points, jobs=args.jobs, **options)
-    print(format_frontier(fr))
     folder = Path(args.bundle).resolve()
     if folder.is_file():            # scenario.toml given instead of its folder
         folder = folder.parent
     out = Path(args.out) if args.out else Path(f"{folder.name}-frontier")
     path = write_frontier_report(fr, out, title=f"Efficient frontier of {scenario.name}: {args.vary}")
+    print(format_frontier(fr))      # after the files: a reader that stops early must not cost the report
     print(f"report written to {path}")
+    return 0
+
+
+def run_why_not(args: argparse.Namespace) -> int:
+    """`alliance why-not BUNDLE PARTNER...`: the recommended portfolio, then for each partner the best
+    portfolio that includes it and how many points that costs."""
+    from instances import read_scenario
+    from optimizer.domain.report import find_candidate, proof_sentence
+    from optimizer.engine.solve import solve
+
+    scenario = read_scenario(args.bundle)
+    for partner in args.partners:          # every name checked before any solving time is spent
+        find_candidate(scenario.candidates, partner)
+    options = {} if args.time_limit is None else {"time_limit": args.time_limit}
+    result = solve(scenario, **options)
+    if not result.has_solution:
+        print(f"{scenario.name}: no portfolio ({result.termination.value}): {result.message}")
+        return 1
+    report = result.report
+    print(f"{scenario.name}: recommended portfolio {', '.join(report.partners()['name'])} "
+          f"({result.objective:.6g} points). {proof_sentence(result)}")
+    for partner in args.partners:
+        print(report.why_not(partner))
     return 0

@@ -157,7 +157,8 @@ def config_label(runs: pd.DataFrame) -> pd.Series:
 
     Settings come from the `settings` JSON; a setting is shown only when its value differs
     across the rows of `runs` (a setting missing from some rows differs), so a run at
-    threads 2 among runs at threads 1 reads "highs/rlt threads=2". Keys are sorted.
+    threads 2 among runs at threads 1 reads "highs/rlt threads=2". Keys are sorted. A formulation
+    left to `auto` is followed by the ones it chose: "highs/auto (glover, rlt)".
     """
     solver = _col(runs, "solver").fillna("?").astype(str)
     formulation = _col(runs, "formulation").fillna("none").astype(str)
@@ -168,8 +169,17 @@ def config_label(runs: pd.DataFrame) -> pd.Series:
     labels = []
     for s, f, d in zip(solver, formulation, parsed):
         extra = "".join(f" {k}={_show(d[k])}" for k in varying if k in d)
-        labels.append(f"{s}/{f}{extra}")
-    return pd.Series(labels, index=runs.index, name="config", dtype=object)
+        labels.append((f"{s}/{f}", extra))
+    # a formulation left to `auto` shows what was used (the store knows it per run): "highs/auto (glover)",
+    # or every one used across the configuration's runs
+    used = [None if pd.isna(u) else u for u in _col(runs, "formulation_used")]
+    chosen: dict[tuple[str, str], set[str]] = {}
+    for (head, extra), u in zip(labels, used):
+        if head.endswith("/auto") and u not in (None, "", "none"):
+            chosen.setdefault((head, extra), set()).add(str(u))
+    out = [f"{head} ({', '.join(sorted(chosen[(head, extra)]))}){extra}" if (head, extra) in chosen
+           else f"{head}{extra}" for head, extra in labels]
+    return pd.Series(out, index=runs.index, name="config", dtype=object)
 
 
 def shifted_geomean(values: Iterable[float], shift: float = SHIFT) -> float:

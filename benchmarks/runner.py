@@ -42,9 +42,6 @@ from benchmarks.suite import Cell
 #: packages whose versions every row records
 PACKAGES = ("numpy", "pandas", "highspy", "pyomo", "networkx", "pyscipopt", "gurobipy")
 
-#: this package, whose code is the solver of `auto`, `heuristic`, `bnb` and `bruteforce`
-PACKAGE = "alliance-portfolio"
-
 #: name of a run's working folder in the temporary directory, followed by the owner's pid
 CELL_PREFIX = "alliance-cell-"
 #: the file inside that folder that names its owner
@@ -87,12 +84,9 @@ def _highs_version() -> str | None:
 
 
 def _package_version() -> str:
-    try:
-        return metadata.version(PACKAGE)
-    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
-        from optimizer import __version__
+    from optimizer.core.version import __version__
 
-        return __version__
+    return __version__
 
 
 def _signal_name(number: int) -> str:
@@ -174,17 +168,8 @@ def run_cell(data: dict, keep_logs: bool = False) -> dict:
         for k in ("termination", "objective", "bound", "gap", "build_seconds", "solve_seconds", "total_seconds",
                   "error", "formulation_used", "stages"):
             row[k] = done.get(k)
-        row["solver_version"] = _solver_version(cell.solver, done.get("solver_version"), row["package_version"])
+        row["solver_version"] = done.get("solver_version")
     return row
-
-
-def _solver_version(solver: str, reported: str | None, package: str) -> str:
-    """The version of what solved: the pipeline `auto` is this package's code whichever stage ended it
-    (its HiGHS, when a MIP stage ran, is in `highs_version` and `stages`); a solver that reports no
-    version of its own is this package's code too."""
-    if solver == "auto" or not reported:
-        return f"{PACKAGE} {package}"
-    return reported
 
 
 def _cell_folder() -> str:

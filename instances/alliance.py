@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -310,6 +311,9 @@ def generate_alliance(
     # patent families: lognormal, so a few clusters hold most of the knowledge stock
     endowment = np.maximum(1.0, np.round(np.exp(np.log(120.0) + endowment_sigma * rng_cand.standard_normal(n))))
     size_pct = _rank_pct(endowment + rng_cand.random(n) * 1e-3)  # jitter only breaks ties
+    # the focal cluster is of average size among those drawn: the reference its partners' endowments
+    # are measured against (stated in the scenario, so adding a candidate later changes nothing)
+    focal = replace(focal, endowment=round(float(endowment.mean()), 1))
     reputation = np.clip(0.15 + 0.7 * size_pct + rng_cand.normal(0, 0.12, n), 0, 1).round(3)
 
     # ----------------------------------------------------------------- knowledge profiles

@@ -3,6 +3,7 @@
     base = "alliance-60"            # scenario bundle folder, relative to this file
     output = "comparison-report"    # report folder, relative to this file (default: <file stem>-report)
     include_base = true             # the base is compared too, first, under its own name
+    base_name = "today"             # optional: the base's name in this comparison (default: its scenario.toml name)
     title = "Budget and strategy"   # optional: the report's title
 
     [solve]                         # options for optimizer.engine.solve
@@ -19,8 +20,11 @@
 :func:`read_comparison` checks the whole file before anything is solved and
 raises :class:`~instances.errors.InstanceFormatError` naming the file, the
 line, the key (``variant[2].size_max``), the variant's number and name, and
-what would be accepted. A variant that is valid but leaves no feasible
-portfolio is not an error: it is solved and reported as infeasible.
+what would be accepted. A variant the model refuses (a size_min above the
+base's size_max, a subsidy above 1, ...) is not solved: it is kept in
+``ComparisonSpec.invalid`` with that message and shown as invalid beside the
+others. A variant that is valid but leaves no feasible portfolio is solved and
+reported as infeasible.
 
 The report folder (``output``) must lie inside the comparison file's folder:
 an absolute path, a ``..`` that climbs out of it or a symbolic link that
@@ -45,7 +49,7 @@ from optimizer.domain.scenario import Scenario
 from optimizer.domain.variants import KNOWN as VARIANT_CHANGES
 
 #: accepted top-level keys of a comparison file
-COMPARISON_KEYS = ("base", "output", "include_base", "title", "solve", "variant")
+COMPARISON_KEYS = ("base", "base_name", "output", "include_base", "title", "solve", "variant")
 #: accepted keys of [solve] (options of optimizer.engine.solve)
 SOLVE_KEYS = ("time_limit", "mip_gap", "threads", "seed", "solver", "formulation")
 #: variant changes that Scenario.variant() passes on unchecked: typed here, with the line and key
@@ -59,6 +63,9 @@ class ComparisonSpec:
 
     base: Scenario
     variants: list[Scenario]          # in file order; the base first unless include_base = false
+    #: variants the model refuses (size_min above size_max, ...): name -> the error with file, line and key;
+    #: compared beside the others as invalid rather than stopping the comparison
+    invalid: dict[str, str] = field(default_factory=dict)
     solve: dict[str, Any] = field(default_factory=dict)
     output: Path = Path("comparison-report")
     path: Path | None = None          # the comparison file
@@ -97,13 +104,19 @@ class _ComparisonToml(TomlFile):
         self.check_keys(top, (), COMPARISON_KEYS)
         folder = self.path.parent
         base = self._base(top, folder)
+        if "base_name" in top:
+            name = self.string(top, ("base_name",), "")
+            if not name.strip():
+                self.fail(("base_name",), "is empty; expected the name the base scenario goes by in this "
+                                          "comparison, e.g. base_name = \"today\"")
+            base = base.replace(name=name)
         output = self._output(top, folder)
         include_base = self.boolean(top, ("include_base",), True)
         title = self.string(top, ("title",), "") or None
         solve = self._solve(top)
-        variants = self._variants(top, base, include_base)
-        return ComparisonSpec(base=base, variants=([base] if include_base else []) + variants, solve=solve,
-                              output=output, path=self.path, title=title)
+        variants, invalid = self._variants(top, base, include_base)
+        return ComparisonSpec(base=base, variants=([base] if include_base else []) + variants, invalid=invalid,
+                              solve=solve, output=output, path=self.path, title=title)
 
     def _base(self, top: dict, folder: Path) -> Scenario:
         if "base" not in top:
@@ -186,7 +199,7 @@ class _ComparisonToml(TomlFile):
             self.fail(("solve", "formulation"), f"unknown formulation {name!r}; expected one of {', '.join(known)}")
         return name
 
-    def _variants(self, top: dict, base: Scenario, include_base: bool) -> list[Scenario]:
+    def _variants(self, top: dict, base: Scenario, include_base: bool) -> tuple[list[Scenario], dict[str, str]]:
         raw = top.get("variant", [])
         if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
             self.fail(("variant",), f"expected [[variant]] tables (an array of tables, each with a name), found "
@@ -196,6 +209,7 @@ class _ComparisonToml(TomlFile):
                           "[[variant]]\nname = \"lean budget\"\nscale_limits = { budget = 0.7 }")
         used: dict[str, str] = {base.name: "the base scenario"} if include_base else {}
         out: list[Scenario] = []
+        invalid: dict[str, str] = {}
         for k, table in enumerate(raw):
             path = ("variant", k)
             label = f"variant {k + 1}"
@@ -213,9 +227,16 @@ class _ComparisonToml(TomlFile):
             self._check_types(path, label, name, changes)
             try:
                 out.append(base.variant(name, **changes))
-            except (ProblemError, TypeError, ValueError) as exc:   # a wrong type can surface as either
+            except ProblemError as exc:
+                # a rule of the model (size_min above the base's size_max, ...): this variant is invalid,
+                # the others are still compared; its message keeps the file, line and key
+                try:
+                    self._variant_error(path, label, name, changes, exc)
+                except InstanceFormatError as located:
+                    invalid[name] = str(located)
+            except (TypeError, ValueError) as exc:   # a value of the wrong type: the file itself is wrong
                 self._variant_error(path, label, name, changes, exc)
-        return out
+        return out, invalid
 
     def _check_types(self, path: tuple, label: str, name: str, changes: dict) -> None:
         """Changes that Scenario.variant() passes on unchecked: their types, with the line and key."""

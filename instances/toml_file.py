@@ -218,7 +218,7 @@ class TomlFile:
             self.check_keys(value, path, allowed)
         return value
 
-    def number(self, table: Mapping[str, Any], path: KeyPath, default: float, *, low: float | None = None,
+    def number(self, table: Mapping[str, Any], path: KeyPath, default: Any, *, low: float | None = None,
                high: float | None = None, low_open: bool = False) -> float:
         if path[-1] not in table:
             return default

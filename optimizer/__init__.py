@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from optimizer.core.version import __version__  # noqa: F401 - the public version, written in optimizer/core
 
 #: public name -> the module that defines it
 _EXPORTS: dict[str, str] = {

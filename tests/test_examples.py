@@ -55,7 +55,7 @@ def test_strategy_examples_give_different_portfolios_and_say_why() -> None:
     for script, term in (("young_cluster_reputation.py", "reputation +"), ("established_cluster_breadth.py", None),
                          ("fast_changing_industry.py", "diversity +"), ("regional_subsidy.py", None)):
         out = outs[script] = _run(script)
-        assert "termination optimal" in out, out
+        assert "Proven best" in out, out
         explanation = out.split(" vs ", 1)[1]
         assert "objective" in explanation and "objective terms that moved" in explanation
         if term:

@@ -26,7 +26,7 @@ from optimizer.domain.settings import GROUP_KEYS, Focal, ForeignValue, Level, Pe
 #: accepted keys per TOML table (limits, profile, weights, caps and policy tables take free keys)
 TOP_KEYS = ("name", "focal", "limits", "strategy", "peers", "policy", "constraints", "levels", "foreign_value",
             "scoring")
-FOCAL_KEYS = ("name", "region", "country", "diffusion", "tech_change", "profile")
+FOCAL_KEYS = ("name", "region", "country", "diffusion", "tech_change", "endowment", "profile")
 STRATEGY_KEYS = ("reputation_weight", "breadth", "domain_weights")
 PEERS_KEYS = ("size_min", "size_max", "foreign_share_min", "foreign_share_max")
 POLICY_KEYS = ("subsidies", "bonus")
@@ -64,7 +64,8 @@ class ScenarioToml(TomlFile):
             country=self.string(f, ("focal", "country"), defaults.country),
             profile=profile,
             diffusion=self.number(f, ("focal", "diffusion"), defaults.diffusion, low=0, high=1, low_open=True),
-            tech_change=self.number(f, ("focal", "tech_change"), defaults.tech_change, low=0))
+            tech_change=self.number(f, ("focal", "tech_change"), defaults.tech_change, low=0),
+            endowment=self.number(f, ("focal", "endowment"), None, low=0, low_open=True))
         domains = tuple(profile)
 
         limits = self.number_map(top, ("limits",), low=0)

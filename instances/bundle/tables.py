@@ -147,8 +147,8 @@ class _Table:
         return _series(out, np.dtype(bool))
 
     def numbers(self, column: str, *, low: float | None = 0, high: float | None = None,
-                blank: int | None = None, what: str = "a number", limit: float = LARGEST_VALUE) -> pd.Series:
-        """A numeric column; `limit` bounds the magnitude (math.inf for a column used only as a ratio)."""
+                blank: int | None = None, what: str = "a number") -> pd.Series:
+        """A numeric column, each value at most LARGEST_VALUE in magnitude."""
         expected = f"expected {what}{_range_text(low, high)}"
         values: list[int | float] = []
         for rec, cell in self.cells(column):
@@ -174,8 +174,9 @@ class _Table:
                 self.fail(rec, column, f"{cell!r} is {'negative' if low == 0 else 'too small'}; {expected}")
             if high is not None and v > high:
                 self.fail(rec, column, f"{cell!r} is too large; {expected}")
-            if abs(v) > limit:
-                self.fail(rec, column, f"{cell!r} is too large to compute with: {what}s are limited to +-{limit:g}; "
+            if abs(v) > LARGEST_VALUE:
+                self.fail(rec, column, f"{cell!r} is too large to compute with: {what}s are limited to "
+                                       f"+-{LARGEST_VALUE:g}; "
                                        f"rescale the column (e.g. costs in thousands)")
             values.append(v)
         if values and all(isinstance(v, int) for v in values):   # an empty table gets float columns
@@ -240,8 +241,6 @@ def read_candidates(path: Path, settings: Mapping[str, Any]) -> pd.DataFrame:
             columns[col] = table.text(col)
         elif col == "foreign":
             columns[col] = table.flags(col)
-        elif col == "endowment":  # only its ratio to the mean counts: any unit, any size
-            columns[col] = table.numbers(col, low=0, limit=math.inf)
         elif col in _NONNEG_COLUMNS or (col.startswith("use_") and col[4:] in limits):
             columns[col] = table.numbers(col, low=0)
         elif col in expected_k:

@@ -31,6 +31,7 @@ def settings_text(s: Scenario) -> str:
         {"name": str(s.name)},
         {"focal": {"name": str(f.name), "region": str(f.region), "country": str(f.country),
                    "diffusion": float(f.diffusion), "tech_change": float(f.tech_change),
+                   **({} if f.endowment is None else {"endowment": _number_out(f.endowment)}),
                    "profile": {str(d): float(v) for d, v in f.profile.items()}}},
         {"limits": {str(r): _number_out(v) for r, v in s.limits.items()}},
         {"strategy": {"reputation_weight": float(st.reputation_weight), "breadth": float(st.breadth),

@@ -35,6 +35,8 @@ class Comparison:
     scenarios: dict[str, Scenario]
     results: dict[str, Result]
     solve_options: dict[str, Any] = field(default_factory=dict)
+    #: variants that could not be built (name -> why): shown as invalid beside the others, never solved
+    invalid: dict[str, str] = field(default_factory=dict)
 
     @property
     def names(self) -> list[str]:
@@ -59,6 +61,7 @@ class Comparison:
                 m = rep.metrics()
                 for key in ("size", "domains_covered", "redundancy_density", "foreign_share", "regions", "levels"):
                     col[key] = m[key]
+                col["binding limits"] = ", ".join(lim.name for lim in rep.what_limits().binding()) or "none"
                 for limit in self.scenarios[name].limits:
                     use = float(m[f"use_{limit}"])
                     col[f"use {limit}"] = use
@@ -68,6 +71,8 @@ class Comparison:
                 col["note"] = res.message or "no portfolio found"
             col["seconds"] = res.total_seconds
             columns[name] = col
+        for name, why in self.invalid.items():
+            columns[name] = {"termination": "invalid", "note": why}
         table = pd.DataFrame(columns)
         # keep a readable row order: status, values, terms, metrics, resources
         return table.reindex(_row_order(table.index))
@@ -127,16 +132,18 @@ def _row_order(index: Iterable[str]) -> list[str]:
     head = ["termination", "objective", "bound", "gap", "note"]
     idx = list(index)
     terms = [r for r in idx if r.startswith("term: ")]
-    metrics = ["size", "domains_covered", "redundancy_density", "foreign_share", "regions", "levels"]
+    metrics = ["size", "domains_covered", "redundancy_density", "foreign_share", "regions", "levels",
+               "binding limits"]
     resources = [r for r in idx if r.startswith(("use ", "slack ", "objective per "))]
     ordered = [r for r in head if r in idx] + terms + [r for r in metrics if r in idx] + resources
     return ordered + [r for r in idx if r not in ordered]
 
 
 def compare(scenarios: Sequence[Scenario] | Mapping[str, Scenario], *, jobs: int = 1,
-            **solve_options: Any) -> Comparison:
+            invalid: Mapping[str, str] | None = None, **solve_options: Any) -> Comparison:
     """Solve every scenario (`jobs` at a time, each in its own process when jobs > 1) and
-    return the :class:`Comparison`. `solve_options` go to :func:`optimizer.engine.solve`."""
+    return the :class:`Comparison`. `solve_options` go to :func:`optimizer.engine.solve`;
+    `invalid` names variants that could not be built, with the reason, to show beside the others."""
     if isinstance(scenarios, Mapping):
         named = {str(k): v for k, v in scenarios.items()}
     else:
@@ -159,4 +166,4 @@ def compare(scenarios: Sequence[Scenario] | Mapping[str, Scenario], *, jobs: int
             results = {n: f.result() for n, f in futures.items()}
     else:
         results = {n: _solve_one(sc, solve_options) for n, sc in named.items()}
-    return Comparison(named, results, dict(solve_options))
+    return Comparison(named, results, dict(solve_options), dict(invalid or {}))

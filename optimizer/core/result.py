@@ -82,6 +82,13 @@ class Result:
     stages: tuple[Stage, ...] = ()         # stages that ran, in order, with times
     report: Any = None                     # PortfolioReport when a Scenario was solved
 
+    def __post_init__(self) -> None:
+        # one type whichever solver answered (HiGHS gives integral bounds as ints): floats, or None
+        for name in ("objective", "bound"):
+            value = getattr(self, name)
+            if value is not None and type(value) is not float:
+                object.__setattr__(self, name, float(value))
+
     @property
     def has_solution(self) -> bool:
         """True when a verified portfolio is attached."""

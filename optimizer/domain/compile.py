@@ -90,10 +90,11 @@ def compile_scenario(scenario: Scenario, *, linear_terms: Callable = default_lin
     breadth = scenario.strategy.breadth
     g = np.array([level_gain(lv.gain, lv.strong, breadth) if lv.name else 1.0 for lv in item_levels])
 
-    # item names speak in partner names (ids when names repeat)
+    # item names speak in partner names; a name already used by an earlier row gets its id, so a
+    # candidate appended to the list never renames the others' items
     labels = cand["name"].astype(str).tolist()
-    if len(set(labels)) != nc:
-        labels = ids
+    repeated = cand["name"].astype(str).duplicated(keep="first").to_numpy()
+    labels = [f"{label} ({cid})" if twice else label for label, cid, twice in zip(labels, ids, repeated)]
     names = [labels[c] + (f" [{lv.name}]" if lv.name else "") for c, lv in zip(item_candidate, item_levels)]
 
     # linear parts ------------------------------------------------------------

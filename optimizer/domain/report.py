@@ -6,6 +6,7 @@ from solver output, so the breakdown sums to the verified objective.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,9 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from optimizer.core.errors import ProblemError
 from optimizer.core.result import Result, Termination
 from optimizer.core.verify import violations
 from optimizer.domain.compile import CompiledScenario
+from optimizer.domain.limits import WhatLimits, what_limits
 from optimizer.domain.scoring import overlap
 from optimizer.domain.settings import flag_values
 
@@ -32,6 +35,39 @@ def _consistent_aux(compiled: CompiledScenario, x: np.ndarray) -> np.ndarray:
     x[aux] = 0.0
     x[aux[:count]] = 1.0
     return x
+
+
+def find_candidate(candidates: pd.DataFrame, partner: str) -> int:
+    """The row of the candidate with id or name `partner` (names in any case); a ProblemError that
+    suggests the closest ids and names when there is none."""
+    ids = candidates["id"].astype(str).tolist()
+    names = candidates["name"].astype(str).tolist()
+    text = str(partner).strip()
+    for pool, key in ((ids, text), (names, text), ([n.casefold() for n in names], text.casefold())):
+        if key in pool:
+            return pool.index(key)
+    close = difflib.get_close_matches(text, ids + names, n=3, cutoff=0.6)
+    shown = [f"{c} ({names[ids.index(c)]})" if c in ids else f"{ids[names.index(c)]} ({c})" for c in close]
+    raise ProblemError(f"no candidate with id or name {text!r}"
+                       + (f"; did you mean {' or '.join(shown)}?" if shown else
+                          f"; ids look like {', '.join(ids[:3])}"), where=("candidates", None, "id"))
+
+
+#: the unit of every objective value, said wherever one is shown to a manager
+POINTS = "points (the model's value: knowledge gains minus costs; not money)"
+
+
+def proof_sentence(result: Result) -> str:
+    """How good the portfolio is, in one sentence: proven best, or how much better the best can be."""
+    if result.objective is None:
+        return f"No portfolio ({result.termination.value})."
+    if result.termination is Termination.OPTIMAL:
+        return "Proven best: no portfolio within the limits scores higher."
+    if result.bound is None:
+        return f"Not proven best ({result.termination.value}): no bound is known."
+    more = result.bound - result.objective
+    return (f"Not proven best ({result.termination.value}): the best portfolio scores at most {result.bound:.6g} "
+            f"points, at most {more:.4g} points ({result.gap:.1%}) more than this one.")
 
 
 @dataclass
@@ -51,9 +87,15 @@ class WhyNot:
     def __str__(self) -> str:
         if not self.feasible:
             return f"{self.partner}: no feasible portfolio includes it ({self.message})"
-        return (f"{self.partner}: best portfolio with it scores {self.objective:.6g} "
-                f"(cost {self.cost:.6g}); adds {', '.join(self.added) or '-'}; drops {', '.join(self.dropped) or '-'}"
-                + (f" [{self.termination.value}]" if self.termination is not Termination.OPTIMAL else ""))
+        if self.message == "already in the portfolio":
+            return f"{self.partner}: already in the recommended portfolio"
+        others = [name for name in self.added if not name.startswith(self.partner)]
+        change = ([f"also adds {', '.join(others)}"] if others else []) + \
+                 ([f"drops {', '.join(self.dropped)}"] if self.dropped else ["keeps every recommended partner"])
+        return (f"{self.partner}: the best portfolio with it scores {self.objective:.6g} points, "
+                f"{self.cost:.4g} points less than the recommended one; it {' and '.join(change)}"
+                + (f" (not proven best: {self.termination.value})" if self.termination is not Termination.OPTIMAL
+                   else ""))
 
 
 @dataclass
@@ -151,17 +193,15 @@ class PortfolioReport:
 
     # ----------------------------------------------------------------- why not
     def why_not(self, partner: str, **solve_options: Any) -> WhyNot:
-        """The best portfolio that includes `partner` (an id or name) and what it costs."""
+        """The best portfolio that includes `partner` (an id or name) and what it costs, in points;
+        an unknown partner is a ProblemError that suggests the closest ids and names."""
         if self.resolve is None:
             raise RuntimeError("this report was built without a way to solve (resolve=None); use the report of "
                                "optimizer.solve(scenario)")
         sc = self.compiled.scenario
-        cand = sc.candidates
-        match = cand.index[(cand["id"].astype(str) == str(partner)) | (cand["name"].astype(str) == str(partner))]
-        if len(match) == 0:
-            raise KeyError(f"no candidate with id or name {partner!r}")
-        cid = str(cand.loc[match[0], "id"])
-        label = str(cand.loc[match[0], "name"])
+        row = find_candidate(sc.candidates, partner)
+        cid = str(sc.candidates["id"].iloc[row])
+        label = str(sc.candidates["name"].iloc[row])
         current = set(self.partners()["id"].astype(str))
         if cid in current:
             return WhyNot(label, True, 0.0, self.result.objective, self._names(), (), (), self.result.termination,
@@ -183,27 +223,34 @@ class PortfolioReport:
     def _names(self) -> tuple[str, ...]:
         return tuple(self.compiled.problem.names[i] for i in self.chosen_items())
 
+    # ----------------------------------------------------------------- what limits it
+    def what_limits(self) -> WhatLimits:
+        """Which limits bind and, when none does, what stops the portfolio from growing (see
+        optimizer/domain/limits.py); values in points of the model's objective."""
+        return what_limits(self.compiled, self.x)
+
     # ----------------------------------------------------------------- text
     def to_text(self) -> str:
         """The report as plain text for a terminal or a file."""
         m = self.metrics()
-        lines = [f"Portfolio report: {self.compiled.scenario.name} ({self.compiled.scenario.focal.name})",
-                 f"  termination {m['termination']}"]
+        sc = self.compiled.scenario
+        lines = [f"Portfolio report: {sc.name} ({sc.focal.name})", f"  {proof_sentence(self.result)}"]
         if self.result.message:
             lines.append(f"  note: {self.result.message}")
         for note in self.compiled.notes:
             lines.append(f"  note: {note}")
         if self.result.objective is None:
             return "\n".join(lines + ["  no portfolio found"])
-        gap = "-" if m["gap"] is None else f"{m['gap']:.3%}"
-        bound = "-" if m["bound"] is None else f"{m['bound']:.6g}"
-        lines += [f"  objective {m['objective']:.6g}   bound {bound}   gap {gap}",
-                  f"  size {m['size']}   domains covered {m['domains_covered']} ({m['domains_covered_list']})",
+        lines += [f"  objective {m['objective']:.6g} {POINTS}",
+                  f"  {m['size']} partners   domains covered {m['domains_covered']} ({m['domains_covered_list']})",
                   f"  redundancy density {m['redundancy_density']:.2f}   foreign share {m['foreign_share']:.2f}",
                   f"  regions {m['regions']}" + (f"   levels {m['levels']}" if m["levels"] else "")]
-        for name in self.compiled.scenario.limits:
-            lines.append(f"  {name}: uses {m[f'use_{name}']:.6g}, slack {m[f'slack_{name}']:.6g}")
-        lines.append("\nObjective breakdown")
+        for name in sc.limits:
+            lines.append(f"  {name}: uses {m[f'use_{name}']:.6g} of {sc.limits[name]:.6g} "
+                         f"({m[f'slack_{name}']:.6g} left)")
+        lines.append("\nWhat limits the portfolio")
+        lines += [f"  {sentence}" for sentence in self.what_limits().sentences()]
+        lines.append("\nObjective breakdown (points)")
         for term, value in self.breakdown().items():
             lines.append(f"  {term:<14}{value:>12.4f}")
         lines.append(f"  {'total':<14}{self.breakdown().sum():>12.4f}")
@@ -212,7 +259,7 @@ class PortfolioReport:
             show = table[["id", "name", "level", "region", "foreign", "gain", "marginal"]]
             if not any(show["level"]):
                 show = show.drop(columns="level")
-            lines.append("\nChosen partners (marginal = objective lost if dropped)")
+            lines.append("\nChosen partners (gain and marginal in points; marginal = objective lost if dropped)")
             lines.append(show.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
         return "\n".join(lines)
 

@@ -18,7 +18,8 @@ P4 image and reputation goals          ``strategy.reputation_weight`` (rho) on `
                                        ``peers.size_min``
 P5 rate of technological change        ``focal.tech_change`` (tau): gains x (1 + tau), size target
                                        ``ceil(size_min (1 + tau))``
-P6 partners' resources                 ``endowment`` column (e_i^theta scales the gain)
+P6 partners' resources                 ``endowment`` column against ``focal.endowment``
+                                       ((e_i / e_0)^theta scales the gain)
 P7 competing clusters' portfolios      ``peers``: size range and foreign-share range
 P8 policy incentives                   ``policy.subsidies`` (share of budget cost paid),
                                        ``policy.bonus`` (added gain), by partner or group
@@ -117,7 +118,7 @@ class Scenario:
                 row = int(np.flatnonzero((values < 0).to_numpy())[0])
                 raise ProblemError(f"candidates: column {col!r} row {row} ({ids.iloc[row]}) is negative; expected >= 0",
                                    where=("candidates", row, col))
-            if col != "endowment" and (values > LARGEST_VALUE).any():  # endowments count only relative to the mean
+            if (values > LARGEST_VALUE).any():
                 row = int(np.flatnonzero((values > LARGEST_VALUE).to_numpy())[0])
                 raise ProblemError(f"candidates: column {col!r} row {row} ({ids.iloc[row]}) is {values.iloc[row]:g}, "
                                    f"too large to compute with (limit {LARGEST_VALUE:g}); rescale the column",
@@ -137,6 +138,17 @@ class Scenario:
         if not (0 < self.focal.diffusion <= 1):
             raise ProblemError(f"focal.diffusion is {self.focal.diffusion!r}, expected a value in (0, 1]",
                                where=("focal", "diffusion"))
+        e0 = self.focal.endowment
+        if e0 is not None and not (as_float(e0) > 0 and as_float(e0) <= LARGEST_VALUE):
+            raise ProblemError(f"focal.endowment is {e0!r}: expected the focal cluster's endowment, a number > 0 "
+                               f"(at most {LARGEST_VALUE:g}) in the unit of the candidates' endowment column",
+                               where=("focal", "endowment"))
+        if e0 is None and self.scoring.theta > 0 and (pd.to_numeric(cand["endowment"]) > 0).any():
+            raise ProblemError("focal.endowment is not set, but the gains use the partners' endowments "
+                               f"(scoring.theta = {self.scoring.theta:g}): each endowment counts relative to the "
+                               "focal cluster's own; state it in the unit of the endowment column (endowment = "
+                               "... under [focal] in scenario.toml, Focal(endowment=...) in Python), or set "
+                               "scoring.theta = 0 to leave endowments out", where=("focal", "endowment"))
         if self.focal.tech_change < 0:
             raise ProblemError(f"focal.tech_change is {self.focal.tech_change!r}, expected >= 0",
                                where=("focal", "tech_change"))

@@ -18,8 +18,10 @@ with the breadth/depth strategy b in [0, 1] (0.5 is neutral):
 beta' = beta (0.5 + b) and kappa2' = kappa2 (1.5 - b), so a breadth strategy
 dislikes overlap more and tolerates more alliances.
 
-e_i is the endowment divided by the mean endowment of all candidates (so theta
-acts on a unitless ratio; 0^0 = 1); g_l is the engagement level's gain factor
+e_i is the candidate's endowment divided by the focal cluster's own
+(``focal.endowment``, in the same unit), so theta acts on a unitless ratio (0^0 = 1)
+and no candidate's value depends on which other candidates are on the list
+(MODEL.md: adding or excluding a candidate never changes another's terms); g_l is the engagement level's gain factor
 under the strategy (`level_gain`; 1 without levels); k are knowledge levels in
 [0, 1]. Only the knowledge terms (diversity, synergy, redundancy) scale with g.
 """
@@ -32,6 +34,7 @@ from typing import NamedTuple
 import numpy as np
 
 from optimizer.core.errors import ProblemError
+from optimizer.core.problem import LARGEST_VALUE
 
 
 @dataclass(frozen=True)
@@ -65,19 +68,30 @@ class CandidatePairs(NamedTuple):
     tie: np.ndarray
 
 
-def endowment_factor(endowment: np.ndarray, theta: float) -> np.ndarray:
-    """e_i^theta with e_i the endowment relative to the mean (1 when all are equal or zero)."""
+def endowment_factor(endowment: np.ndarray, reference: float | None, theta: float) -> np.ndarray:
+    """e_i^theta with e_i = endowment_i / reference (the focal cluster's endowment); 1 when theta is 0.
+
+    The reference is a number the scenario states, never a statistic of the candidate list, so a
+    candidate added to (or excluded from) the list changes no other candidate's factor.
+    """
     endowment = np.asarray(endowment, dtype=float)
-    top = endowment.max() if endowment.size else 0.0
-    if top > 0:
-        # divided by the largest first: the mean of endowments near 1e308 overflows to inf (every
-        # ratio then 0), though the ratio itself is an ordinary number
-        scaled = endowment / top
-        ratio = scaled / scaled.mean()
-    else:
-        ratio = np.ones_like(endowment)
-    zero_value = 1.0 if theta == 0 else 0.0   # 0^0 = 1; 0^theta = 0 for theta > 0
-    return np.power(ratio, theta, where=ratio > 0, out=np.full_like(ratio, zero_value))
+    if theta == 0:
+        return np.ones_like(endowment)      # 0^0 = 1: endowments do not count
+    if reference is None:       # Scenario refuses this when an endowment is positive
+        if np.any(endowment > 0):
+            raise ProblemError("focal.endowment is not set: partner endowments have no reference",
+                               where=("focal", "endowment"))
+        return np.zeros_like(endowment)
+    # the ratio of two representable numbers can overflow (1e300 / 1e-10): refused, not inf
+    with np.errstate(over="ignore"):
+        ratio = endowment / float(reference)
+        factor = np.power(ratio, theta, where=ratio > 0, out=np.zeros_like(ratio))
+    too_big = np.flatnonzero(~np.isfinite(factor) | (factor > LARGEST_VALUE))
+    if too_big.size:
+        raise ProblemError(f"candidates: endowment row {int(too_big[0])} is {endowment[too_big[0]]:g}, "
+                           f"{ratio[too_big[0]]:g} times focal.endowment = {reference:g}: too large to compute "
+                           f"with; state both in the same unit", where=("candidates", int(too_big[0]), "endowment"))
+    return factor
 
 
 def knowledge_gain(profiles: np.ndarray, focal: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -105,11 +119,11 @@ def level_gain(gain: float, strong: bool, breadth: float) -> float:
 # return one value per pair. optimizer/domain/terms.py lists them (gain or cost, knowledge-scaled).
 
 def diversity(scenario) -> np.ndarray:
-    """delta (1 + tau) e_i^theta sum_d w_d max(0, k_id - k_0d): new knowledge for the cluster."""
+    """delta (1 + tau) (e_i / e_0)^theta sum_d w_d max(0, k_id - k_0d): new knowledge for the cluster."""
     s, f = scenario.scoring, scenario.focal
     weights = np.array([float(scenario.strategy.domain_weights.get(d, 1.0)) for d in scenario.domains])
     focal = np.array([float(f.profile[d]) for d in scenario.domains])
-    e = endowment_factor(scenario.candidates["endowment"].to_numpy(dtype=float), s.theta)
+    e = endowment_factor(scenario.candidates["endowment"].to_numpy(dtype=float), f.endowment, s.theta)
     return f.diffusion * (1.0 + f.tech_change) * e * knowledge_gain(scenario.profiles(), focal, weights)
 
 

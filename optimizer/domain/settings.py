@@ -62,6 +62,10 @@ class Focal:
     profile: Mapping[str, float] = field(default_factory=dict)  # domain -> knowledge level in [0, 1]
     diffusion: float = 1.0      # delta in (0, 1]: share of alliance outcomes the cluster can spread
     tech_change: float = 0.0    # tau >= 0: rate of technological change in its industry
+    #: its own endowment, in the unit of the candidates' endowment column: the reference partners'
+    #: endowments are measured against (P6). Needed when scoring.theta > 0; never taken from the
+    #: candidate list, so adding a candidate changes no other candidate's value.
+    endowment: float | None = None
 
 
 @dataclass(frozen=True)

@@ -146,6 +146,10 @@ def _change_of(where: tuple[object, ...], changes: dict[str, Any]) -> tuple[obje
                 return (key, resource)
         return ()
     if head in ("peers", "policy", "strategy"):     # their fields are changes of the same name
+        if head == "peers" and rest and rest[0] not in changes:
+            # an empty size or share range points at one end; the variant changed the other
+            changed = [key for key in changes if key.startswith(str(rest[0])[:-3])]
+            return (changed[0],) if changed else rest
         return rest
     if head == "focal":
         by_field = {field: key for key, field in _FOCAL.items()}

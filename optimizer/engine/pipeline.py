@@ -33,6 +33,7 @@ from optimizer.algorithms.branch_and_bound import applies, branch_and_bound
 from optimizer.algorithms.tabu import SearchResult, tabu_search
 from optimizer.core.problem import SelectionProblem
 from optimizer.core.result import Result, Stage, Termination, relative_gap
+from optimizer.core.version import OWN_SOLVER_VERSION
 from optimizer.engine import resources
 from optimizer.engine.request import Request
 from optimizer.engine.single import solve_with
@@ -206,9 +207,11 @@ class _Pipeline:
         left = None if self.request.time_limit is None else max(0.05, self.deadline - time.perf_counter())
         mip = solve_with(get_solver("highs"), reduced, self.formulation, replace(self.request, time_limit=left), start)
         self.stages.append(Stage("mip", mip.total_seconds, {
-            "termination": mip.termination.value, "objective": mip.objective, "bound": mip.bound,
-            "formulation": mip.formulation, "nodes": mip.nodes,
-            "items_free": int(reduced.n - reduced.forced_in.size - reduced.forced_out.size)}))
+            "termination": mip.termination.value, "objective": mip.objective,
+            # the best valid bound after this stage; the MIP's own covers the reduced problem only
+            "bound": bound if mip.bound is None else min(bound, max(mip.bound, self.value)),
+            "mip_bound": mip.bound, "formulation": mip.formulation, "highs_version": mip.solver_version,
+            "nodes": mip.nodes, "items_free": int(reduced.n - reduced.forced_in.size - reduced.forced_out.size)}))
         self.offer(mip.x, mip.objective if mip.objective is not None else -math.inf)
         if mip.termination is Termination.INFEASIBLE:
             if self.incumbent is None:
@@ -229,7 +232,10 @@ class _Pipeline:
         found = branch_and_bound(reduced, incumbent=start, time_limit=left)
         self.stages.append(Stage("branch-and-bound", found.seconds, {
             "termination": found.termination.value, "objective": found.objective if found.x is not None else None,
-            "bound": found.bound, "root_bound": found.root_bound, "nodes": found.nodes,
+            # the best valid bound after this stage: the search's own (its root's, when cut short there) may
+            # be above the bound stage's
+            "bound": min(bound, max(found.bound, self.value)) if math.isfinite(found.bound) else bound,
+            "search_bound": found.bound, "root_bound": found.root_bound, "nodes": found.nodes,
             "items_free": int(reduced.n - reduced.forced_in.size - reduced.forced_out.size)}))
         self.offer(found.x, found.objective)
         if found.termination in (Termination.OPTIMAL, Termination.INFEASIBLE):
@@ -260,7 +266,7 @@ class _Pipeline:
         return Result(termination, x=x, objective=None if x is None else self.value,
                       bound=bound if x is not None or termination is not Termination.INFEASIBLE else None,
                       selected=() if x is None else tuple(self.problem.names[i] for i in np.flatnonzero(x)),
-                      solver="auto", solver_version=mip.solver_version if mip else "",
+                      solver="auto", solver_version=OWN_SOLVER_VERSION,
                       formulation=mip.formulation if mip else "none", build_seconds=build,
                       solve_seconds=time.perf_counter() - self.t0 - build,
                       nodes=mip.nodes if mip else nodes, message=message, log=log, stages=tuple(self.stages))

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 #: rows of the terminal table (then every objective term)
 TERMINAL_ROWS = ("termination", "objective", "gap", "size", "domains_covered", "foreign_share")
 
-FRONTIER_COLUMNS = ("value", "termination", "objective", "gap", "size", "added", "dropped")
+FRONTIER_COLUMNS = ("value", "used", "termination", "objective", "gap", "size", "added", "dropped")
 
 _CHANGE_SHOWN = 0.005   # term changes that round to 0.00 are left out of the explanations
 
@@ -50,23 +50,66 @@ def format_comparison(cmp: Comparison) -> str:
     summary = cmp.summary()
     rows = [r for r in TERMINAL_ROWS if r in summary.index] + [r for r in summary.index if r.startswith("term: ")]
     table = summary.loc[rows].copy()
-    shown = pd.DataFrame({name: [_cell(row, table.at[row, name]) for row in rows] for name in cmp.names},
-                         index=[r.replace("_", " ") for r in rows])
-    lines = [shown.to_string()]
+    shown = pd.DataFrame({name: [_cell(row, table.at[row, name]) for row in rows]
+                          for name in [*cmp.names, *cmp.invalid]}, index=[r.replace("_", " ") for r in rows])
+    lines = [shown.to_string(), "", "What limits each portfolio (values in points of the model's objective):"]
     for name in cmp.names:
-        res = cmp.results[name]
-        if not res.has_solution:
-            lines.append(f"{name}: {res.termination.value}" + (f": {res.message}" if res.message else ""))
+        lines += [f"  {name}: {sentence}" for sentence in limit_sentences(cmp, name)]
+    lines += [f"  {name}: invalid variant, not solved: {why}" for name, why in cmp.invalid.items()]
     return "\n".join(lines)
 
 
+def limit_sentences(cmp: Comparison, name: str) -> list[str]:
+    """Why scenario `name`'s portfolio is not larger (binding limits, or the cost of one more
+    alliance), or why it has none."""
+    res = cmp.results[name]
+    if not res.has_solution:
+        return [f"no portfolio ({res.termination.value})" + (f": {res.message}" if res.message else "")]
+    return res.report.what_limits().sentences()
+
+
 def format_frontier(fr: Frontier) -> str:
-    """The frontier as a terminal table: value, termination, objective, gap, size, added, dropped."""
+    """The frontier as a terminal table: value, resource used, termination, objective, gap, size, added,
+    dropped, the current limit marked; then where the portfolio changes, in words."""
+    shown = _frontier_table(fr)
+    return "\n".join([shown.to_string(index=False), *_frontier_changes(fr, _candidate_names(fr.comparison))])
+
+
+def _frontier_table(fr: Frontier) -> pd.DataFrame:
+    """One row per portfolio of the frontier: from which value (for a limit: the portfolio's own use) up
+    to which it is the best, its objective, gap and size, what changed, the current setting marked."""
+    steps = fr.steps()
+    what = "limit" if fr.vary != "cost_weight" else "weight"
+    shown = pd.DataFrame({
+        f"{fr.vary} from": [_cell("", v) for v in steps["start"]],
+        "to": [_cell("", v) + ("" if k + 1 < len(steps) else " (largest solved)") for k, v in enumerate(steps["end"])],
+        "termination": steps["termination"].tolist(),
+        "objective": [_cell("", v) for v in steps["objective"]],
+        "partners": [_cell("", v) for v in steps["size"]],
+        "added": steps["added"].tolist(), "dropped": steps["dropped"].tolist(),
+        "": [f"<- current {what}" if flag else "" for flag in steps["current"]],
+    })
+    return shown
+
+
+def _frontier_changes(fr: Frontier, names: dict[str, str] | None = None) -> list[str]:
+    """'budget from 131.2: in: Turin (C042)': where the portfolio changes, at the exact value when known."""
     table = fr.table
-    cols = [c for c in FRONTIER_COLUMNS if c in table.columns]
-    shown = pd.DataFrame({c: [_cell(c, v) for v in table[c]] for c in cols})
-    shown = shown.rename(columns={"value": fr.vary})
-    return shown.to_string(index=False)
+    if "changed" not in table.columns:
+        return []
+    out = []
+    for k in np.flatnonzero(table["changed"].to_numpy(dtype=bool)):
+        row, before = table.iloc[k], table.iloc[k - 1]
+        added, dropped = (_ids(row[c]) for c in ("added", "dropped"))
+        what = "; ".join(p for p in (f"in: {_named(added, names or {})}" if added else "",
+                                     f"out: {_named(dropped, names or {})}" if dropped else "") if p)
+        if fr.vary == "cost_weight":
+            out.append(f"cost weight {_cell('', row['value'])}: {what}")
+        elif bool(row.get("exact", False)):
+            out.append(f"{fr.vary} from {_cell('', row['used'])} (exactly): {what}")
+        else:
+            out.append(f"{fr.vary} between {_cell('', before['value'])} and {_cell('', row['value'])}: {what}")
+    return (["", "Where the portfolio changes (it stays the same between these values):"] + out) if out else []
 
 
 def _cell(row: str, value: Any) -> str:
@@ -177,12 +220,19 @@ def write_comparison_report(cmp: Comparison, folder: str | os.PathLike, title: s
         blocks.append(("p", "Without a portfolio: " + "; ".join(
             f"{n} ({cmp.results[n].termination.value}: {cmp.results[n].message or 'no portfolio found'})"
             for n in missing)))
+    if cmp.invalid:
+        blocks.append(("p", "Invalid variants, not solved: " + "; ".join(f"{n} ({why})"
+                                                                          for n, why in cmp.invalid.items())))
     blocks += [("h2", "Summary"), ("table", _shown_summary(summary))]
     portfolios = cmp.portfolios()
     if len(portfolios):
         blocks += [("h2", "Portfolios"), ("p", "The engagement level of each chosen partner in each scenario "
                                                "('chosen' without levels; blank when left out)."),
                    ("table", portfolios)]
+    blocks += [("h2", "What limits each portfolio"),
+               ("p", "Which limits leave no room and, where none does, what stops the portfolio from growing. "
+                     "Values are points of the model's objective (knowledge gains minus costs), not money."),
+               ("ul", [f"{name}: " + " ".join(limit_sentences(cmp, name)) for name in names])]
     blocks.append(("h2", "Why the portfolios differ"))
     blocks.append(("p", "Each scenario against the first. A partner's contribution is the objective it adds to "
                         "the portfolio that has it (what dropping it would cost); the objective terms are the "
@@ -191,6 +241,8 @@ def write_comparison_report(cmp: Comparison, folder: str | os.PathLike, title: s
         blocks.append(("p", "Only one scenario: nothing to compare."))
     for name in names[1:]:
         blocks += _explain(cmp, first, name)
+    for name, why in cmp.invalid.items():
+        blocks += [("h3", f"{name} vs {first}"), ("p", f"Invalid variant, not solved: {why}")]
 
     figures = _figures(lambda: plot_comparison(cmp, out / "comparison.png"), out)
     if isinstance(figures, str):
@@ -223,25 +275,24 @@ def _frontier_blocks(fr: Frontier, out: Path, level: str | None) -> list[tuple[s
     if len(table):
         values = table["value"]
         what = ("every cost weight multiplied by" if fr.vary == "cost_weight" else f"the {fr.vary} limit set to")
-        blocks.append(("p", f"The best portfolio with {what} each of {len(table)} values from "
-                            f"{_cell('', values.min())} to {_cell('', values.max())}; each point is solved to "
-                            f"optimality unless a time limit stops it (see termination and gap)."))
-    shown = pd.DataFrame({c: [_cell(c, v) for v in table[c]] for c in FRONTIER_COLUMNS if c in table.columns})
-    blocks.append(("table", shown.rename(columns={"value": fr.vary}).set_index(fr.vary)))
+        text = (f"The best portfolio with {what} each of {len(table)} values from {_cell('', values.min())} to "
+                f"{_cell('', values.max())}; each point is solved to optimality unless a time limit stops it "
+                f"(see termination and gap).")
+        if fr.vary != "cost_weight":
+            text += (f" Each row is one portfolio, the best for every {fr.vary} limit from its own use up to the "
+                     f"next row; {fr.refined} of the points were solved to find exactly where the portfolio "
+                     f"changes. frontier.csv holds every point solved.")
+        blocks.append(("p", text))
+    shown = _frontier_table(fr)
+    blocks.append(("table", shown.set_index(shown.columns[0])))
     names = _candidate_names(fr.comparison)
     if len(table) and fr.comparison.results[table["scenario"].iloc[0]].has_solution:
         start = sorted(fr.comparison._partners(table["scenario"].iloc[0]))
         blocks.append(("p", f"At {fr.vary} = {_cell('', table['value'].iloc[0])} the portfolio is "
                             f"{_named(start, names) or 'empty'}."))
-    changes = table[table["changed"]] if "changed" in table.columns else table.iloc[0:0]
-    if len(changes):
-        items = []
-        for row in changes.to_dict("records"):
-            added, dropped = (_ids(row[k]) for k in ("added", "dropped"))
-            parts = [f"in: {_named(added, names)}" if added else "",
-                     f"out: {_named(dropped, names)}" if dropped else ""]
-            items.append(f"{fr.vary} = {_cell('', row['value'])}: " + "; ".join(p for p in parts if p))
-        blocks += [("p", "Where the portfolio changes:"), ("ul", items)]
+    changes = _frontier_changes(fr, names)
+    if changes:
+        blocks += [("p", changes[1]), ("ul", changes[2:])]
     elif len(table) > 1:
         blocks.append(("p", "The portfolio is the same at every point."))
     figure = _figures(lambda: [plot_frontier(fr, out / "frontier.png")], out)
@@ -370,5 +421,5 @@ def _html(blocks: Iterable[tuple[str, Any]], out: Path, title: str) -> str:
     return "\n".join(parts)
 
 
-__all__ = ["describe_term_changes", "format_comparison", "format_frontier", "markdown_table",
+__all__ = ["describe_term_changes", "format_comparison", "format_frontier", "limit_sentences", "markdown_table",
            "write_comparison_report", "write_frontier_report"]

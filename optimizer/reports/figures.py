@@ -581,10 +581,12 @@ def _frontier_figure(fr: Frontier) -> Figure:
                  and pd.to_numeric(table["gain"], errors="coerce").notna().any())
     fig = _new_figure(14.0 if trade_off else 8.5, 6.0)
     axes = list(fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.35, 1.0]})) if trade_off else [fig.add_subplot()]
-    if fr.vary == "cost_weight":
+    limit = fr.vary != "cost_weight"
+    if not limit:
         label, what = "cost weight (multiple of the base cost weights)", "the cost weight"
     else:
-        label, what = f"{fr.vary} limit", f"the {fr.vary} limit"
+        label, what = f"{fr.vary} limit (each portfolio is the best from its own {fr.vary} use on)", \
+            f"the {fr.vary} limit"
     fig.suptitle(f"Efficient frontier: the best portfolio as {what} changes", fontsize=13, fontweight="bold")
     # margins first: the change notes below are laid out in axes fractions of the final size
     fig.subplots_adjust(left=0.06, right=0.98, top=0.87, bottom=0.2, wspace=0.22)
@@ -596,7 +598,22 @@ def _frontier_figure(fr: Frontier) -> Figure:
     gap = pd.to_numeric(table["gap"], errors="coerce").to_numpy(dtype=float)
     optimal = table["optimal"].fillna(False).astype(bool).to_numpy()
     has = np.isfinite(obj)
-    ax.plot(v[has], obj[has], color="#4e79a7", linewidth=1.8, zorder=2)
+    if limit:
+        # the best objective within a limit is a step function: constant from one portfolio's use to the
+        # next one's (the points just below each use were solved, so the steps fall where they change)
+        steps = fr.steps()
+        found = pd.to_numeric(steps["objective"], errors="coerce").notna().to_numpy()
+        xs = np.append(steps["start"].to_numpy(dtype=float)[found], float(steps["end"].iloc[-1]))
+        ys = pd.to_numeric(steps["objective"], errors="coerce").to_numpy(dtype=float)[found]
+        if ys.size:
+            ax.step(xs, np.append(ys, ys[-1]), where="post", color="#4e79a7", linewidth=1.8, zorder=2)
+        current = float(table.loc[table["current"].astype(bool), "value"].iloc[0]) \
+            if "current" in table.columns and table["current"].any() else None
+        if current is not None:
+            ax.axvline(current, color="#b22222", linestyle="--", linewidth=1.2, zorder=1,
+                       label=f"current {fr.vary} limit ({current:.4g})")
+    else:
+        ax.plot(v[has], obj[has], color="#4e79a7", linewidth=1.8, zorder=2)
     ax.scatter(v[has & optimal], obj[has & optimal], s=46, color="#4e79a7", zorder=3, label="objective (optimal)")
     loose = has & ~optimal
     if loose.any():
@@ -627,8 +644,10 @@ def _frontier_figure(fr: Frontier) -> Figure:
     span = float(v.max() - v.min()) if len(v) > 1 else 1.0
     line_h = 7.5 * 1.1 / 72 / (ax.get_position().height * fig.get_figheight())  # one text line, axes fraction
     lowest, prev = 1.0, None  # prev: (x, top, bottom) of the last box
+    used = pd.to_numeric(table["used"], errors="coerce").to_numpy(dtype=float) if "used" in table.columns \
+        else np.full(len(table), np.nan)
     for i in np.flatnonzero(changed):
-        x = v[i]
+        x = used[i] if limit and np.isfinite(used[i]) else v[i]      # a limit's change happens at the new use
         ax.axvline(x, color=_MUTED, linestyle=":", linewidth=1, zorder=0)
         lines = _change_lines(table["added"].iloc[i] if "added" in table.columns else "",
                               table["dropped"].iloc[i] if "dropped" in table.columns else "") or ["changed"]

@@ -18,6 +18,7 @@ from optimizer.algorithms.branch_and_bound import applies, branch_and_bound
 from optimizer.algorithms.qkp_kernel import compiled_available
 from optimizer.algorithms.tabu import tabu_search
 from optimizer.core.result import Termination
+from optimizer.core.version import OWN_SOLVER_VERSION
 from optimizer.solvers.base import RawAnswer, SolveOptions
 from optimizer.solvers.highs import first_feasible
 
@@ -46,7 +47,7 @@ class Adapter:
         t0 = time.perf_counter()
         why = applies(problem)
         if why is not None:
-            return RawAnswer(Termination.ERROR, version="cpt",
+            return RawAnswer(Termination.ERROR, version=OWN_SOLVER_VERSION,
                              message=f"solver 'bnb' takes the classic QKP only: {why}; use solver 'auto' or 'highs'")
         limit = options.time_limit
         start = options.warm_start
@@ -63,7 +64,7 @@ class Adapter:
                    f"root bound {found.root_bound:.10g}, "
                    f"{found.seconds:.2f} s ({found.note})")
         answer = RawAnswer(found.termination, nodes=found.nodes, solve_seconds=time.perf_counter() - t0,
-                           log="\n".join(log), version="cpt", extra={"root_bound": found.root_bound})
+                           log="\n".join(log), version=OWN_SOLVER_VERSION, extra={"root_bound": found.root_bound})
         if found.x is not None:
             answer.x, answer.objective = found.x.astype(float), found.objective
         if math.isfinite(found.bound):

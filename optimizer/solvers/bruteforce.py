@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from optimizer.core.result import Termination
+from optimizer.core.version import OWN_SOLVER_VERSION
 from optimizer.solvers.base import RawAnswer, SolveOptions
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ class Adapter:
         for start in range(0, total, BLOCK):
             if deadline is not None and time.perf_counter() > deadline:
                 return RawAnswer(Termination.TIME_LIMIT, x=best_x, objective=None if best_x is None else best_value,
-                                 solve_seconds=time.perf_counter() - t0, version="enumeration",
+                                 solve_seconds=time.perf_counter() - t0, version=OWN_SOLVER_VERSION,
                                  message=f"enumerated {start} of {total} portfolios")
             codes = np.arange(start, min(start + BLOCK, total), dtype=np.int64)
             X = np.repeat(base[None, :], codes.size, axis=0)
@@ -77,8 +78,8 @@ class Adapter:
                 best_value, best_x = float(values[top]), X[ok][top].copy()
         seconds = time.perf_counter() - t0
         if best_x is None:
-            return RawAnswer(Termination.INFEASIBLE, solve_seconds=seconds, version="enumeration",
+            return RawAnswer(Termination.INFEASIBLE, solve_seconds=seconds, version=OWN_SOLVER_VERSION,
                              log=f"enumerated {total} portfolios, none feasible")
         return RawAnswer(Termination.OPTIMAL, x=best_x, objective=best_value, bound=best_value,
-                         solve_seconds=seconds, version="enumeration", nodes=0,
+                         solve_seconds=seconds, version=OWN_SOLVER_VERSION, nodes=0,
                          log=f"enumerated {total} portfolios over {k} free items")

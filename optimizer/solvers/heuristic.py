@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from optimizer.algorithms.bounds import lagrangian_bound, no_better, trivial_bound
 from optimizer.algorithms.tabu import tabu_search
 from optimizer.core.result import Termination
+from optimizer.core.version import OWN_SOLVER_VERSION
 from optimizer.solvers.base import RawAnswer, SolveOptions
 from optimizer.solvers.highs import first_feasible
 
@@ -44,7 +45,7 @@ class Adapter:
         log = []
         run = tabu_search(problem, time_limit=search_limit, seed=options.seed, repair=first_feasible)
         if run.termination is Termination.INFEASIBLE:
-            return RawAnswer(Termination.INFEASIBLE, solve_seconds=time.perf_counter() - t0, version="tabu",
+            return RawAnswer(Termination.INFEASIBLE, solve_seconds=time.perf_counter() - t0, version=OWN_SOLVER_VERSION,
                              log="HiGHS proved that no portfolio meets the constraints",
                              message="no portfolio satisfies all constraints (proved by HiGHS on the items alone)")
         log.append(f"search: {run.iterations} moves, {run.rounds} perturbations, best after {run.best_at:.3f} s, "
@@ -52,7 +53,7 @@ class Adapter:
         seconds = time.perf_counter() - t0
         if run.x is None:
             termination = Termination.TIME_LIMIT if limit is not None and seconds >= search_limit else Termination.ERROR
-            return RawAnswer(termination, solve_seconds=seconds, log="\n".join(log), version="tabu",
+            return RawAnswer(termination, solve_seconds=seconds, log="\n".join(log), version=OWN_SOLVER_VERSION,
                              message="no feasible portfolio found; try solver='highs', which can prove infeasibility")
         bound_limit = None if limit is None else max(0.0, limit - seconds)
         bound, method = _bound(problem, run.objective, bound_limit)
@@ -65,7 +66,8 @@ class Adapter:
         else:
             termination = Termination.FEASIBLE
         return RawAnswer(termination, x=run.x.astype(float), objective=run.objective, bound=bound,
-                         nodes=0, solve_seconds=time.perf_counter() - t0, log="\n".join(log), version="tabu",
+                         nodes=0, solve_seconds=time.perf_counter() - t0, log="\n".join(log),
+                         version=OWN_SOLVER_VERSION,
                          message="" if proven else f"heuristic portfolio; bound from {method}",
                          extra={"iterations": run.iterations, "rounds": run.rounds, "best_at": run.best_at,
                                 "bound_method": method})

@@ -234,6 +234,26 @@ def test_write_solution_of_a_scenario_names_its_items(tmp_path, capsys):
     assert chosen and all(name in out for name in chosen)
 
 
+def test_write_solution_of_a_bundle_joins_back_to_its_candidates(tmp_path, capsys):
+    # it once wrote item,name,selected only: no candidate id to join on, no engagement level
+    import csv
+
+    from instances import generate_alliance, write_scenario
+    from optimizer import solve
+
+    scenario = generate_alliance(12, seed=5, levels=True, foreign_value=True)
+    write_scenario(scenario, tmp_path / "bundle")
+    path = tmp_path / "solution.csv"
+    assert main(["solve", str(tmp_path / "bundle"), "--write-solution", str(path)]) == 0
+    rows = list(csv.DictReader(path.open(newline="")))
+    assert list(rows[0]) == ["item", "id", "level", "name", "selected"]
+    assert {r["id"] for r in rows} == set(scenario.ids)              # every candidate, no auxiliary item
+    assert all(r["level"] in ("membership", "joint_programme") for r in rows)
+    chosen = {(r["id"], r["level"]) for r in rows if r["selected"] == "1"}
+    partners = solve(scenario).report.partners()
+    assert chosen == set(zip(partners["id"].astype(str), partners["level"]))
+
+
 def test_solvers_lists_auto_first_in_aligned_columns(capsys):
     from optimizer.solvers import REGISTRY
 
@@ -261,3 +281,13 @@ def test_solve_help_lists_the_registries():
     assert all(name in solver_help for name in REGISTRY)
     assert "auto" in solver_help and "branch and bound" in solver_help
     assert all(name in actions["formulation"].help for name in formulations.REGISTRY)
+
+
+def test_json_bound_is_a_float_whichever_solver_answered(capsys):
+    # HiGHS's integral bounds once came out as JSON integers while auto's were floats
+    import json
+
+    for solver in ("highs", "auto"):
+        assert main(["solve", "qkp:n=20,density=50,seed=2", "--json", "--solver", solver]) == 0
+        data = json.loads(capsys.readouterr().out)
+        assert isinstance(data["bound"], float) and isinstance(data["objective"], float), solver

@@ -55,16 +55,16 @@ def test_compare_prints_the_table_and_writes_the_report(project, capsys, monkeyp
     out, err = capsys.readouterr()
     assert err == ""
     lines = out.splitlines()
-    assert all(name in lines[0] for name in ("alliance_60_8_7", "tight", "breadth"))
+    assert all(name in lines[0] for name in ("base case", "tight", "breadth"))
     assert any(line.startswith("termination") and "infeasible" in line for line in lines)
     assert any(line.startswith("term: diversity") for line in lines)
     folder = project / "out" / "study-report"
     assert lines[-1] == f"report written to {folder / 'report.md'}"
     for name in ("summary.csv", "portfolios.csv", "diffs.csv", "report.md", "report.html"):
         assert (folder / name).is_file(), name
-    assert list(pd.read_csv(folder / "summary.csv", index_col=0).columns) == ["alliance_60_8_7", "tight", "breadth"]
+    assert list(pd.read_csv(folder / "summary.csv", index_col=0).columns) == ["base case", "tight", "breadth"]
     md = (folder / "report.md").read_text(encoding="utf-8")
-    assert "### tight vs alliance_60_8_7" in md and "infeasible" in md and "Dropped:" in md
+    assert "### tight vs base case" in md and "infeasible" in md and "Dropped:" in md
 
 
 def test_compare_out_and_time_limit_options(project, tmp_path_factory, capsys):
@@ -83,12 +83,16 @@ def test_frontier_prints_the_points_and_writes_the_report(project, capsys, monke
     out, err = capsys.readouterr()
     assert err == ""
     lines = out.splitlines()
-    assert lines[0].split() == ["budget", "termination", "objective", "gap", "size", "added", "dropped"]
-    assert len(lines) == 1 + 4 + 1
+    assert lines[0].split() == ["budget", "from", "to", "termination", "objective", "partners", "added", "dropped"]
+    assert sum("<- current limit" in line for line in lines) == 1
+    assert "Where the portfolio changes (it stays the same between these values):" in lines
+    changes = lines[lines.index("Where the portfolio changes (it stays the same between these values):") + 1:-1]
+    assert changes and all(line.startswith("budget from ") and "(exactly)" in line for line in changes)
     folder = project / "alliance-60-frontier"            # default: <bundle name>-frontier, here
     assert lines[-1] == "report written to alliance-60-frontier/report.md"
     table = pd.read_csv(folder / "frontier.csv")
-    assert len(table) == 4 and {"value", "termination", "objective", "gap", "size", "added", "dropped"} <= set(table)
+    assert {"value", "used", "current", "termination", "objective", "gap", "size", "added", "dropped"} <= set(table)
+    assert len(table) >= 5 and table["current"].sum() == 1
     assert table["objective"].is_monotonic_increasing      # more budget never hurts
     assert (folder / "frontier.png").is_file()
     assert "](frontier.png)" in (folder / "report.md").read_text(encoding="utf-8")
@@ -139,3 +143,86 @@ def _status(argv: list[str]) -> int:
         return main(argv)
     except SystemExit as exc:
         return exc.code
+
+
+# ============================================================================ issue 24: usable outputs
+INVALID = STUDY + """\
+[[variant]]
+name = "too many"
+size_min = 12
+"""
+
+
+def test_an_invalid_variant_is_shown_beside_the_others_and_the_exit_status_says_so(project, capsys):
+    # size_min = 12 with the base's size_max = 10 once made the whole comparison exit 2 with nothing solved
+    (project / "study.toml").write_text(INVALID, encoding="utf-8")
+    assert main(["compare", str(project / "study.toml")]) == 3
+    out, err = capsys.readouterr()
+    line = _one_line(err)
+    assert "too many" in line and "study.toml:" in line and "size_min" in line
+    folder = project / "out" / "study-report"
+    summary = pd.read_csv(folder / "summary.csv", index_col=0)
+    assert list(summary.columns) == ["base case", "tight", "breadth", "too many"]
+    assert summary.at["termination", "too many"] == "invalid" and "size_max" in summary.at["note", "too many"]
+    assert summary.at["termination", "breadth"] == "optimal"     # the others are still solved
+    assert "too many" in out.splitlines()[0]
+    md = (folder / "report.md").read_text(encoding="utf-8")
+    assert "Invalid variant" in md and "too many" in md
+
+
+def test_the_base_takes_the_name_the_comparison_file_gives_it(project, capsys):
+    (project / "study.toml").write_text('base_name = "today"\n' + STUDY, encoding="utf-8")
+    assert main(["compare", str(project / "study.toml")]) == 0
+    folder = project / "out" / "study-report"
+    assert list(pd.read_csv(folder / "summary.csv", index_col=0).columns) == ["today", "tight", "breadth"]
+
+
+def test_the_comparison_says_what_limits_each_portfolio(project, capsys):
+    (project / "study.toml").write_text(STUDY, encoding="utf-8")
+    assert main(["compare", str(project / "study.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "What limits each portfolio" in out
+    assert any(line.strip().startswith("base case: No limit binds") for line in out.splitlines())
+    md = (project / "out" / "study-report" / "report.md").read_text(encoding="utf-8")
+    assert "## What limits each portfolio" in md and "would lower the objective by" in md
+    html = (project / "out" / "study-report" / "report.html").read_text(encoding="utf-8")
+    assert "What limits each portfolio" in html
+
+
+def test_a_reader_that_stops_early_still_gets_the_whole_report(project):
+    """`alliance compare file.toml | head -3`: the report files are written before the table is printed."""
+    import os
+    import subprocess
+    import sys
+
+    (project / "study.toml").write_text(STUDY, encoding="utf-8")
+    read_end, write_end = os.pipe()
+    os.close(read_end)              # the reader is gone before anything is printed
+    root = Path(__file__).resolve().parents[2]
+    try:
+        proc = subprocess.run([sys.executable, "-c", "import sys; from benchmarks.cli import main; "
+                               "sys.exit(main(sys.argv[1:]))", "compare", str(project / "study.toml")],
+                              stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=300, cwd=root)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141 and proc.stderr == "", (proc.returncode, proc.stderr)
+    folder = project / "out" / "study-report"
+    for name in ("summary.csv", "portfolios.csv", "diffs.csv", "report.md", "report.html"):
+        assert (folder / name).is_file(), name
+
+
+def test_why_not_answers_by_id_and_name_in_points(project, capsys):
+    # why_not existed only in Python, and an unknown name raised a bare KeyError
+    assert main(["why-not", str(project / "alliance-60"), "C017", "turin agrifood cluster", "--time-limit", "60"]) == 0
+    out, err = capsys.readouterr()
+    lines = out.strip().splitlines()
+    assert err == "" and len(lines) == 3
+    assert lines[0].startswith("base case: recommended portfolio") and "Proven best" in lines[0]
+    assert lines[1].startswith("Taichung ICT Cluster: the best portfolio with it scores") and "points less" in lines[1]
+    assert lines[2] == "Turin Agrifood Cluster: already in the recommended portfolio"
+
+
+def test_why_not_suggests_the_closest_partner_for_an_unknown_one(project, capsys):
+    assert main(["why-not", str(project / "alliance-60"), "Turin Agrifod Cluster"]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert "no candidate with id or name 'Turin Agrifod Cluster'" in line and "did you mean C042" in line

@@ -108,6 +108,14 @@ def test_config_label_shows_only_varying_settings():
     assert not any("time_limit" in label for label in labels)   # 60 everywhere
 
 
+def test_config_label_names_the_formulation_auto_chose():
+    # the store knows the formulation each run used; the label once said "highs/auto" only
+    runs = pd.DataFrame({"solver": ["highs", "highs", "highs", "auto"], "formulation": ["auto", "auto", "rlt", "auto"],
+                         "formulation_used": ["glover", "rlt", "rlt", None], "settings": ["{}"] * 4})
+    assert list(config_label(runs)) == ["highs/auto (glover, rlt)", "highs/auto (glover, rlt)", "highs/rlt",
+                                        "auto/auto"]
+
+
 def test_config_label_without_varying_settings():
     runs = frame(run("a"), run("b"), run("a", formulation="standard"))
     assert list(config_label(runs)) == ["highs/rlt", "highs/rlt", "highs/standard"]

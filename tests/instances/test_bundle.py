@@ -36,6 +36,7 @@ region = "Europe"
 country = "France"
 diffusion = 0.8
 tech_change = 0.2
+endowment = 15
 
 [focal.profile]
 software = 0.4
@@ -201,7 +202,8 @@ def full_scenario() -> Scenario:
     return Scenario(
         candidates=cand,
         focal=Focal(name="Valley Cluster", region="Europe", country="France",
-                    profile={"software": 0.4, "bio tech": 0.1}, diffusion=0.8, tech_change=0.2),
+                    profile={"software": 0.4, "bio tech": 0.1}, diffusion=0.8, tech_change=0.2,
+                    endowment=50.0),
         limits={"budget": 100.0, "management": 40.5},
         strategy=Strategy(domain_weights={"bio tech": 2.0}, reputation_weight=0.5, breadth=0.6),
         peers=Peers(size_min=1, size_max=4, foreign_share_min=0.1, foreign_share_max=0.8),
@@ -248,7 +250,7 @@ def test_round_trip_every_feature(tmp_path):
 
 def test_round_trip_defaults_only(tmp_path):
     cand = pd.DataFrame({"id": ["x"], "name": ["X"], "region": ["r"], "country": ["c"], "foreign": [False],
-                         "industry": ["i"], "endowment": [1.0], "reputation": [0.0], "coord_cost": [0.0],
+                         "industry": ["i"], "endowment": [0.0], "reputation": [0.0], "coord_cost": [0.0],
                          "k_d": [0.5]})
     s = Scenario(candidates=cand, focal=Focal(profile={"d": 0.2}))
     write_scenario(s, tmp_path / "b")
@@ -256,13 +258,14 @@ def test_round_trip_defaults_only(tmp_path):
 
 
 def test_minimal_toml_uses_dataclass_defaults(tmp_path):
-    folder = make_bundle(tmp_path / "b", toml="[focal.profile]\nsoftware = 0.4\nbiology = 0.1\n",
+    folder = make_bundle(tmp_path / "b", toml="[focal]\nendowment = 12\n[focal.profile]\nsoftware = 0.4\n"
+                                                "biology = 0.1\n",
                          candidates="\n".join(line.rsplit(",", 3)[0] for line in BASE_CANDIDATES.splitlines()) + "\n",
                          pairs=None)
     s = read_scenario(folder)
     assert (s.name, s.strategy, s.peers, s.scoring, s.levels, s.limits) == \
            ("scenario", Strategy(), Peers(), Scoring(), (), {})
-    assert s.focal == Focal(profile={"software": 0.4, "biology": 0.1})
+    assert s.focal == Focal(profile={"software": 0.4, "biology": 0.1}, endowment=12)
 
 
 def test_rewriting_a_bundle_without_pairs_removes_stale_pairs(tmp_path):
@@ -341,7 +344,8 @@ def test_round_trip_random_values(data):
         "k_a": data.draw(st.lists(level, min_size=n, max_size=n)),
         "use_budget": data.draw(st.lists(st.integers(0, 10 ** 15), min_size=n, max_size=n)),  # the largest value
     })
-    s = Scenario(candidates=cand, focal=Focal(profile={"a": data.draw(level)}),
+    s = Scenario(candidates=cand,
+                 focal=Focal(profile={"a": data.draw(level)}, endowment=data.draw(st.floats(1e-3, 1e12))),
                  limits={"budget": data.draw(amount)}, name=data.draw(text))
     with tempfile.TemporaryDirectory() as tmp:
         write_scenario(s, Path(tmp) / "b")
@@ -366,7 +370,7 @@ def test_missing_file(tmp_path, name):
 
 def test_toml_syntax_error(tmp_path):
     err = bad_bundle_error(tmp_path / "b", toml=BASE_TOML.replace("breadth = 0.6", "breadth = 0.6.1"))
-    assert_names(err, "scenario.toml", line=20, key="strategy.breadth")
+    assert_names(err, "scenario.toml", line=21, key="strategy.breadth")
     assert "TOML syntax error" in str(err)
 
 
@@ -402,7 +406,7 @@ def test_unknown_key_in_a_level(tmp_path):
 
 def test_wrong_toml_type(tmp_path):
     err = bad_bundle_error(tmp_path / "b", toml=BASE_TOML.replace("breadth = 0.6", 'breadth = "high"'))
-    assert_names(err, "scenario.toml", line=20, key="strategy.breadth")
+    assert_names(err, "scenario.toml", line=21, key="strategy.breadth")
     assert "expected a number in [0, 1], found the string 'high'" in str(err)
 
 
@@ -463,7 +467,7 @@ def test_negative_limit(tmp_path):
 
 def test_knowledge_level_of_focal_outside_unit_interval(tmp_path):
     err = bad_bundle_error(tmp_path / "b", toml=BASE_TOML.replace("software = 0.4", "software = 1.4"))
-    assert_names(err, "scenario.toml", line=11, key="focal.profile.software")
+    assert_names(err, "scenario.toml", line=12, key="focal.profile.software")
 
 
 def test_missing_focal_profile(tmp_path):

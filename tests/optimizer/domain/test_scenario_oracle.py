@@ -10,7 +10,7 @@ with engagement levels every assignment of at most one level per partner.
 Definitions used (module docstring of optimizer.domain.scoring, refined by the
 docstrings of level_gain and default_pair_terms):
 
-    e_i     = (endowment_i / mean endowment) ** theta
+    e_i     = (endowment_i / focal.endowment) ** theta                  (1 when theta = 0)
     g_l     = gain_l * (1.5 - breadth if strong else 0.5 + breadth)   (1 without levels)
     c_i     = delta (1 + tau) g_l e_i sum_d w_d max(0, k_id - k_0d) + rho rep_i + bonus_i - kappa1 coord_i
     q_ij    = g_a g_b synergy_ij
@@ -99,10 +99,8 @@ class Oracle:
         w = np.array([float(st.domain_weights.get(d, 1.0)) for d in self.domains])
 
         endow = cand["endowment"].to_numpy(float)
-        rel = endow / endow.mean() if endow.mean() > 0 else np.ones(n)
-        # zero endowment: e_i^theta taken as 0 (the docs leave 0^theta for theta <= 0 open; the
-        # generator keeps endowments > 0)
-        efac = np.array([r ** s.theta if r > 0 else 0.0 for r in rel])
+        # zero endowment: e_i^theta taken as 0 for theta > 0 (0^0 = 1)
+        efac = np.array([1.0 if s.theta == 0 else (e / f.endowment) ** s.theta if e > 0 else 0.0 for e in endow])
         novelty = np.array([sum(w[d] * max(0.0, K[i, d] - k0[d]) for d in range(len(self.domains)))
                             for i in range(n)])
         self.diversity = f.diffusion * (1.0 + f.tech_change) * efac * novelty
@@ -344,7 +342,7 @@ def random_scenario(seed: int, family: str) -> tuple[Scenario, set[str]]:
 
     focal = Focal(name="focal", region="north", country="DE",
                   profile={d: float(r2(0.0, 0.6)) for d in domains},
-                  diffusion=float(r2(0.3, 1.0)),
+                  diffusion=float(r2(0.3, 1.0)), endowment=float(r2(0.5, 4.0)),
                   tech_change=float(rng.choice([0.1, 0.25, 0.5, 1.0])) if "tech_change" in on else 0.0)
     weights = {d: float(r2(0.0, 3.0)) for d in domains if rng.random() < 0.6}
     strategy = Strategy(domain_weights=weights, reputation_weight=float(r2(0.0, 2.0)),
@@ -522,7 +520,7 @@ def everything_scenario() -> Scenario:
     return Scenario(
         candidates=cand,
         focal=Focal(name="Focal", region="north", country="DE", profile={"ai": 0.3, "bio": 0.2, "energy": 0.4},
-                    diffusion=0.8, tech_change=0.2),
+                    diffusion=0.8, tech_change=0.2, endowment=2.5),
         limits={"budget": 7.5, "hours": 6.0},
         strategy=Strategy(domain_weights={"ai": 1.5, "energy": 0.7}, reputation_weight=0.8, breadth=0.7),
         peers=Peers(size_min=3, size_max=5, foreign_share_min=0.3, foreign_share_max=0.75),
@@ -730,7 +728,7 @@ def _tiny(foreign=(False, True, False)) -> pd.DataFrame:
 
 def test_tie_redundancy_is_not_scaled_by_levels() -> None:
     cand = _tiny().assign(k_a=[0.0, 0.0, 0.0], k_b=[0.0, 0.0, 0.0])  # no knowledge overlap at all
-    sc = Scenario(cand, focal=Focal(profile={"a": 0.0, "b": 0.0}),
+    sc = Scenario(cand, focal=Focal(profile={"a": 0.0, "b": 0.0}, endowment=1.0),
                   pairs=pd.DataFrame([{"a": "c0", "b": "c1", "tie": 1.0}]),
                   levels=(Level("deep", gain=2.0, strong=True),),
                   strategy=Strategy(breadth=0.0),             # g = 2 * 1.5 = 3 for both
@@ -751,5 +749,5 @@ def test_foreign_value_baseline_must_be_zero() -> None:
 def test_tech_change_never_lowers_size_min() -> None:
     # an empty peer size range is rejected up front, so tech_change can only raise the minimum
     with pytest.raises(ProblemError, match="size range"):
-        Scenario(_tiny(), focal=Focal(profile={"a": 0.2, "b": 0.2}, tech_change=0.5),
+        Scenario(_tiny(), focal=Focal(profile={"a": 0.2, "b": 0.2}, tech_change=0.5, endowment=1.0),
                  peers=Peers(size_min=3, size_max=2))

@@ -1,7 +1,8 @@
-"""The default scoring's scale-free quantities stay exact at the ends of the float range."""
+"""The default scoring's scale-free quantities: endowments against the focal cluster's, in any unit."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -9,23 +10,48 @@ import pytest
 
 from instances import read_scenario
 from optimizer import solve
+from optimizer.core.errors import ProblemError
 from optimizer.domain.scoring import endowment_factor
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "alliance-60"
 
 
-@pytest.mark.parametrize("scale", [1e-300, 1e-3, 1e6, 1e307])
+@pytest.mark.parametrize("scale", [1e-300, 1e-3, 1e6, 1e200])
 def test_the_endowment_factor_does_not_depend_on_the_unit(scale):
-    e = np.array([0.0, 1.0, 2.5, 4.0, 7.5, 7.5, 7.5])  # times 1e307: each finite, their sum not
-    assert np.allclose(endowment_factor(e * scale, 0.5), endowment_factor(e, 0.5), rtol=1e-12)
+    e = np.array([0.0, 1.0, 2.5, 4.0, 7.5, 7.5, 7.5])
+    assert np.allclose(endowment_factor(e * scale, 3.0 * scale, 0.5), endowment_factor(e, 3.0, 0.5), rtol=1e-12)
 
 
-def test_endowments_near_the_float_limit_give_the_same_portfolio():
-    # endowments scaled up to near 1e308 once changed the objective from 0.645 to 0.15 (their mean overflowed)
+def test_the_endowment_factor_is_the_ratio_to_the_focal_endowment():
+    assert np.allclose(endowment_factor(np.array([0.0, 1.0, 4.0, 9.0]), 4.0, 0.5), [0.0, 0.5, 1.0, 1.5])
+    assert np.allclose(endowment_factor(np.array([0.0, 5.0]), None, 0.0), [1.0, 1.0])   # 0^0 = 1, no reference
+
+
+def test_a_ratio_too_large_to_compute_with_is_refused_naming_the_candidate():
+    with pytest.raises(ProblemError, match="endowment row 1") as err:
+        endowment_factor(np.array([0.0, 1e300]), 1e-300, 1.0)
+    assert err.value.where == ("candidates", 1, "endowment")
+
+
+def test_endowments_in_another_unit_give_the_same_portfolio():
+    # endowments and the focal cluster's stated in patents or in thousands of patents: the same scenario
     base = read_scenario(EXAMPLE)
-    endowment = base.candidates["endowment"]
-    scaled = base.replace(candidates=base.candidates.assign(endowment=endowment * (1e308 / endowment.max())))
+    scaled = base.replace(candidates=base.candidates.assign(endowment=base.candidates["endowment"] / 1000),
+                          focal=replace(base.focal, endowment=base.focal.endowment / 1000))
     a, b = base.compile().problem, scaled.compile().problem
     assert np.allclose(a.c, b.c, rtol=1e-12, atol=1e-12) and np.allclose(a.pair_q, b.pair_q)
     ra, rb = solve(base, time_limit=60), solve(scaled, time_limit=60)
     assert rb.objective == pytest.approx(ra.objective, rel=1e-9) and ra.selected == rb.selected
+
+
+def test_a_scenario_that_uses_endowments_needs_the_focal_endowment():
+    base = read_scenario(EXAMPLE)
+    with pytest.raises(ProblemError, match="focal.endowment is not set") as err:
+        base.replace(focal=replace(base.focal, endowment=None))
+    assert err.value.where == ("focal", "endowment")
+    # with theta = 0 endowments do not count, so no reference is needed
+    free = base.replace(focal=replace(base.focal, endowment=None), scoring=replace(base.scoring, theta=0.0))
+    assert np.all(np.isfinite(free.compile().problem.c))
+    for bad in (0.0, -1.0, float("nan"), float("inf")):
+        with pytest.raises(ProblemError, match="focal.endowment is"):
+            base.replace(focal=replace(base.focal, endowment=bad))

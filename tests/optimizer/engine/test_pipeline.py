@@ -123,3 +123,30 @@ def test_problems_beyond_the_classic_qkp_keep_the_mip_stage():
     assert "branch-and-bound" not in [s["stage"] for s in result.stages]
     assert result.termination is Termination.OPTIMAL
     assert result.objective == solve(problem, solver="highs", threads=1).objective
+
+
+# ---------------------------------------------------------------------------- issue 24: one meaning, one type
+@pytest.mark.parametrize("limit", [0.3, 0.6, 1.0])
+def test_no_stage_reports_a_bound_above_one_an_earlier_stage_proved(limit):
+    # the branch-and-bound stage once reported its root bound (19130.41 on jeu_100_25_1) though the bound
+    # stage had 19124.11 already; the result keeps the smallest valid bound of every stage
+    result = solve(generate_qkp(110, 25, seed=3), time_limit=limit)
+    bounds = [s["bound"] for s in result.stages if "bound" in s and s["bound"] is not None]
+    assert bounds == sorted(bounds, reverse=True) or len(bounds) < 2, result.stages
+    assert result.bound <= min(bounds) + 1e-9
+
+
+def test_solver_version_has_one_meaning_and_bounds_one_type():
+    from optimizer.core.version import OWN_SOLVER_VERSION
+    from optimizer.solvers.highs import Adapter
+
+    qkp = generate_qkp(18, 50, seed=2)
+    for solver in ("auto", "heuristic", "bnb", "bruteforce"):
+        result = solve(qkp, solver=solver)
+        assert result.solver_version == OWN_SOLVER_VERSION, solver     # this package's code, whatever ran inside
+        assert type(result.bound) is float and type(result.objective) is float, solver
+    highs = solve(qkp, solver="highs")
+    assert highs.solver_version == Adapter().availability()[1].split()[-1] and type(highs.bound) is float
+    mixed = solve(qkp.replace(pair_q=-qkp.pair_q), formulation="standard")   # negative pairs: the MIP stage runs
+    mip = [s for s in mixed.stages if s.stage == "mip"]
+    assert mixed.solver_version == OWN_SOLVER_VERSION and mip and mip[0]["highs_version"] == highs.solver_version

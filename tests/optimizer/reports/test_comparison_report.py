@@ -153,7 +153,11 @@ def test_format_comparison_is_the_terminal_table(cmp):
     for row in ("termination", "objective", "gap", "size", "domains covered", "foreign share", "term: reputation",
                 "term: redundancy"):
         assert any(line.startswith(row) for line in text.splitlines()), row
-    assert "tight: infeasible: " + cmp.results["tight"].message in text
+    assert "tight: no portfolio (infeasible): " + cmp.results["tight"].message in text
+    assert "What limits each portfolio" in text
+    for name in cmp.names:
+        if cmp.results[name].has_solution:     # each portfolio says what limits it
+            assert any(line.strip().startswith(f"{name}: ") and ("bind" in line) for line in text.splitlines())
 
 
 def test_term_changes_in_plain_words():
@@ -210,7 +214,7 @@ def test_frontier_report(cmp, tmp_path, monkeypatch):
     fr = Frontier("breadth", table, sub)
     path = write_frontier_report(fr, tmp_path / "fr")
     md = path.read_text(encoding="utf-8")
-    assert "| breadth | termination | objective | gap | size | added | dropped |" in md
-    assert "breadth = 1: in: Chennai ICT Cluster (C057); out: Bangalore Biotech Cluster (C022)" in md
+    assert "| breadth from | to | termination | objective | partners | added | dropped |  |" in md
+    assert "breadth between 0.5 and 1: in: Chennai ICT Cluster (C057); out: Bangalore Biotech Cluster (C022)" in md
     assert "](frontier.png)" in md and (tmp_path / "fr" / "frontier.png").is_file()
     assert list(pd.read_csv(tmp_path / "fr" / "frontier.csv").columns) == list(table.columns)
