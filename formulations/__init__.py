@@ -10,8 +10,9 @@ size, and `auto` by its place in the registry.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from formulations.common import ModelSize
 from formulations.model import MipModel
@@ -19,10 +20,7 @@ from formulations.model import MipModel
 if TYPE_CHECKING:
     from optimizer.core.problem import SelectionProblem
 
-#: name -> module, in the order `auto` prefers them. Measured (benchmarks/README.md) on the 39
-#: standard QKP instances with n = 100 (HiGHS, one thread): the RLT-strengthened linearization
-#: has the lowest shifted geometric mean at every density, then the standard linearization,
-#: Glover's, and the quadratic objective.
+#: name -> module. `auto` picks by problem class (PREFERENCES below), falling back to this order.
 REGISTRY: dict[str, str] = {
     "rlt": "formulations.rlt",
     "standard": "formulations.standard",
@@ -30,7 +28,39 @@ REGISTRY: dict[str, str] = {
     "miqp": "formulations.miqp",
 }
 
-__all__ = ["REGISTRY", "MipModel", "ModelSize", "build", "choose", "size", "taken_by"]
+
+
+class Preference(NamedTuple):
+    """The formulations `auto` prefers for one class of problems, best first, and the measurement behind it."""
+
+    kind: str                                       # the class, in words
+    applies: Callable[[SelectionProblem], bool]
+    order: tuple[str, ...]
+    measured: str                                   # where the order comes from (benchmarks/README.md)
+
+
+#: problem class -> preferred formulations, first match wins. Measured with the harness, HiGHS 1.16, one
+#: thread (benchmarks/README.md, "Which formulation auto chooses"):
+PREFERENCES: tuple[Preference, ...] = (
+    Preference("negative pair terms (redundancy, conflict, complexity: alliance scenarios)",
+               lambda p: bool((p.pair_q < 0).any()), ("glover", "rlt", "standard", "miqp"),
+               "alliance scenarios n = 60-300, with and without engagement levels: glover proves n = 60 2-4x "
+               "faster and ends n = 150 with the smallest gaps (benchmarks/suites/formulations.toml)"),
+    Preference("no negative pair terms (the classic quadratic knapsack)", lambda p: True,
+               ("rlt", "standard", "glover", "miqp"),
+               "the 39 standard QKP instances with n = 100: rlt has the lowest shifted geometric mean at "
+               "every density"),
+)
+
+
+class Choice(NamedTuple):
+    """The formulation `auto` picked and why, in words (recorded in Result.stages)."""
+
+    name: str
+    reason: str
+
+
+__all__ = ["PREFERENCES", "REGISTRY", "Choice", "MipModel", "ModelSize", "build", "choose", "size", "taken_by"]
 
 
 def _module(name: str) -> ModuleType:
@@ -54,9 +84,11 @@ def taken_by(quadratic: bool) -> tuple[str, ...]:
     return tuple(name for name in REGISTRY if quadratic or not _module(name).QUADRATIC)
 
 
-def choose(problem: SelectionProblem, supported: tuple[str, ...]) -> str:
-    """The formulation `auto` picks among those the solver takes: the first in REGISTRY."""
-    for name in REGISTRY:
-        if name in supported:
-            return name
-    return supported[0]
+def choose(problem: SelectionProblem, supported: tuple[str, ...]) -> Choice:
+    """The formulation `auto` picks among those the solver takes, by the problem's class (PREFERENCES)."""
+    for pref in PREFERENCES:
+        if pref.applies(problem):
+            for name in (*pref.order, *REGISTRY):
+                if name in supported:
+                    return Choice(name, f"{name} for {pref.kind}: {pref.measured}")
+    return Choice(supported[0], f"{supported[0]}: the only formulation the solver takes")

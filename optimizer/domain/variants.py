@@ -30,13 +30,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from optimizer.core.errors import ProblemError
+from optimizer.domain.terms import COST_WEIGHTS
 
 if TYPE_CHECKING:
     from optimizer.domain.scenario import Scenario
 
 _STRATEGY = ("reputation_weight", "breadth")
-#: Scoring weights of the cost terms, scaled together by cost_weight=
-COST_WEIGHTS = ("beta", "gamma", "kappa1", "kappa2", "tie_weight")
 _FOCAL = {"tech_change": "tech_change", "diffusion_factor": "diffusion"}
 _PEERS = ("size_min", "size_max", "foreign_share_min", "foreign_share_max")
 _DICTS = ("limits", "scale_limits", "domain_weights", "subsidies", "bonus", "region_caps")

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from formulations import Choice
 from optimizer.algorithms.bounds import lagrangian_bound, no_better, trivial_bound
 from optimizer.algorithms.branch_and_bound import applies, branch_and_bound
 from optimizer.algorithms.tabu import SearchResult, tabu_search
@@ -48,12 +49,12 @@ MIP_PAIR_LIMIT = 2_000_000  # above this many pairs the linearized model no long
 BNB_ITEMS = 600           # classic QKPs up to this size go to the branch and bound instead of the MIP
 
 
-def solve_auto(problem: SelectionProblem, request: Request, *, formulation: str, start: np.ndarray | None,
+def solve_auto(problem: SelectionProblem, request: Request, *, formulation: Choice, start: np.ndarray | None,
                mip_only: bool = False) -> Result:
     """Run the pipeline; `problem` has passed the cheap infeasibility diagnosis already.
-    `formulation` is the MIP stage's; `mip_only` (a formulation was asked for) skips the branch
-    and bound so that the exact stage is that MIP."""
-    return _Pipeline(problem, request, formulation, mip_only).run(start)
+    `formulation` is the MIP stage's, with why it was chosen; `mip_only` (a formulation was asked
+    for) skips the branch and bound so that the exact stage is that MIP."""
+    return _Pipeline(problem, request, formulation.name, mip_only, formulation.reason).run(start)
 
 
 def _search_stage(run: SearchResult) -> Stage:
@@ -71,6 +72,7 @@ class _Pipeline:
     request: Request
     formulation: str
     mip_only: bool
+    formulation_why: str = ""
     t0: float = field(default_factory=time.perf_counter)
     stages: list[Stage] = field(default_factory=list)
     incumbent: np.ndarray | None = None
@@ -210,7 +212,8 @@ class _Pipeline:
             "termination": mip.termination.value, "objective": mip.objective,
             # the best valid bound after this stage; the MIP's own covers the reduced problem only
             "bound": bound if mip.bound is None else min(bound, max(mip.bound, self.value)),
-            "mip_bound": mip.bound, "formulation": mip.formulation, "highs_version": mip.solver_version,
+            "mip_bound": mip.bound, "formulation": mip.formulation, "formulation_why": self.formulation_why,
+            "highs_version": mip.solver_version,
             "nodes": mip.nodes, "items_free": int(reduced.n - reduced.forced_in.size - reduced.forced_out.size)}))
         self.offer(mip.x, mip.objective if mip.objective is not None else -math.inf)
         if mip.termination is Termination.INFEASIBLE:

@@ -69,41 +69,47 @@ def solve(
         raise TypeError(f"solve() takes a SelectionProblem or a Scenario, got {type(problem).__name__}")
     request = Request.checked(**options)
     mip_only = formulation != "auto"  # a formulation was asked for: the pipeline's exact stage is that MIP
-    adapter, formulation = _solver_and_formulation(problem, solver, formulation)
+    adapter, choice = _solver_and_formulation(problem, solver, formulation)
+    formulation = choice.name
     start, start_note = (None, "") if warm_start is None else start_vector(problem, warm_start)
     reason = infeasibility_reason(problem)
     if reason is not None:
         result = Result(Termination.INFEASIBLE, message=reason, solver=solver if adapter is None else adapter.name,
                         formulation=formulation)
     elif adapter is None:
-        result = solve_auto(problem, request, formulation=formulation, start=start, mip_only=mip_only)
+        result = solve_auto(problem, request, formulation=choice, start=start, mip_only=mip_only)
         if result.x is not None:  # every stage was verified on its own; the final answer is checked again
             x, objective = verify_solution(problem, result.x, result.objective, source="auto")
             result = replace(result, x=x, objective=objective)
     else:
         result = solve_with(adapter, problem, formulation, request, start)
+        if formulation != "none":
+            result = replace(result, stages=(Stage("formulation", 0.0, {"formulation": formulation,
+                                                                        "why": choice.reason}), *result.stages))
     return _finished(problem, result, start_note, request.notes)
 
 
 def _solver_and_formulation(problem: SelectionProblem, solver: str,
-                            formulation: str) -> tuple[SolverAdapter | None, str]:
-    """The adapter to run (None: the pipeline) and the formulation of its model ("none": no model)."""
+                            formulation: str) -> tuple[SolverAdapter | None, formulations.Choice]:
+    """The adapter to run (None: the pipeline) and the formulation of its model ("none": no model), with
+    why it was chosen."""
     pipeline = solver == PIPELINE
     adapter = get_solver("highs" if pipeline else solver)  # the pipeline's MIP stage is HiGHS's
+    none = formulations.Choice("none", "no model")
     if problem.n == 0 and adapter.formulations:  # nothing to decide: enumeration answers at once
-        return get_solver("bruteforce"), "none"
+        return get_solver("bruteforce"), none
     if not adapter.formulations:
         if formulation not in ("auto", "none"):
             raise FormulationError(f"solver {solver!r} works on the problem directly; use formulation='auto'")
-        return adapter, "none"
+        return adapter, none
     if formulation == "auto":
-        formulation = formulations.choose(problem, adapter.formulations)
-    elif formulation not in formulations.REGISTRY:
+        return (None if pipeline else adapter), formulations.choose(problem, adapter.formulations)
+    if formulation not in formulations.REGISTRY:
         raise FormulationError(f"unknown formulation {formulation!r}; known: auto, {', '.join(formulations.REGISTRY)}")
     elif formulation not in adapter.formulations:
         raise FormulationError(f"solver {solver!r} does not take formulation {formulation!r}; "
                                f"it takes: {', '.join(adapter.formulations)}")
-    return (None if pipeline else adapter), formulation
+    return (None if pipeline else adapter), formulations.Choice(formulation, "asked for")
 
 
 def _finished(problem: SelectionProblem, result: Result, start_note: str, notes: tuple[str, ...]) -> Result:
@@ -132,7 +138,15 @@ def _solve_scenario(scenario: Scenario, solver: str, formulation: str, warm_star
         names = compiled.problem.names
         selected = tuple(names[i] for i in compiled.partner_items if result.x[i])
     result = replace(result, build_seconds=result.build_seconds + compile_seconds, selected=selected,
-                     stages=(Stage("compile", compile_seconds), *result.stages))
+                     stages=(Stage("compile", compile_seconds), *result.stages), message=_in_partners(result.message))
     # the report re-solves for why_not through this same function, with these options
     report = PortfolioReport(compiled, result, dict(solver=solver, formulation=formulation, **options), resolve=solve)
     return replace(result, report=report)
+
+
+def _in_partners(message: str) -> str:
+    """A message of the canonical problem (rows, items) in the words of a scenario (limits, partners)."""
+    for canonical, domain in ((" items", " partners"), ("row '", "limit '"),
+                              ("size_min=", "the portfolio needs at least "), ("size_max=", "at most ")):
+        message = message.replace(canonical, domain)
+    return message

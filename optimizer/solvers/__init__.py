@@ -158,7 +158,7 @@ def available_solvers(problem: SelectionProblem | None = None) -> pd.DataFrame:
                 import formulations
 
                 if adapter.size_limit() is not None:
-                    model = formulations.build(formulations.choose(problem, adapter.formulations), problem)
+                    model = formulations.build(formulations.choose(problem, adapter.formulations).name, problem)
                     too_large = model_too_large(adapter, model)
                     ok, why = (False, too_large) if too_large else (ok, why)
         except Exception as exc:  # a broken optional package must not hide the others

@@ -128,12 +128,29 @@ def test_miqp_keeps_the_products_in_the_objective():
 def test_unknown_formulation_and_choice():
     with pytest.raises(KeyError, match="unknown formulation 'nope'"):
         formulations.build("nope", PAIRED)
-    assert formulations.choose(PAIRED, ("standard", "rlt", "glover")) == "rlt"
-    assert formulations.choose(PAIRED, ("standard", "glover")) == "standard"
-    assert formulations.choose(PAIRED, ("glover", "standard")) == "standard"
-    assert formulations.choose(PAIRED, ("glover",)) == "glover"
-    assert formulations.choose(PAIRED, ("miqp", "glover")) == "glover"
-    assert formulations.choose(PAIRED, ("miqp",)) == "miqp"
+    # negative pair terms (alliance scenarios): Glover's first, as measured (benchmarks/README.md)
+    assert formulations.choose(PAIRED, ("standard", "rlt", "glover")).name == "glover"
+    assert formulations.choose(PAIRED, ("standard", "rlt")).name == "rlt"
+    assert formulations.choose(PAIRED, ("miqp",)).name == "miqp"
+    assert "negative pair terms" in formulations.choose(PAIRED, ("glover",)).reason
+    # the classic QKP: the RLT model first
+    classic = PAIRED.replace(pair_q=np.abs(PAIRED.pair_q))
+    assert formulations.choose(classic, ("standard", "rlt", "glover")).name == "rlt"
+    assert formulations.choose(classic, ("glover", "standard")).name == "standard"
+    assert formulations.choose(classic, ("miqp", "glover")).name == "glover"
+    assert "classic quadratic knapsack" in formulations.choose(classic, ("rlt",)).reason
+
+
+def test_auto_says_which_formulation_it_chose_and_why():
+    from instances import generate_alliance
+    from optimizer import solve
+
+    result = solve(generate_alliance(30, seed=4), formulation="auto")
+    mip = [s for s in result.stages if s.stage == "mip"]
+    assert mip and mip[0]["formulation"] == "glover" and "negative pair terms" in mip[0]["formulation_why"]
+    highs = solve(generate_alliance(30, seed=4), solver="highs")
+    chosen = next(s for s in highs.stages if s.stage == "formulation")
+    assert chosen["formulation"] == highs.formulation == "glover" and "negative pair terms" in chosen["why"]
 
 
 # ----------------------------------------------------------------------------- Glover's bounds

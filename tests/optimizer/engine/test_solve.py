@@ -496,3 +496,14 @@ def test_a_scenario_takes_a_warm_start_of_partner_names():
     again = solve(scenario, time_limit=60, warm_start=best.selected)
     assert again.objective == pytest.approx(best.objective) and again.selected == best.selected
     assert not any(s["stage"] == "warm start" for s in again.stages)  # used, not ignored
+
+
+def test_a_scenario_explains_infeasibility_in_partners_and_limits():
+    # the canonical problem's words ("items", "row 'budget'", "size_min=9") once reached managers as they were
+    from instances import read_scenario
+
+    base = read_scenario(Path(__file__).resolve().parents[3] / "examples" / "alliance-60")
+    result = solve(base.variant("tight", size_min=9, size_max=9, scale_limits={"budget": 0.1}))
+    assert result.termination is Termination.INFEASIBLE
+    assert "partners" in result.message and "limit 'budget'" in result.message
+    assert "items" not in result.message and "row '" not in result.message and "size_min=" not in result.message
