@@ -44,26 +44,6 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"alliance: error: {message} (see 'alliance --help')\n")
 
 
-def load_problem(arg: str, budget: int | None = None):
-    """A SelectionProblem (QKP file, qkp: spec) or a Scenario (bundle folder, alliance: spec)."""
-    from instances import read_qkp, read_scenario
-    from instances.specs import generate, is_spec, parse_spec
-
-    if is_spec(arg):
-        kind, instances = parse_spec(arg, where=f"bad instance spec {arg!r}")
-        if len(instances) != 1:
-            raise ValueError(f"bad instance spec {arg!r}: `alliance solve` solves one instance; give one seed "
-                             f"(seed=3), or run the range with `alliance bench run --instances {arg}`")
-        return generate(kind, instances[0])
-    path = Path(arg)
-    if not path.exists():
-        raise FileNotFoundError(f"{arg}: no such file or folder (give a QKP file, a scenario bundle folder, "
-                                f"or a spec like qkp:n=60,density=50,seed=1)")
-    if budget is not None and path.is_dir():
-        raise ValueError("--budget applies to edge-list QKP files, not to scenario bundles")
-    return read_scenario(path) if path.is_dir() else read_qkp(path, budget=budget)
-
-
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -162,11 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
+    from instances.load import load
     from optimizer import Termination, solve
 
     quiet = _stdout_to_stderr() if args.json else contextlib.nullcontext()
     with quiet:     # with --json, stdout carries the JSON object alone, whatever a solver prints
-        problem = load_problem(args.instance, args.budget)
+        problem = load(args.instance, budget=args.budget)
         if not args.json:
             print(problem.summary())
         result = solve(problem, solver=args.solver, formulation=args.formulation, time_limit=args.time_limit,

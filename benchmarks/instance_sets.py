@@ -23,11 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from instances.errors import SpecError
+from instances.load import READERS, Reader, read, reader_of
 from instances.specs import generate, instance_name, is_spec, parse_spec
 from optimizer.core.errors import AllianceError
-
-#: file endings read as QKP instances inside a folder
-QKP_SUFFIXES = (".txt", ".dat", ".qkp", ".in")
 
 
 class SuiteError(AllianceError, ValueError):
@@ -68,17 +66,16 @@ class InstanceRef:
         return Path(self.args["path"]) if self.kind in ("file", "bundle") else None
 
     def load(self):
-        """The SelectionProblem or Scenario this reference names."""
-        from instances import read_qkp, read_scenario
-
+        """The SelectionProblem or Scenario this reference names (read through instances.load.READERS)."""
         a = self.args
-        if self.kind == "file":
-            return read_qkp(a["path"], budget=a.get("budget"))
-        if self.kind == "bundle":
-            return read_scenario(a["path"])
         if is_spec(self.kind + ":"):
             return generate(self.kind, a)
-        raise SuiteError(f"instance {self.name!r}: unknown kind {self.kind!r}")
+        try:
+            return read(self.kind, a["path"], budget=a.get("budget"))
+        except ValueError as exc:
+            if self.kind not in {r.kind for r in READERS}:
+                raise SuiteError(f"instance {self.name!r}: {exc}") from None
+            raise
 
 
 def _generated(spec: str) -> list[InstanceRef]:
@@ -111,18 +108,22 @@ def resolve(spec: str) -> list[InstanceRef]:
         raise SuiteError(f"instance set {spec!r}: no such file or folder; give a folder of QKP files, a QKP file, "
                          f"a scenario bundle, or a spec like qkp:n=300,density=50,seeds=1-5")
     set_name = spec  # as the user wrote it: `bench report` finds optima.csv beside it again
-    if path.is_file():
-        return [InstanceRef(set_name, path.stem, "file", {"path": str(path.resolve())})]
-    if (path / "scenario.toml").exists():
-        return [InstanceRef(set_name, path.name, "bundle", {"path": str(path.resolve())})]
-    refs = [InstanceRef(set_name, p.name, "bundle", {"path": str(p.resolve())})
-            for p in sorted(path.iterdir()) if p.is_dir() and (p / "scenario.toml").exists()]
-    refs += [InstanceRef(set_name, p.stem, "file", {"path": str(p.resolve())})
-             for p in sorted(path.iterdir(), key=_natural) if p.is_file() and p.suffix.lower() in QKP_SUFFIXES]
+    named = reader_of(path)
+    if named is not None:               # a file, or a bundle folder
+        return [_ref(set_name, path, named)]
+    # a folder of instances: every entry a reader takes in a scan (bundles first, then files in natural order)
+    found = [(p, reader_of(p, named=False)) for p in sorted(path.iterdir(), key=_natural)]
+    refs = [_ref(set_name, p, r) for p, r in found if r is not None and r.folder]
+    refs += [_ref(set_name, p, r) for p, r in found if r is not None and not r.folder]
     if not refs:
-        raise SuiteError(f"instance set {spec!r}: the folder holds no QKP files ({', '.join(QKP_SUFFIXES)}) "
+        suffixes = ", ".join(s for r in READERS if not r.folder for s in r.suffixes)
+        raise SuiteError(f"instance set {spec!r}: the folder holds no QKP files ({suffixes}) "
                          f"and no scenario bundles (folders with scenario.toml)")
     return refs
+
+
+def _ref(set_name: str, path: Path, reader: Reader) -> InstanceRef:
+    return InstanceRef(set_name, path.name if reader.folder else path.stem, reader.kind, {"path": str(path.resolve())})
 
 
 def _natural(p: Path) -> tuple:

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.core.files import replacing, write_text
+from optimizer.reports.markdown import markdown_table
 
 SHIFT = 10.0
 """Shift (seconds) of the shifted geometric mean, Mittelmann's convention."""
@@ -122,25 +123,6 @@ def _fmt(value: object) -> str:
     if isinstance(value, (np.integer,)):
         return str(int(value))
     return str(value)
-
-
-def _cell(value: object) -> str:
-    return _fmt(value).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
-
-
-def _markdown_table(df: pd.DataFrame, index: bool = False) -> str:
-    """A GitHub-flavoured Markdown table (pandas' to_markdown needs tabulate, which we do not ship)."""
-    if index:
-        df = df.reset_index()
-    columns = [str(c) for c in df.columns]
-    numeric = [pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]) for c in df.columns]
-    lines = [
-        "| " + " | ".join(_cell(c) for c in columns) + " |",
-        "|" + "|".join("---:" if num else "---" for num in numeric) + "|",
-    ]
-    for row in df.itertuples(index=False):
-        lines.append("| " + " | ".join(_cell(v) for v in row) + " |")
-    return "\n".join(lines)
 
 
 def _truncate(text: object, limit: int = ERROR_CHARS) -> str:
@@ -427,14 +409,14 @@ def write_report(runs: pd.DataFrame, out_dir: str | Path, reference: dict[str, f
     if not wrong.empty:
         parts += ["## Wrong answers", "",
                   f"**{len(wrong)} run(s) contradict the reference value.**", "",
-                  _markdown_table(wrong), ""]
+                  markdown_table(wrong, index=False, fmt=_fmt), ""]
     parts += [f"{len(runs)} runs, {keys['instance'].nunique()} instances, "
               f"{keys['config'].nunique()} configurations.", "", _METRICS, ""]
-    parts += ["## Summary", "", _markdown_table(summarize(runs, reference), index=True), ""]
+    parts += ["## Summary", "", markdown_table(summarize(runs, reference), fmt=_fmt), ""]
     failures = _failure_rows(runs)
     parts += ["## Failures", ""]
-    parts += [_markdown_table(failures) if not failures.empty else "None.", ""]
-    parts += ["## Per instance", "", _markdown_table(instance_table(runs, reference), index=True), ""]
+    parts += [markdown_table(failures, index=False, fmt=_fmt) if not failures.empty else "None.", ""]
+    parts += ["## Per instance", "", markdown_table(instance_table(runs, reference), fmt=_fmt), ""]
     parts += ["## Performance profile", ""]
     profile = performance_profile(runs)
     png = out_dir / "performance_profile.png"

@@ -150,7 +150,8 @@ def describe(value: Any) -> str:
     return f"the date/time {value}"
 
 
-def _range_text(low: float | None, high: float | None, low_open: bool = False) -> str:
+def range_text(low: float | None, high: float | None, low_open: bool = False) -> str:
+    """' in [0, 1]', ' >= 0' or '': the range a number must lie in, for error messages."""
     if low is not None and high is not None:
         return f" in {'(' if low_open else '['}{low:g}, {high:g}]"
     if low is not None:
@@ -226,7 +227,7 @@ class TomlFile:
 
     def _number(self, value: Any, path: KeyPath, low: float | None, high: float | None,
                 low_open: bool = False) -> float:
-        expected = f"expected a number{_range_text(low, high, low_open)}"
+        expected = f"expected a number{range_text(low, high, low_open)}"
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.fail(path, f"{expected}, found {describe(value)}")
         try:
@@ -249,7 +250,7 @@ class TomlFile:
         return self._integer(table[path[-1]], path, low)
 
     def _integer(self, value: Any, path: KeyPath, low: int | None) -> int:
-        expected = f"expected a whole number{_range_text(low, None)}"
+        expected = f"expected a whole number{range_text(low, None)}"
         if isinstance(value, bool) or not isinstance(value, (int, float)) or \
                 (isinstance(value, float) and not value.is_integer()):
             self.fail(path, f"{expected}, found {describe(value)}")

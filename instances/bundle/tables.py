@@ -20,7 +20,7 @@ import pandas as pd
 
 from instances.bundle.files import CANDIDATES_FILE, PAIRS_FILE, SCENARIO_FILE
 from instances.errors import InstanceFormatError, read_bytes
-from instances.toml_file import INT64_RANGE, _range_text
+from instances.toml_file import INT64_RANGE, range_text
 from optimizer.core.problem import LARGEST_VALUE
 from optimizer.domain.settings import PAIR_COLUMNS, REQUIRED_COLUMNS
 
@@ -149,7 +149,7 @@ class _Table:
     def numbers(self, column: str, *, low: float | None = 0, high: float | None = None,
                 blank: int | None = None, what: str = "a number") -> pd.Series:
         """A numeric column, each value at most LARGEST_VALUE in magnitude."""
-        expected = f"expected {what}{_range_text(low, high)}"
+        expected = f"expected {what}{range_text(low, high)}"
         values: list[int | float] = []
         for rec, cell in self.cells(column):
             t = cell.strip()

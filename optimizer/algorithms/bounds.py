@@ -149,7 +149,7 @@ def lagrangian_bound(problem: SelectionProblem, incumbent: float, iterations: in
         lam = np.clip(lam - step * gap / norm * grad, 0.0, q)
     assert best is not None  # the first iteration always records one
     bound_value, gain, lam = best
-    bound_in, bound_out = _fixed_bounds(gain, a, cap, fin, out)
+    bound_in, bound_out = fixed_bounds(gain, a, cap, fin, out)
     return QkpBound(bound=bound_value, bound_in=bound_in, bound_out=bound_out, iterations=it + 1, multipliers=lam,
                     method=f"Lagrangian upper planes on row {row_name!r}" +
                            (" (negative pair terms and other constraints relaxed)"
@@ -166,7 +166,7 @@ def _outer(gain: np.ndarray, a: np.ndarray, cap: float, fin: np.ndarray, out: np
     return value + gain[fin].sum(), x
 
 
-def _fixed_bounds(gain: np.ndarray, a: np.ndarray, cap: float, fin: np.ndarray,
+def fixed_bounds(gain: np.ndarray, a: np.ndarray, cap: float, fin: np.ndarray,
                   out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Bounds with each item forced in / out, from one sort (prefix sums of the greedy order)."""
     n = gain.size

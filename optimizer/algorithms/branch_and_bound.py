@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from optimizer.algorithms import qkp_kernel
-from optimizer.algorithms.bounds import _fixed_bounds, no_better
+from optimizer.algorithms.bounds import fixed_bounds, no_better
 from optimizer.core.problem import SelectionProblem
 from optimizer.core.result import Termination
 
@@ -259,7 +259,7 @@ class _Search:
             if self.hopeless(node.bound):
                 return []
             none = np.zeros(node.free.size, bool)
-            bound_in, bound_out = _fixed_bounds(gain, self.w[node.free], room, none, none)
+            bound_in, bound_out = fixed_bounds(gain, self.w[node.free], room, none, none)
             drop = self.hopeless(node.value + bound_in)
             force = self.hopeless(node.value + bound_out) & ~drop
             if not (drop.any() or force.any()):

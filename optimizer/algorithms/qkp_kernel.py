@@ -15,7 +15,7 @@ free items of those gains), organised the way quadknap's description has it
 * an explicit depth-first stack; each pending child keeps its parent's bound,
   so the largest bound on the stack (and the incumbent) bound whatever is
   left at any stop;
-* reduction at every node (the rule of `bounds._fixed_bounds`) and pruning by
+* reduction at every node (the rule of `bounds.fixed_bounds`) and pruning by
   the rule of `bounds.no_better`, integral objectives rounding down.
 
 numba cannot read the clock or see Ctrl-C, so the tree runs in chunks of at
@@ -377,7 +377,7 @@ def _node(depth: int, pbound: float, q: np.ndarray, w: np.ndarray, pidx: np.ndar
             fs[F_ROOT] = bound
         if _hopeless(bound, fs[F_BEST], integral):
             return
-        # reduction: bounds with each free item forced in / out (bounds._fixed_bounds), all from this relaxation
+        # reduction: bounds with each free item forced in / out (bounds.fixed_bounds), all from this relaxation
         cw[0] = 0.0
         cv[0] = 0.0
         for t in range(nf):

@@ -30,6 +30,7 @@ import pandas as pd
 from optimizer.core.files import write_text
 from optimizer.domain.terms import BY_NAME, Term
 from optimizer.reports.figures import plot_comparison, plot_frontier
+from optimizer.reports.markdown import markdown_table
 
 if TYPE_CHECKING:
     from optimizer.analysis.compare import Comparison
@@ -380,20 +381,6 @@ def _md_text(text: str) -> str:
     for ch in ("\\", "*", "`", "<", "[", "]"):
         out = out.replace(ch, "\\" + ch)
     return out.replace("\n", " ")
-
-
-def markdown_table(df: pd.DataFrame, index: bool = True) -> str:
-    """A DataFrame as a GitHub-flavoured Markdown table (pandas' to_markdown needs tabulate)."""
-    def cell(v: Any) -> str:
-        text = "" if _missing(v) else str(v)
-        return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
-
-    head = ([cell(df.index.name or "")] if index else []) + [cell(c) for c in df.columns]
-    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(" --- " for _ in head) + "|"]
-    for label, row in zip(df.index, df.itertuples(index=False)):
-        cells = ([cell(label)] if index else []) + [cell(v) for v in row]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
 
 
 _CSS = """body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:70rem;margin:2rem auto;

@@ -79,7 +79,7 @@ class Adapter:
         self.formulations = formulations.taken_by(quadratic=quad)
 
     def _is_contrib(self) -> bool:
-        return self.solver_name in _contrib_factory()._cls
+        return self.solver_name in _contrib_factory()     # the factory's own membership test
 
     def availability(self) -> tuple[bool, str]:
         """Ask Pyomo whether the solver (and its licence) is present."""

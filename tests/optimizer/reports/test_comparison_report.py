@@ -172,7 +172,7 @@ def test_term_changes_in_plain_words():
 
 def test_markdown_table_escapes_cells():
     df = pd.DataFrame({"a|b": ["x|y", None], "n": [1.5, float("nan")]}, index=pd.Index(["r1", "r2"], name="row"))
-    assert markdown_table(df).splitlines() == ["| row | a\\|b | n |", "| --- | --- | --- |",
+    assert markdown_table(df).splitlines() == ["| row | a\\|b | n |", "| --- | --- | ---: |",
                                                "| r1 | x\\|y | 1.5 |", "| r2 |  |  |"]
 
 

@@ -1,0 +1,90 @@
+"""One way in for every instance: a file, a bundle folder or a generator spec.
+
+    load("../shared/instances/qkp-standard/jeu_100_25_1.txt")   # SelectionProblem
+    load("examples/alliance-60")                               # Scenario
+    load("qkp:n=60,density=50,seed=1")                         # generated
+
+`READERS` is the one table of file formats: the command line (`alliance solve`), the
+benchmark harness (instance sets and the worker) and `load` all read through it. A new
+format is one module with its reader and one row here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from instances.errors import SpecError
+from instances.specs import generate, is_spec, parse_spec
+
+
+def _read_bundle(path: Path, **options: Any) -> Any:
+    from instances.bundle import read_scenario
+
+    if options.get("budget") is not None:
+        raise ValueError("--budget applies to edge-list QKP files, not to scenario bundles")
+    return read_scenario(path)
+
+
+def _read_qkp(path: Path, **options: Any) -> Any:
+    from instances.qkp import read_qkp
+
+    return read_qkp(path, budget=options.get("budget"))
+
+
+class Reader(NamedTuple):
+    """A format on disk: its kind (stored in benchmark keys), what it looks like, how it is read."""
+
+    kind: str                                  # "bundle", "file" (a QKP file)
+    folder: bool                               # a folder (bundle) rather than a file
+    suffixes: tuple[str, ...]                  # file endings a folder scan takes ("" : any, for a named file)
+    read: Callable[..., Any]                   # read(path, budget=None) -> Scenario | SelectionProblem
+
+
+#: every format on disk, first match wins
+READERS: tuple[Reader, ...] = (
+    Reader("bundle", True, ("scenario.toml",), _read_bundle),
+    Reader("file", False, (".txt", ".dat", ".qkp", ".in"), _read_qkp),
+)
+
+
+def reader_of(path: Path, *, named: bool = True) -> Reader | None:
+    """The reader of `path`: a folder holding a bundle, or a file (any file when it was named
+    directly, `named`; only the known endings in a folder scan)."""
+    for reader in READERS:
+        if reader.folder and path.is_dir() and any((path / marker).exists() for marker in reader.suffixes):
+            return reader
+        if not reader.folder and path.is_file() and (named or path.suffix.lower() in reader.suffixes):
+            return reader
+    return None
+
+
+def read(kind: str, path: str | Path, budget: int | None = None) -> Any:
+    """Read `path` with the reader of `kind` (as stored in a benchmark cell)."""
+    for reader in READERS:
+        if reader.kind == kind:
+            return reader.read(Path(path), budget=budget)
+    raise ValueError(f"unknown instance kind {kind!r}; known: {', '.join(r.kind for r in READERS)}")
+
+
+def load(source: str | Path, *, budget: int | None = None) -> Any:
+    """The SelectionProblem or Scenario that `source` names: a QKP file, a bundle folder (or its
+    scenario.toml), or a spec of one generated instance (`qkp:n=60,seed=1`, `alliance:n=60,seed=7`)."""
+    text = str(source)
+    if is_spec(text):
+        kind, instances = parse_spec(text, where=f"bad instance spec {text!r}")
+        if len(instances) != 1:
+            raise SpecError(f"bad instance spec {text!r}: it names {len(instances)} instances; give one seed "
+                            f"(seed=3), or run the range with `alliance bench run --instances {text}`")
+        return generate(kind, instances[0])
+    path = Path(text)
+    if path.name == "scenario.toml" and path.is_file():      # a bundle given by its settings file
+        path = path.parent
+    if not path.exists():
+        raise FileNotFoundError(f"{text}: no such file or folder (give a QKP file, a scenario bundle folder, "
+                                f"or a spec like qkp:n=60,density=50,seed=1)")
+    reader = reader_of(path)
+    if reader is None:
+        return _read_bundle(path, budget=budget)     # a folder without scenario.toml: the bundle reader says why
+    return reader.read(path, budget=budget)
