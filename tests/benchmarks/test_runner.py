@@ -115,9 +115,9 @@ def _kill_midway_and_resume(tmp_path: Path, args: list[str], total: int, kill_af
 
 
 def test_killed_harness_resumes_without_losing_or_duplicating_rows(tmp_path):
-    args = ["--instances", "qkp:n=40,density=50,seeds=1-6", "--solvers", "highs,heuristic",
+    args = ["--instances", "qkp:n=40,density=50,seeds=1-4", "--solvers", "highs,heuristic",
             "--time-limit", "1", "--jobs", "2"]
-    _kill_midway_and_resume(tmp_path, args, total=12, kill_after=3)
+    _kill_midway_and_resume(tmp_path, args, total=8, kill_after=3)
 
 
 def test_standard_suite_resumes_and_every_instance_is_correct(tmp_path):
@@ -236,12 +236,12 @@ def test_repeated_kills_at_random_moments_lose_nothing(tmp_path):
 
     rng = random.Random(7)
     results = tmp_path / "r.sqlite"
-    args = ["--instances", "qkp:n=30,density=50,seeds=1-12", "--solvers", "highs,heuristic", "--time-limit", "1",
+    args = ["--instances", "qkp:n=30,density=50,seeds=1-8", "--solvers", "highs,heuristic", "--time-limit", "1",
             "--jobs", "2", "--results", str(results)]
     seen: set[tuple] = set()
-    for _ in range(3):
+    for _ in range(2):
         proc = _harness(args)
-        time.sleep(rng.uniform(1.5, 5.0))
+        time.sleep(rng.uniform(1.0, 3.0))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         rows = set(_rows(results))
@@ -251,7 +251,7 @@ def test_repeated_kills_at_random_moments_lose_nothing(tmp_path):
     _, err = done.communicate(timeout=600)
     assert done.returncode == 0, err
     rows = _rows(results)
-    assert len(rows) == 24 and len({k for k, _, _ in rows}) == 24
+    assert len(rows) == 16 and len({k for k, _, _ in rows}) == 16
     assert seen <= set(rows)
 
 

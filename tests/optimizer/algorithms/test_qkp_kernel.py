@@ -149,7 +149,7 @@ def test_an_interrupt_keeps_the_incumbent_and_the_open_bound():
 
 @needs_numba
 def test_two_runs_are_identical():
-    problem = generate_qkp(80, 50, 7)
+    problem = generate_qkp(80, 50, 3)      # 1,851 nodes: a real tree, cut into 5-node chunks below
     first, second = branch_and_bound(problem), branch_and_bound(problem)
     assert np.array_equal(first.x, second.x) and first.nodes == second.nodes and first.bound == second.bound
     # the chunking is invisible in the search: chunks of 5 nodes give the same tree

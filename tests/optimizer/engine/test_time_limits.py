@@ -118,16 +118,16 @@ def test_threads_beyond_the_cores_are_capped_with_a_note():
     assert f"threads=100000 capped at {machine_cores()}" in result.message
 
 
-@pytest.mark.parametrize("solver, wait", [("auto", 2.0), ("auto", 10.0), ("highs", 5.0)])
-def test_ctrl_c_during_a_solve_returns_what_was_found_as_interrupted(solver, wait):
+@pytest.mark.parametrize("solver, wait, limit", [("auto", 2.0, 60), ("auto", 5.0, 20), ("highs", 5.0, 60)])
+def test_ctrl_c_during_a_solve_returns_what_was_found_as_interrupted(solver, wait, limit):
     code = ("from instances import generate_qkp\nfrom optimizer import solve\n"
             "print('ready', flush=True)\n"
-            f"r = solve(generate_qkp(400, 100, seed=3), solver={solver!r}, threads=1, time_limit=60)\n"
+            f"r = solve(generate_qkp(400, 100, seed=3), solver={solver!r}, threads=1, time_limit={limit})\n"
             "print(r.termination.value, r.objective is not None, r.bound is not None, flush=True)\n")
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     assert proc.stdout.readline().strip() == "ready"
-    time.sleep(wait)  # auto: in the heuristic (2 s) or past it (10 s); highs: building or searching
+    time.sleep(wait)  # auto: in the heuristic (2 s of 6) or past it (5 s, its 2 s over); highs: building or searching
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
