@@ -142,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
-    from instances.load import load
+    from instances.readers import load
     from optimizer import Termination, solve
 
     quiet = _stdout_to_stderr() if args.json else contextlib.nullcontext()

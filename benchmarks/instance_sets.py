@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from instances.errors import SpecError
-from instances.load import READERS, Reader, read, reader_of
+from instances.readers import READERS, Reader, read, reader_of
 from instances.specs import generate, instance_name, is_spec, parse_spec
 from optimizer.core.errors import AllianceError
 
@@ -66,7 +66,7 @@ class InstanceRef:
         return Path(self.args["path"]) if self.kind in ("file", "bundle") else None
 
     def load(self):
-        """The SelectionProblem or Scenario this reference names (read through instances.load.READERS)."""
+        """The SelectionProblem or Scenario this reference names (read through instances.readers.READERS)."""
         a = self.args
         if is_spec(self.kind + ":"):
             return generate(self.kind, a)

@@ -29,7 +29,7 @@ CASES = [
 
 
 def _case(spec: str, solver: str, formulation: str, time_limit: float) -> dict:
-    from instances.load import load as load_problem
+    from instances.readers import load as load_problem
     from optimizer import solve
     from optimizer.engine.resources import estimate_mb, model_size
 

@@ -32,7 +32,7 @@ CASES = [
 
 def _case(label: str, spec: str, solver: str, formulation: str, time_limit: float) -> dict:
     from instances import generate_collaboration_qkp
-    from instances.load import load as load_problem
+    from instances.readers import load as load_problem
     from optimizer import Scenario, solve
 
     problem = generate_collaboration_qkp(10_000, seed=1) if spec == "collab" else load_problem(spec)

@@ -10,7 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS: dict[str, str] = {
-    "generate_alliance": "instances.alliance", "load": "instances.load",
+    "generate_alliance": "instances.alliance", "load": "instances.readers",
     "read_scenario": "instances.bundle", "write_scenario": "instances.bundle",
     "ComparisonSpec": "instances.comparison", "read_comparison": "instances.comparison",
     "BundleWriteError": "instances.errors", "InstanceFormatError": "instances.errors", "SpecError": "instances.errors",
@@ -42,6 +42,6 @@ if TYPE_CHECKING:
     from instances.comparison import ComparisonSpec, read_comparison
     from instances.errors import BundleWriteError, InstanceFormatError, SpecError
     from instances.generate import generate_collaboration_qkp, generate_qkp
-    from instances.load import load
     from instances.qkp import read_qkp, write_edge_list, write_qkp
+    from instances.readers import load
     from instances.specs import generate, parse_spec

@@ -17,14 +17,13 @@ import os
 import formulations
 from formulations.common import ModelSize
 from optimizer.core.problem import SelectionProblem
+from optimizer.solvers import solver_capabilities
 
 #: Bytes per column once the model is in HiGHS (measured: its copies, presolve, LP and MIP data
 #: per column dominate; 2.4 KB per column at n = 300..2000, benchmarks/memory_estimates.py).
 BYTES_PER_COLUMN = 2500.0
 #: Bytes per nonzero of the array model and the solver's matrix copies.
 ARRAY_BYTES_PER_NONZERO = 60.0
-#: Bytes per nonzero of a Pyomo model (a Python object per term, then the solver's own copy).
-PYOMO_BYTES_PER_NONZERO = 2200.0
 #: The interpreter with numpy, HiGHS and Pyomo loaded.
 BASE_MB = 250.0
 
@@ -37,7 +36,7 @@ def model_size(problem: SelectionProblem, formulation: str) -> ModelSize:
 def estimate_mb(problem: SelectionProblem, formulation: str, solver: str) -> float:
     """Peak memory (MB) of building `formulation` and solving it with `solver`, estimated."""
     size = model_size(problem, formulation)
-    per_nz = ARRAY_BYTES_PER_NONZERO + (PYOMO_BYTES_PER_NONZERO if solver.startswith("pyomo") else 0.0)
+    per_nz = ARRAY_BYTES_PER_NONZERO + solver_capabilities(solver).bytes_per_nonzero
     return BASE_MB + (size.columns * BYTES_PER_COLUMN + size.nonzeros * per_nz) / 2**20
 
 

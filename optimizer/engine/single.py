@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import time
 import traceback
+from typing import Any
 
 import numpy as np
 
@@ -29,6 +30,9 @@ def solve_with(adapter: SolverAdapter, problem: SelectionProblem, formulation: s
                start: np.ndarray | None) -> Result:
     """Solve `problem` with `adapter` (its model built in `formulation`, "none" for adapters that
     work on the problem itself), started from the feasible 0/1 vector `start` if given."""
+    refusal = adapter.accepts(problem)      # the solver's own declaration, before anything is built
+    if refusal is not None:
+        return Result(Termination.ERROR, solver=adapter.name, formulation=formulation, message=refusal)
     if adapter.formulations:
         refused = resources.too_large(problem, formulation, adapter.name, request.memory_limit)
         if refused:
@@ -46,7 +50,7 @@ def solve_with(adapter: SolverAdapter, problem: SelectionProblem, formulation: s
                            abs_gap=(1.0 - 1e-6) if integral and request.mip_gap is None else None,
                            threads=request.threads, seed=request.seed, verbose=request.verbose,
                            warm_start=None if start is None else start if model is None else model.start_vector(start))
-    base = dict(solver=adapter.name, formulation=formulation, build_seconds=build_seconds)
+    base: dict[str, Any] = dict(solver=adapter.name, formulation=formulation, build_seconds=build_seconds)
     try:
         raw = adapter.solve(problem, model, options)
     except KeyboardInterrupt:

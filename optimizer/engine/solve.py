@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Collection, Sequence
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -61,8 +62,8 @@ def solve(
     `selected` and carries a :class:`~optimizer.domain.report.PortfolioReport` in
     `report`.
     """
-    options = dict(time_limit=time_limit, mip_gap=mip_gap, threads=threads, seed=seed, verbose=verbose,
-                   memory_limit=memory_limit)
+    options: dict[str, Any] = dict(time_limit=time_limit, mip_gap=mip_gap, threads=threads, seed=seed,
+                                   verbose=verbose, memory_limit=memory_limit)
     if isinstance(problem, Scenario):
         return _solve_scenario(problem, solver, formulation, warm_start, options)
     if not isinstance(problem, SelectionProblem):

@@ -11,7 +11,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 from optimizer.core.errors import SolverUnavailableError
-from optimizer.solvers.base import RawAnswer, SolveOptions, SolverAdapter, model_too_large
+from optimizer.solvers.base import Capabilities, RawAnswer, SolveOptions, SolverAdapter, model_too_large
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,8 +53,9 @@ _register_from_environment()
 #: Pyomo solver names probed by `available_solvers()`.
 PYOMO_PROBES = ("highs", "scip_direct", "gurobi_direct", "gurobi_persistent", "cbc", "glpk", "cplex_direct")
 
-__all__ = ["PIPELINE", "REGISTRY", "RawAnswer", "SolveOptions", "SolverAdapter", "available_solvers", "get_solver",
-           "parse_solver_name", "solver_formulations", "solver_names", "unknown_solver_message"]
+__all__ = ["PIPELINE", "REGISTRY", "Capabilities", "RawAnswer", "SolveOptions", "SolverAdapter", "available_solvers",
+           "get_solver", "parse_solver_name", "solver_capabilities", "solver_formulations", "solver_names",
+           "unknown_solver_message"]
 
 
 def solver_names() -> list[str]:
@@ -85,11 +86,9 @@ def parse_solver_name(name: str) -> tuple[str, str]:
 
 
 def _suffix(base: str) -> tuple[bool, bool]:
-    """(takes a ':<name>' suffix, needs one): read from the adapter's constructor, its one declaration."""
-    import inspect
-
-    params = list(inspect.signature(importlib.import_module(REGISTRY[base]).Adapter).parameters.values())
-    return bool(params), bool(params) and params[0].default is inspect.Parameter.empty
+    """(takes a ':<name>' suffix, needs one): read from the adapter's declared capabilities."""
+    suffix = importlib.import_module(REGISTRY[base]).Adapter.capabilities.suffix
+    return suffix != "none", suffix == "required"
 
 
 def _adapter(name: str) -> SolverAdapter:
@@ -100,6 +99,12 @@ def _adapter(name: str) -> SolverAdapter:
                                      "optimizer.solve(problem, solver='auto')")
     module = importlib.import_module(REGISTRY[base])
     return module.Adapter(arg) if arg else module.Adapter()
+
+
+def solver_capabilities(name: str) -> Capabilities:
+    """What a solver declares it can do (the pipeline: its HiGHS stage's), without asking whether it
+    is installed here."""
+    return _adapter("highs" if name == PIPELINE else name).capabilities
 
 
 def solver_formulations(name: str) -> tuple[str, ...]:
@@ -154,13 +159,12 @@ def available_solvers(problem: SelectionProblem | None = None) -> pd.DataFrame:
             adapter = _adapter(name)
             ok, why = adapter.availability()
             forms = ",".join(adapter.formulations) or "-"
-            if ok and problem is not None and adapter.formulations and getattr(adapter, "size_limit", None):
+            if ok and problem is not None and adapter.formulations and adapter.size_limit() is not None:
                 import formulations
 
-                if adapter.size_limit() is not None:
-                    model = formulations.build(formulations.choose(problem, adapter.formulations).name, problem)
-                    too_large = model_too_large(adapter, model)
-                    ok, why = (False, too_large) if too_large else (ok, why)
+                model = formulations.build(formulations.choose(problem, adapter.formulations).name, problem)
+                too_large = model_too_large(adapter, model)
+                ok, why = (False, too_large) if too_large else (ok, why)
         except Exception as exc:  # a broken optional package must not hide the others
             ok, why, forms = False, f"{type(exc).__name__}: {exc}", "-"
         rows.append({"solver": name, "available": ok, "detail": why, "formulations": forms})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -45,26 +45,58 @@ class RawAnswer:
     extra: dict = field(default_factory=dict)
 
 
-class SolverAdapter(Protocol):
-    """The interface every solver module provides (as class `Adapter`)."""
+@dataclass(frozen=True)
+class Capabilities:
+    """What a solver declares it can do (as linopy's solver_capabilities and cvxpy's `accepts` do).
+    The registry, the resource guard, `available_solvers` and the engine read these declarations,
+    never solver names."""
 
-    name: str
-    #: formulations the adapter can take, best first; empty: it works on the problem itself
-    formulations: tuple[str, ...]
+    model: bool = True               # solves a formulation's model; False: works on the problem itself
+    quadratic: bool = False          # takes a quadratic objective: offered the quadratic formulations (miqp)
+    suffix: str = "none"             # named <name>:<what> (pyomo:scip_direct): "none", "optional" or "required"
+    bytes_per_nonzero: float = 0.0   # memory per model nonzero on top of the arrays (Pyomo: Python objects)
+
+
+class Adapter:
+    """The base of every solver adapter (a module's class `Adapter`): declare `name` and
+    `capabilities`, implement `availability` and `solve`; override `size_limit` for a size-limited
+    licence and `accepts` for a solver that takes some problems only."""
+
+    name: str = ""
+    capabilities: Capabilities = Capabilities()
+
+    @property
+    def formulations(self) -> tuple[str, ...]:
+        """The formulations this solver takes, read from its capabilities: none without a model, the
+        quadratic ones only when it takes a quadratic objective."""
+        import formulations
+
+        return formulations.taken_by(self.capabilities.quadratic) if self.capabilities.model else ()
 
     def availability(self) -> tuple[bool, str]:
         """(True, version or note) when usable here, else (False, why not)."""
+        raise NotImplementedError
 
     def solve(self, problem: SelectionProblem, model: MipModel | None, options: SolveOptions) -> RawAnswer:
         """Solve and return the raw answer; never verify, never raise on limits."""
+        raise NotImplementedError
 
-    # optional: def size_limit(self) -> tuple[int, int] | None - (columns, rows) a licence allows
+    def size_limit(self) -> tuple[int, int] | None:
+        """(columns, rows) a licence allows, or None when the model size is free."""
+        return None
+
+    def accepts(self, problem: SelectionProblem) -> str | None:
+        """Why this solver cannot take `problem` (asked before anything is built), or None when it can."""
+        return None
+
+
+#: the interface the engine relies on (every adapter derives from Adapter)
+SolverAdapter = Adapter
 
 
 def model_too_large(adapter: SolverAdapter, model: MipModel) -> str | None:
     """Why `adapter` cannot take `model` (a size-limited licence), or None when it can."""
-    probe = getattr(adapter, "size_limit", None)
-    limit = probe() if probe is not None else None
+    limit = adapter.size_limit()
     if limit is None or (model.num_col <= limit[0] and model.num_row <= limit[1]):
         return None
     return (f"solver {adapter.name!r} has a size-limited licence ({limit[0]} variables, {limit[1]} constraints); "

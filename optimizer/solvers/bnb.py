@@ -19,7 +19,8 @@ from optimizer.algorithms.qkp_kernel import compiled_available
 from optimizer.algorithms.tabu import tabu_search
 from optimizer.core.result import Termination
 from optimizer.core.version import OWN_SOLVER_VERSION
-from optimizer.solvers.base import RawAnswer, SolveOptions
+from optimizer.solvers.base import Adapter as SolverBase
+from optimizer.solvers.base import Capabilities, RawAnswer, SolveOptions
 from optimizer.solvers.highs import first_feasible
 
 if TYPE_CHECKING:
@@ -30,11 +31,17 @@ SEARCH_SHARE = 0.1     # of the time limit, for the starting tabu search
 SEARCH_ROUNDS = 10     # perturbations without improvement before the search hands over
 
 
-class Adapter:
+class Adapter(SolverBase):
     """Depth-first branch and bound with Lagrangian upper planes and reduction at every node."""
 
     name = "bnb"
-    formulations: tuple[str, ...] = ()
+    capabilities = Capabilities(model=False)
+
+    def accepts(self, problem: SelectionProblem) -> str | None:
+        """The classic QKP only (one knapsack row, no negative terms, items forced in or out allowed)."""
+        why = applies(problem)
+        return None if why is None else (f"solver 'bnb' takes the classic QKP only: {why}; use solver 'auto' "
+                                         f"or 'highs'")
 
     def availability(self) -> tuple[bool, str]:
         """Always available (numpy when numba is missing); it refuses problems that are not classic QKPs."""
@@ -45,10 +52,6 @@ class Adapter:
     def solve(self, problem: SelectionProblem, model: MipModel | None, options: SolveOptions) -> RawAnswer:
         """Search for a start, then branch and bound; never raises on limits."""
         t0 = time.perf_counter()
-        why = applies(problem)
-        if why is not None:
-            return RawAnswer(Termination.ERROR, version=OWN_SOLVER_VERSION,
-                             message=f"solver 'bnb' takes the classic QKP only: {why}; use solver 'auto' or 'highs'")
         limit = options.time_limit
         start = options.warm_start
         log = []

@@ -14,7 +14,8 @@ import numpy as np
 
 from optimizer.core.result import Termination
 from optimizer.core.version import OWN_SOLVER_VERSION
-from optimizer.solvers.base import RawAnswer, SolveOptions
+from optimizer.solvers.base import Adapter as SolverBase
+from optimizer.solvers.base import Capabilities, RawAnswer, SolveOptions
 
 if TYPE_CHECKING:
     from formulations.model import MipModel
@@ -38,11 +39,19 @@ def feasible_mask(problem: SelectionProblem, X: np.ndarray) -> np.ndarray:
     return ok
 
 
-class Adapter:
+class Adapter(SolverBase):
     """Enumerates all 2^k assignments of the k free items."""
 
     name = "bruteforce"
-    formulations: tuple[str, ...] = ()
+    capabilities = Capabilities(model=False)
+
+    def accepts(self, problem: SelectionProblem) -> str | None:
+        """At most MAX_FREE_ITEMS items neither forced in nor out."""
+        k = problem.n - np.union1d(problem.forced_in, problem.forced_out).size
+        if k > MAX_FREE_ITEMS:
+            return (f"bruteforce enumerates 2^k portfolios and takes at most {MAX_FREE_ITEMS} free items; this "
+                    f"problem has {k}. Use solver 'highs' instead")
+        return None
 
     def availability(self) -> tuple[bool, str]:
         """Always available (numpy only); limited to small problems."""
@@ -52,9 +61,6 @@ class Adapter:
         """Enumerate in blocks, keep the best feasible portfolio."""
         free = np.setdiff1d(np.arange(problem.n), np.union1d(problem.forced_in, problem.forced_out))
         k = free.size
-        if k > MAX_FREE_ITEMS:
-            raise ValueError(f"bruteforce enumerates 2^k portfolios and takes at most {MAX_FREE_ITEMS} free "
-                             f"items; this problem has {k}. Use solver 'highs' instead")
         t0 = time.perf_counter()
         base = np.zeros(problem.n, dtype=np.float64)
         base[problem.forced_in] = 1.0

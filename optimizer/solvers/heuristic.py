@@ -17,7 +17,8 @@ from optimizer.algorithms.bounds import lagrangian_bound, no_better, trivial_bou
 from optimizer.algorithms.tabu import tabu_search
 from optimizer.core.result import Termination
 from optimizer.core.version import OWN_SOLVER_VERSION
-from optimizer.solvers.base import RawAnswer, SolveOptions
+from optimizer.solvers.base import Adapter as SolverBase
+from optimizer.solvers.base import Capabilities, RawAnswer, SolveOptions
 from optimizer.solvers.highs import first_feasible
 
 if TYPE_CHECKING:
@@ -27,11 +28,11 @@ if TYPE_CHECKING:
 BOUND_SHARE = 0.1   # share of the time limit the bound may take after the search
 
 
-class Adapter:
+class Adapter(SolverBase):
     """Greedy + tabu search with perturbations; deterministic for a given seed."""
 
     name = "heuristic"
-    formulations: tuple[str, ...] = ()
+    capabilities = Capabilities(model=False)
 
     def availability(self) -> tuple[bool, str]:
         """Always available (numpy only)."""

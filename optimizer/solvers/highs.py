@@ -16,7 +16,7 @@ import time
 from dataclasses import replace
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,7 +24,8 @@ import formulations
 from optimizer.algorithms.tabu import FirstPortfolio
 from optimizer.core.result import Termination
 from optimizer.core.verify import is_feasible
-from optimizer.solvers.base import RawAnswer, SolveOptions
+from optimizer.solvers.base import Adapter as SolverBase
+from optimizer.solvers.base import Capabilities, RawAnswer, SolveOptions
 
 if TYPE_CHECKING:
     from formulations.model import MipModel
@@ -46,11 +47,11 @@ def _termination(status_name: str) -> Termination:
     }.get(status_name, Termination.ERROR)
 
 
-class Adapter:
+class Adapter(SolverBase):
     """HiGHS MIP solver; linear formulations only (HiGHS has no MIQP)."""
 
     name = "highs"
-    formulations = formulations.taken_by(quadratic=False)
+    capabilities = Capabilities(model=True, quadratic=False)
 
     def availability(self) -> tuple[bool, str]:
         """highspy is a required dependency, but report cleanly if it is broken."""
@@ -208,7 +209,7 @@ class _Child:
     def send(self, header: dict, arrays: dict[str, np.ndarray] | None = None) -> None:
         self.conn.send_bytes(json.dumps(header).encode())
         for a in (arrays or {}).values():
-            self.conn.send_bytes(memoryview(a).cast("B"))
+            self.conn.send_bytes(np.ascontiguousarray(a).data.cast("B"))
 
     def cancel(self) -> None:
         """Ask the run to stop at its next interrupt check (HiGHS then returns what it has)."""
@@ -319,9 +320,9 @@ def run_in_child(model: MipModel, options: SolveOptions) -> RawAnswer:
         detail = child.stop()
     end = time.perf_counter()
     loaded = child.loaded_at or end
-    timing = dict(load_seconds=loaded - t0, solve_seconds=end - loaded, log="".join(child.log),
-                  version=child.version, nodes=child.nodes)
-    streamed = dict(x=child.x, objective=child.objective, bound=child.bound)
+    timing: dict[str, Any] = dict(load_seconds=loaded - t0, solve_seconds=end - loaded, log="".join(child.log),
+                                  version=child.version, nodes=child.nodes)
+    streamed: dict[str, Any] = dict(x=child.x, objective=child.objective, bound=child.bound)
     if child.done is None:
         if killed or interrupted:
             what = ("interrupted by the user" if interrupted else

@@ -24,15 +24,16 @@ import numpy as np
 
 from optimizer.core.result import Termination
 from optimizer.solvers import bruteforce
-from optimizer.solvers.base import RawAnswer, SolveOptions
+from optimizer.solvers.base import Adapter as SolverBase
+from optimizer.solvers.base import Capabilities, RawAnswer, SolveOptions
 
 MODES = ("ok", "infeasible_x", "wrong_objective", "raise", "no_x", "low_bound", "fractional", "nan", "abort", "hang")
 
 
-class Adapter:
-    """Test double following the SolverAdapter protocol."""
+class Adapter(SolverBase):
+    """Test double: an adapter like any other, declaring what it can do."""
 
-    formulations: tuple[str, ...] = ()
+    capabilities = Capabilities(model=False, suffix="optional")
 
     def __init__(self, mode: str = "ok") -> None:
         if mode not in MODES:

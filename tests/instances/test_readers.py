@@ -1,4 +1,4 @@
-"""instances.load: one table of readers for files, bundles and specs (the CLI and the harness use it)."""
+"""instances.load (instances/readers.py): one table of readers for files, bundles and specs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from instances import generate_qkp, load, write_qkp
 from instances.errors import InstanceFormatError, SpecError
-from instances.load import READERS, read, reader_of
+from instances.readers import READERS, read, reader_of
 from optimizer import Scenario, SelectionProblem
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "alliance-60"
@@ -46,3 +46,13 @@ def test_budget_on_a_bundle_and_a_folder_that_is_no_bundle(tmp_path):
         load(EXAMPLE, budget=1)
     with pytest.raises(InstanceFormatError):
         load(tmp_path)
+
+
+def test_load_is_the_function_whatever_was_imported_first():
+    # a module named load once shadowed the function in a process that had imported the module first
+    import importlib
+
+    import instances
+
+    importlib.import_module("instances.readers")
+    assert callable(instances.load) and instances.load.__module__ == "instances.readers"
