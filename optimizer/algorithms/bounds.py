@@ -228,3 +228,18 @@ def trivial_bound(problem: SelectionProblem) -> float:
     both_in = fin[problem.pair_i] & fin[problem.pair_j]
     q = np.where(both_in, problem.pair_q, np.maximum(problem.pair_q, 0.0))
     return float(c.sum() + q[alive].sum())
+
+
+#: subgradient steps of the Lagrangian bound wherever a solve needs one (pipeline, heuristic)
+BOUND_ITERATIONS = 300
+
+
+def best_bound(problem: SelectionProblem, incumbent: float,
+               time_limit: float | None = None) -> tuple[float, str, QkpBound | None]:
+    """The smallest bound at hand: the Lagrangian one where a knapsack row allows it, else the sum of the
+    positive terms. (bound, how it was found, the Lagrangian result for fixing items, or None)."""
+    trivial = trivial_bound(problem)
+    lag = lagrangian_bound(problem, incumbent, iterations=BOUND_ITERATIONS, time_limit=time_limit)
+    if lag is not None and lag.bound < trivial:
+        return lag.bound, lag.method, lag
+    return trivial, "the sum of all positive terms", lag

@@ -39,11 +39,11 @@ from typing import TypeVar
 
 import numpy as np
 
+from optimizer.core.deadline import SHARES
 from optimizer.core.problem import SelectionProblem
 from optimizer.core.result import Termination
 
 ROOT_STEPS = 300        # subgradient steps at the root (as the numpy search)
-ROOT_SHARE = 0.5        # of a time limit, at most, for them: a short limit still reaches the tree (and a portfolio)
 CHUNK_SECONDS = 0.02    # aim for a chunk of nodes; between chunks Python checks the clock and Ctrl-C
 FIRST_CHUNK = 64        # nodes in the first chunk, before any timing is known
 MAX_CHUNK = 1 << 22
@@ -530,7 +530,7 @@ def solve_compiled(problem: SelectionProblem, *, incumbent: np.ndarray | None = 
     version = _compile()
     note = f"compiled kernel (numba {version})"
     deadline = math.inf if time_limit is None else t0 + time_limit
-    root_deadline = math.inf if time_limit is None else t0 + ROOT_SHARE * time_limit
+    root_deadline = math.inf if time_limit is None else t0 + SHARES["root"] * time_limit
     if integral is None:
         integral = problem.has_integral_objective
     n = problem.n

@@ -29,9 +29,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from formulations import Choice
-from optimizer.algorithms.bounds import lagrangian_bound, no_better, trivial_bound
+from optimizer.algorithms.bounds import BOUND_ITERATIONS, best_bound, lagrangian_bound, no_better, trivial_bound
 from optimizer.algorithms.branch_and_bound import applies, branch_and_bound
 from optimizer.algorithms.tabu import SearchResult, tabu_search
+from optimizer.core.deadline import Deadline, search_seconds
 from optimizer.core.problem import SelectionProblem
 from optimizer.core.result import Result, Stage, Termination, relative_gap
 from optimizer.core.version import OWN_SOLVER_VERSION
@@ -41,9 +42,7 @@ from optimizer.engine.single import solve_with
 from optimizer.solvers import get_solver
 from optimizer.solvers.highs import first_feasible
 
-HEURISTIC_SHARE = 0.1     # of the time limit, for the heuristic stage
 HEURISTIC_ROUNDS = 10     # perturbations without improvement before the heuristic hands over
-BOUND_ITERATIONS = 300
 REDUCTION_ROUNDS = 4      # bound, fix, bound again on what is left
 MIP_PAIR_LIMIT = 2_000_000  # above this many pairs the linearized model no longer fits comfortably
 BNB_ITEMS = 600           # classic QKPs up to this size go to the branch and bound instead of the MIP
@@ -73,14 +72,13 @@ class _Pipeline:
     formulation: str
     mip_only: bool
     formulation_why: str = ""
-    t0: float = field(default_factory=time.perf_counter)
+    clock: Deadline = field(init=False)
     stages: list[Stage] = field(default_factory=list)
     incumbent: np.ndarray | None = None
     value: float = -math.inf
 
-    @property
-    def deadline(self) -> float:
-        return math.inf if self.request.time_limit is None else self.t0 + self.request.time_limit
+    def __post_init__(self) -> None:
+        self.clock = Deadline(self.request.time_limit)
 
     @property
     def integral(self) -> bool:
@@ -93,8 +91,7 @@ class _Pipeline:
 
     # ------------------------------------------------------------------ stages
     def run(self, start: np.ndarray | None) -> Result:
-        limit = self.request.time_limit
-        budget = (2.0 + self.problem.n / 100.0) if limit is None else HEURISTIC_SHARE * limit
+        budget = self.clock.budget("search", unlimited=search_seconds(self.problem.n))
         found = tabu_search(self.problem, time_limit=budget, seed=self.request.seed, max_rounds=HEURISTIC_ROUNDS,
                             start=start, repair=first_feasible)
         self.stages.append(_search_stage(found))
@@ -109,12 +106,8 @@ class _Pipeline:
     def reduce(self) -> tuple[float, str, np.ndarray, np.ndarray]:
         """The Lagrangian bound, and the items it fixes: (bound, method, fixed in, fixed out)."""
         problem, t1 = self.problem, time.perf_counter()
-        left = self.deadline - t1
-        bound_limit = None if self.request.time_limit is None else max(0.0, HEURISTIC_SHARE * left)
-        lag = lagrangian_bound(problem, self.value, iterations=BOUND_ITERATIONS, time_limit=bound_limit)
-        bound, method = trivial_bound(problem), "the sum of all positive terms"
-        if lag is not None and lag.bound < bound:
-            bound, method = lag.bound, lag.method
+        bound_limit = self.clock.share("bound")
+        bound, method, lag = best_bound(problem, self.value, bound_limit)
         fix_in = fix_out = np.zeros(0, dtype=np.int64)
         rounds = 0
         while lag is not None and self.incumbent is not None and rounds < REDUCTION_ROUNDS:
@@ -127,7 +120,7 @@ class _Pipeline:
             fix_out, fix_in = np.union1d(fix_out, new_out), np.union1d(fix_in, new_in)
             if not (new_in.size or new_out.size) or self.contradiction(fix_in, fix_out):
                 break
-            if self.request.time_limit is not None and time.perf_counter() - t1 > HEURISTIC_SHARE * left:
+            if bound_limit is not None and time.perf_counter() - t1 > bound_limit:
                 break
             lag = lagrangian_bound(self.fixed(fix_in, fix_out), self.value, iterations=BOUND_ITERATIONS,
                                    time_limit=bound_limit)
@@ -174,7 +167,7 @@ class _Pipeline:
     def why_no_mip(self) -> tuple[str | None, bool]:
         """(why the MIP stage cannot run, whether that is for lack of time), or (None, False)."""
         problem, formulation = self.problem, self.formulation
-        if self.deadline - time.perf_counter() <= 0.05:
+        if self.clock.left() <= 0.05:
             return "no time left for the exact stage", True
         if problem.n_pairs > MIP_PAIR_LIMIT:
             return f"{problem.n_pairs} pairs are too many for the exact stage (limit {MIP_PAIR_LIMIT})", False
@@ -183,7 +176,7 @@ class _Pipeline:
             return too_large, False
         if self.request.time_limit is not None:
             build = resources.build_seconds(problem, formulation)
-            if build > 0.5 * (self.deadline - time.perf_counter()):  # the model would eat the time it needs to help
+            if build > 0.5 * self.clock.left():  # the model would eat the time it needs to help
                 return (f"building the {formulation} model takes about {build:.1f} s, more than half the time "
                         f"left; give a longer time limit for the exact stage"), True
         return None, False
@@ -191,7 +184,7 @@ class _Pipeline:
     def search_instead(self, skip: str, out_of_time: bool, bound: float, method: str) -> Result:
         """No exact stage: the time it would have had goes to the search."""
         self.stages.append(Stage("mip", 0.0, {"skipped": skip}))
-        left = self.deadline - time.perf_counter() - 0.1
+        left = self.clock.left() - 0.1
         if self.incumbent is not None and self.request.time_limit is not None and left > 0.5:
             more = tabu_search(self.problem, time_limit=left, seed=self.request.seed + 1, start=self.incumbent)
             self.stages.append(_search_stage(more))
@@ -207,7 +200,7 @@ class _Pipeline:
     def mip(self, reduced: SelectionProblem, start: np.ndarray | None, bound: float) -> Result:
         """HiGHS on the reduced problem, started from the incumbent. Its bound covers the portfolios
         the fixings keep; the others are worth at most the incumbent."""
-        left = None if self.request.time_limit is None else max(0.05, self.deadline - time.perf_counter())
+        left = self.clock.left_or_none(floor=0.05)
         mip = solve_with(get_solver("highs"), reduced, self.formulation, replace(self.request, time_limit=left), start)
         self.stages.append(Stage("mip", mip.total_seconds, {
             "termination": mip.termination.value, "objective": mip.objective,
@@ -222,18 +215,17 @@ class _Pipeline:
                 return self.finish(Termination.INFEASIBLE, None, mip.message, mip)
             # nothing the fixings keep beats the incumbent
             return self.finish(Termination.OPTIMAL, self.value, "no portfolio beats the heuristic one", mip)
-        best_bound = bound if mip.bound is None else min(bound, max(mip.bound, self.value))
+        overall = bound if mip.bound is None else min(bound, max(mip.bound, self.value))
         if mip.termination is Termination.OPTIMAL:
-            return self.finish(Termination.OPTIMAL, self.value if self.request.mip_gap is None else best_bound,
+            return self.finish(Termination.OPTIMAL, self.value if self.request.mip_gap is None else overall,
                                mip.message, mip)
-        if self.incumbent is not None and bool(no_better(best_bound, self.value, self.integral)):
+        if self.incumbent is not None and bool(no_better(overall, self.value, self.integral)):
             return self.finish(Termination.OPTIMAL, self.value, mip.message, mip)
-        return self.finish(mip.termination, best_bound, mip.message, mip)
+        return self.finish(mip.termination, overall, mip.message, mip)
 
     def branch_and_bound(self, reduced: SelectionProblem, start: np.ndarray | None, bound: float) -> Result:
         """The exact stage for classic QKPs: optimizer.algorithms.branch_and_bound on what the reduction left."""
-        left = None if math.isinf(self.deadline) else max(0.0, self.deadline - time.perf_counter())
-        found = branch_and_bound(reduced, incumbent=start, time_limit=left)
+        found = branch_and_bound(reduced, incumbent=start, time_limit=self.clock.left_or_none())
         self.stages.append(Stage("branch-and-bound", found.seconds, {
             "termination": found.termination.value, "objective": found.objective if found.x is not None else None,
             # the best valid bound after this stage: the search's own (its root's, when cut short there) may
@@ -249,9 +241,9 @@ class _Pipeline:
             # the tree is exhausted: nothing the fixings keep beats x, and the rest is worth at most the incumbent
             return self.finish(Termination.OPTIMAL, self.value, f"proved by branch and bound ({found.nodes} nodes)",
                                nodes=found.nodes)
-        best_bound = min(bound, max(found.bound, self.value)) if math.isfinite(found.bound) else bound
+        overall = min(bound, max(found.bound, self.value)) if math.isfinite(found.bound) else bound
         timed_out = found.termination is Termination.TIME_LIMIT
-        return self.finish(found.termination, best_bound,
+        return self.finish(found.termination, overall,
                            "time limit reached in the branch and bound" if timed_out else "interrupted by the user",
                            nodes=found.nodes)
 
@@ -272,5 +264,5 @@ class _Pipeline:
                       selected=() if x is None else tuple(self.problem.names[i] for i in np.flatnonzero(x)),
                       solver="auto", solver_version=OWN_SOLVER_VERSION,
                       formulation=mip.formulation if mip else "none", build_seconds=build,
-                      solve_seconds=time.perf_counter() - self.t0 - build,
+                      solve_seconds=self.clock.elapsed() - build,
                       nodes=mip.nodes if mip else nodes, message=message, log=log, stages=tuple(self.stages))

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from optimizer.algorithms.branch_and_bound import applies, branch_and_bound
 from optimizer.algorithms.qkp_kernel import compiled_available
 from optimizer.algorithms.tabu import tabu_search
+from optimizer.core.deadline import Deadline, search_seconds
 from optimizer.core.result import Termination
 from optimizer.core.version import OWN_SOLVER_VERSION
 from optimizer.solvers.base import Adapter as SolverBase
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from formulations.model import MipModel
     from optimizer.core.problem import SelectionProblem
 
-SEARCH_SHARE = 0.1     # of the time limit, for the starting tabu search
 SEARCH_ROUNDS = 10     # perturbations without improvement before the search hands over
 
 
@@ -52,17 +52,16 @@ class Adapter(SolverBase):
     def solve(self, problem: SelectionProblem, model: MipModel | None, options: SolveOptions) -> RawAnswer:
         """Search for a start, then branch and bound; never raises on limits."""
         t0 = time.perf_counter()
-        limit = options.time_limit
+        clock = Deadline(options.time_limit)
         start = options.warm_start
         log = []
         if start is None:
-            budget = (1.0 + problem.n / 100.0) if limit is None else SEARCH_SHARE * limit
+            budget = clock.budget("search", unlimited=search_seconds(problem.n))
             run = tabu_search(problem, time_limit=budget, seed=options.seed, max_rounds=SEARCH_ROUNDS,
                               repair=first_feasible)
             start = run.x
             log.append(f"search: {run.objective:.10g} after {run.seconds:.2f} s ({run.iterations} moves)")
-        left = None if limit is None else max(0.0, limit - (time.perf_counter() - t0))
-        found = branch_and_bound(problem, incumbent=start, time_limit=left)
+        found = branch_and_bound(problem, incumbent=start, time_limit=clock.left_or_none())
         log.append(f"branch and bound: {found.termination.value}, {found.nodes} nodes, "
                    f"root bound {found.root_bound:.10g}, "
                    f"{found.seconds:.2f} s ({found.note})")

@@ -13,8 +13,9 @@ import math
 import time
 from typing import TYPE_CHECKING
 
-from optimizer.algorithms.bounds import lagrangian_bound, no_better, trivial_bound
+from optimizer.algorithms.bounds import best_bound, no_better
 from optimizer.algorithms.tabu import tabu_search
+from optimizer.core.deadline import Deadline
 from optimizer.core.result import Termination
 from optimizer.core.version import OWN_SOLVER_VERSION
 from optimizer.solvers.base import Adapter as SolverBase
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     from formulations.model import MipModel
     from optimizer.core.problem import SelectionProblem
 
-BOUND_SHARE = 0.1   # share of the time limit the bound may take after the search
 
 
 class Adapter(SolverBase):
@@ -41,8 +41,10 @@ class Adapter(SolverBase):
     def solve(self, problem: SelectionProblem, model: MipModel | None, options: SolveOptions) -> RawAnswer:
         """Search, then bound; optimal only when the bound meets the portfolio's value."""
         t0 = time.perf_counter()
+        clock = Deadline(options.time_limit)
         limit = options.time_limit
-        search_limit = math.inf if limit is None else limit * (1.0 - BOUND_SHARE)
+        bound_share = clock.share("bound")      # kept for the bound after the search
+        search_limit = math.inf if bound_share is None else clock.left() - bound_share
         log = []
         run = tabu_search(problem, time_limit=search_limit, seed=options.seed, repair=first_feasible)
         if run.termination is Termination.INFEASIBLE:
@@ -56,8 +58,8 @@ class Adapter(SolverBase):
             termination = Termination.TIME_LIMIT if limit is not None and seconds >= search_limit else Termination.ERROR
             return RawAnswer(termination, solve_seconds=seconds, log="\n".join(log), version=OWN_SOLVER_VERSION,
                              message="no feasible portfolio found; try solver='highs', which can prove infeasibility")
-        bound_limit = None if limit is None else max(0.0, limit - seconds)
-        bound, method = _bound(problem, run.objective, bound_limit)
+        bound_limit = clock.left_or_none()
+        bound, method, _ = best_bound(problem, run.objective, bound_limit)
         log.append(f"bound {bound:.10g} from {method}")
         proven = bool(no_better(bound, run.objective, problem.has_integral_objective))
         if proven:
@@ -72,12 +74,3 @@ class Adapter(SolverBase):
                          message="" if proven else f"heuristic portfolio; bound from {method}",
                          extra={"iterations": run.iterations, "rounds": run.rounds, "best_at": run.best_at,
                                 "bound_method": method})
-
-
-def _bound(problem: SelectionProblem, incumbent: float, time_limit: float | None) -> tuple[float, str]:
-    """The Lagrangian bound where a knapsack row allows it, else the sum of positive terms."""
-    trivial = trivial_bound(problem)
-    lag = lagrangian_bound(problem, incumbent, iterations=300, time_limit=time_limit)
-    if lag is not None and lag.bound < trivial:
-        return lag.bound, lag.method
-    return trivial, "the sum of all positive terms"

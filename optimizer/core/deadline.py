@@ -1,0 +1,65 @@
+"""One clock per solve: how much time is left, and each stage's share of it.
+
+`solve` (and each adapter that runs stages of its own) creates one `Deadline` from the
+time limit; every stage asks it for the time left and for its share instead of computing a
+budget of its own. The shares are in one table with the measurement each rests on.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+#: share of the time left that a stage may take when a time limit is set
+SHARES: dict[str, float] = {
+    # the tabu search before an exact stage: on the standard instances (n = 100-300) and the alliance
+    # scenarios (n = 60-300) its best portfolio comes within the first second, so a tenth of the limit
+    # leaves the exact stage nine tenths (benchmarks/README.md, "auto pipeline")
+    "search": 0.1,
+    # the Lagrangian bound and its fixing rounds after the search: 300 subgradient steps take < 0.2 s at
+    # n = 300; the share caps them on larger problems
+    "bound": 0.1,
+    # the branch and bound's root (the split optimized by subgradient): at most half, so that a short
+    # limit still reaches the tree and a portfolio (benchmarks/node_cost.py)
+    "root": 0.5,
+}
+
+
+def search_seconds(n: int) -> float:
+    """The search's budget without a time limit: it stops by its own rule well before on every
+    instance measured; this only bounds a search that keeps finding small improvements."""
+    return 2.0 + n / 100.0
+
+
+@dataclass
+class Deadline:
+    """When a solve must end (`limit` seconds from `start`; None: never)."""
+
+    limit: float | None
+    start: float = field(default_factory=time.perf_counter)
+
+    @property
+    def at(self) -> float:
+        """The perf_counter time at which it ends (inf without a limit)."""
+        return math.inf if self.limit is None else self.start + self.limit
+
+    def left(self) -> float:
+        """Seconds left (inf without a limit, never negative)."""
+        return math.inf if self.limit is None else max(0.0, self.at - time.perf_counter())
+
+    def left_or_none(self, floor: float = 0.0) -> float | None:
+        """Seconds left as a time limit to pass on (None without a limit), at least `floor`."""
+        return None if self.limit is None else max(floor, self.left())
+
+    def share(self, stage: str) -> float | None:
+        """The seconds `stage` may take of what is left (SHARES), None without a limit."""
+        return None if self.limit is None else SHARES[stage] * self.left()
+
+    def budget(self, stage: str, unlimited: float) -> float:
+        """The stage's share of what is left, or `unlimited` seconds without a limit."""
+        return unlimited if self.limit is None else SHARES[stage] * self.left()
+
+    def elapsed(self) -> float:
+        """Seconds since the start."""
+        return time.perf_counter() - self.start
