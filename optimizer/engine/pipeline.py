@@ -150,8 +150,8 @@ class _Pipeline:
         if self.incumbent is not None and (bool(no_better(bound, self.value, self.integral))
                                            or self.contradiction(fix_in, fix_out)):
             return self.finish(Termination.OPTIMAL, self.value, "the bound proves the heuristic portfolio optimal")
-        gap = relative_gap(self.value, bound)
-        if self.incumbent is not None and mip_gap is not None and gap is not None and gap <= mip_gap:
+        gap = None if self.incumbent is None else relative_gap(self.value, bound)     # no incumbent: value -inf
+        if mip_gap is not None and gap is not None and gap <= mip_gap:
             return self.finish(Termination.OPTIMAL, bound, f"within mip_gap={mip_gap} by the {method} bound")
         reduced = self.fixed(fix_in, fix_out)
         start = None
