@@ -100,10 +100,15 @@ def compile_scenario(scenario: Scenario, *, linear_terms: Callable = default_lin
     # linear parts ------------------------------------------------------------
     lin = linear_terms(scenario)
     declared = _declared(lin, "linear", terms)
+
+    def weight(key: str) -> float:
+        """scoring.cost_weight on every cost term (the table's role says which), 1 on gains."""
+        return scenario.scoring.cost_weight if declared[key].role == "cost" else 1.0
+
     linear_parts = {}
     for key, v in lin.items():
         v = np.asarray(v, dtype=float)
-        linear_parts[key] = v[item_candidate] * (g if declared[key].knowledge else 1.0)
+        linear_parts[key] = v[item_candidate] * (g if declared[key].knowledge else 1.0) * weight(key)
 
     # pair parts over items of different candidates -----------------------------
     rivalry, synergy, tie, conflict_edges = _pair_table(scenario, nc)
@@ -119,7 +124,8 @@ def compile_scenario(scenario: Scenario, *, linear_terms: Callable = default_lin
     keep = item_candidate[ii] != item_candidate[jj]
     ii, jj = ii[keep], jj[keep]
     a, b = item_candidate[ii], item_candidate[jj]  # a < b since items are grouped by candidate
-    pair_parts = {key: m[a, b] * (g[ii] * g[jj] if declared[key].knowledge else 1.0) for key, m in dense.items()}
+    pair_parts = {key: m[a, b] * (g[ii] * g[jj] if declared[key].knowledge else 1.0) * weight(key)
+                  for key, m in dense.items()}
     total = sum(pair_parts.values()) if pair_parts else np.zeros(ii.size)
     nz = np.flatnonzero(np.abs(total) > 0) if pair_parts else np.zeros(0, int)
     ii, jj = ii[nz], jj[nz]

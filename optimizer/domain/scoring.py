@@ -49,6 +49,8 @@ class Scoring:
     tie_weight: float = 0.5        # redundancy from an existing tie between two partners
     coverage_threshold: float = 0.5   # a partner covers domain d when k_id >= this
     overlap_threshold: float = 0.3    # a chosen pair is "redundant" in the metrics above this overlap
+    cost_weight: float = 1.0       # multiplies every cost term of the terms table (variants' cost_weight=,
+                                   # the cost-weight frontier): a new cost term is scaled with the others
 
     def __post_init__(self) -> None:
         for name, value in self.__dict__.items():

@@ -37,8 +37,6 @@ class Term:
                                   # match the network figure's edges
     score: Callable[..., np.ndarray] | None = None   # the default scoring function (optimizer/domain/scoring.py);
                                                      # None: compile makes the term itself (foreign)
-    weight: str = ""              # the Scoring parameter that scales it: for a cost, cost_weight= and the
-                                  # cost-weight frontier scale it with the others
 
     def words(self, rising: bool) -> str:
         """What a change of the term means for people."""
@@ -53,26 +51,22 @@ TERMS: tuple[Term, ...] = (
          scoring.reputation),
     Term("bonus", "linear", "gain", False, "more policy bonus", "less policy bonus", "#59a14f", scoring.bonus),
     Term("coordination", "linear", "cost", False, "lower coordination cost", "higher coordination cost", "#9c755f",
-         scoring.coordination, "kappa1"),
+         scoring.coordination),
     Term("foreign", "linear", "gain", False, "more value from foreign partners", "less value from foreign partners",
          "#76b7b2"),
     Term("synergy", "pair", "gain", True, "more synergy between partners", "less synergy between partners",
          "#8cd17d", scoring.synergy),
     Term("redundancy", "pair", "cost", True, "less overlap between the partners' knowledge",
-         "more overlap between the partners' knowledge", "#f28e2b", scoring.redundancy, "beta"),
+         "more overlap between the partners' knowledge", "#f28e2b", scoring.redundancy),
     Term("ties", "pair", "cost", False, "fewer partners already tied to each other",
-         "more partners already tied to each other", "#bab0ac", scoring.ties, "tie_weight"),
+         "more partners already tied to each other", "#bab0ac", scoring.ties),
     Term("conflict", "pair", "cost", False, "less rivalry between partners", "more rivalry between partners",
-         "#e15759", scoring.conflict, "gamma"),
+         "#e15759", scoring.conflict),
     Term("complexity", "pair", "cost", False, "fewer pairs of partners to manage", "more pairs of partners to manage",
-         "#ff9da7", scoring.complexity, "kappa2"),
+         "#ff9da7", scoring.complexity),
 )
 
 BY_NAME: dict[str, Term] = {t.name: t for t in TERMS}
-
-#: the Scoring weights of the cost terms, which cost_weight= scales together (read from the table, so a
-#: new cost term with a weight is a cost everywhere)
-COST_WEIGHTS: tuple[str, ...] = tuple(t.weight for t in TERMS if t.role == "cost" and t.weight)
 
 
 def term(name: str) -> Term:

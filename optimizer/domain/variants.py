@@ -19,9 +19,9 @@ The changes a variant accepts (all optional, named by what they are):
     size_min=, size_max=, foreign_share_min=, foreign_share_max=   the peer benchmark
     region_caps={...}     at most this many partners per region (merged)
     required_domains=[...]  domains at least one partner must cover (replaces)
-    cost_weight=          multiply every cost weight of the scoring (redundancy beta, conflict gamma,
-                          coordination kappa1, complexity kappa2, ties) by this factor: the weight
-                          of costs against knowledge diversity
+    cost_weight=          multiply every cost term of the terms table (redundancy, conflict, coordination,
+                          complexity, ties, and any cost term added there) by this factor: the weight
+                          of costs against knowledge diversity (scoring.cost_weight)
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from optimizer.core.errors import ProblemError
-from optimizer.domain.terms import COST_WEIGHTS
 
 if TYPE_CHECKING:
     from optimizer.domain.scenario import Scenario
@@ -120,7 +119,7 @@ def apply_changes(base: Scenario, name: str, changes: dict[str, Any]) -> Scenari
         if factor < 0:
             raise ProblemError(f"variant {name!r}: cost_weight = {factor!r}; a weight is >= 0", where=("cost_weight",))
         sc = base.scoring
-        fields["scoring"] = replace(sc, **{k: getattr(sc, k) * factor for k in COST_WEIGHTS})
+        fields["scoring"] = replace(sc, cost_weight=sc.cost_weight * factor)
     if "region_caps" in changes:
         fields["region_caps"] = {**base.region_caps, **changes["region_caps"]}
     if "required_domains" in changes:

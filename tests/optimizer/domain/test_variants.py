@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from instances import read_scenario
@@ -34,9 +35,13 @@ def test_variant_changes_only_what_it_names_and_leaves_the_base_alone(base):
 def test_scale_limits_and_cost_weight(base):
     v = base.variant("v", scale_limits={"budget": 0.5}, cost_weight=2.0)
     assert v.limits["budget"] == pytest.approx(0.5 * base.limits["budget"])
-    for k in ("beta", "gamma", "kappa1", "kappa2", "tie_weight"):
-        assert getattr(v.scoring, k) == pytest.approx(2 * getattr(base.scoring, k))
-    assert v.scoring.theta == base.scoring.theta  # not a cost weight
+    assert v.scoring.cost_weight == pytest.approx(2 * base.scoring.cost_weight)
+    # every cost term of the table doubles, every gain stays: a cost term added to the table is scaled too
+    a, b = base.compile(), v.compile()
+    for name, part in {**a.linear_parts, **a.pair_parts}.items():
+        other = {**b.linear_parts, **b.pair_parts}[name]
+        factor = 2.0 if a.terms[name].role == "cost" else 1.0
+        assert np.allclose(other, factor * part), name
 
 
 def test_forcing_and_excluding_partners_override_each_other(base):
