@@ -34,7 +34,7 @@ def classic_qkps(draw, max_n: int = 12) -> SelectionProblem:
                             forced_in=forced_in, forced_out=forced_out)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(classic_qkps())
 def test_branch_and_bound_equals_enumeration(problem):
     termination, optimum, _ = enumerate_optimum(problem)

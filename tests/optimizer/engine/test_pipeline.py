@@ -13,7 +13,7 @@ from optimizer.core.result import Termination
 from tests.problem_strategies import enumerate_optimum, problems, same_value
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=70, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems(max_n=10))
 def test_auto_matches_enumeration(problem):
     result = solve(problem)
