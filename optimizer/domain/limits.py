@@ -79,12 +79,14 @@ class WhatLimits:
             out.append("Limits that bind: " + "; ".join(lim.text() for lim in bind) + ".")
         else:
             unused = [lim.text() for lim in self.limits if lim.name != "foreign_share_min"]
-            out.append("No limit binds" + (f" (used: {'; '.join(unused)})" if unused else "") + ".")
+            out.append("No limit is used up" + (f" (used: {'; '.join(unused)})" if unused else "") + ".")
         add = self.best_addition
         if add is None:
             if self.left_out:
-                blockers = [f"{lim.label} keeps out {lim.blocks}" for lim in self.limits if lim.blocks]
-                out.append("Every partner left out would break a limit"
+                # limits with slack can still leave no room: what is left is less than any partner needs
+                blockers = [f"{lim.label} ({_num(lim.slack)} left) keeps out {lim.blocks}" if not lim.binding
+                            else f"{lim.label} keeps out {lim.blocks}" for lim in self.limits if lim.blocks]
+                out.append(f"None of the {self.left_out} partners left out fits: each would exceed a limit"
                            + (f" ({'; '.join(blockers)})" if blockers else "") + ".")
             return out
         if add.change > 1e-9:

@@ -182,7 +182,7 @@ def test_the_comparison_says_what_limits_each_portfolio(project, capsys):
     assert main(["compare", str(project / "study.toml")]) == 0
     out = capsys.readouterr().out
     assert "What limits each portfolio" in out
-    assert any(line.strip().startswith("base case: No limit binds") for line in out.splitlines())
+    assert any(line.strip().startswith("base case: No limit is used up") for line in out.splitlines())
     md = (project / "out" / "study-report" / "report.md").read_text(encoding="utf-8")
     assert "## What limits each portfolio" in md and "would lower the objective by" in md
     html = (project / "out" / "study-report" / "report.html").read_text(encoding="utf-8")
