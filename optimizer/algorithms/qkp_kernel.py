@@ -661,3 +661,20 @@ def solve_compiled(problem: SelectionProblem, *, incumbent: np.ndarray | None = 
         return KernelRun(status, x, best, root_bound, nodes, seconds, note, *stats)
     open_bound = float(stack_f[:ist[I_STACK], 0].max()) if ist[I_STACK] else -math.inf
     return KernelRun(status, x, max(best, open_bound), root_bound, nodes, seconds, note, *stats)
+
+
+def warm_up() -> str:
+    """Compile the kernel now (numba writes its cache beside this module), so that the first solve of
+    every later process loads it in under a second instead of compiling for about 11 s. `make`'s
+    install step runs it; without numba it says why and does nothing."""
+    ok, why = compiled_available()
+    if not ok:
+        return f"kernel not compiled: {why}"
+    from optimizer.core.problem import SelectionProblem as Problem
+
+    t0 = time.perf_counter()
+    # a classic QKP with a real tree, so that every kernel function is compiled
+    tiny = Problem(c=[4.0, 3.0, 3.0, 2.0, 1.0], pair_i=[0, 1, 2], pair_j=[1, 2, 3], pair_q=[2.0, 1.0, 3.0],
+                   A=[[3.0, 2.0, 2.0, 2.0, 1.0]], b=[5.0])
+    solve_compiled(tiny)
+    return f"kernel compiled and cached in {time.perf_counter() - t0:.1f} s"

@@ -196,3 +196,10 @@ def test_compiled_available_names_the_missing_module(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_numba)
     ok, why = kernel.compiled_available()
     assert not ok and "numba not importable" in why and "No module named 'numba'" in why
+
+
+@needs_numba
+def test_warm_up_compiles_the_kernel_that_later_solves_load():
+    from optimizer.algorithms.qkp_kernel import warm_up
+
+    assert warm_up().startswith("kernel compiled and cached in ")
