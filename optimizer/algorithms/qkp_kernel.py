@@ -674,7 +674,7 @@ def warm_up() -> str:
 
     t0 = time.perf_counter()
     # a classic QKP with a real tree, so that every kernel function is compiled
-    tiny = Problem(c=[4.0, 3.0, 3.0, 2.0, 1.0], pair_i=[0, 1, 2], pair_j=[1, 2, 3], pair_q=[2.0, 1.0, 3.0],
-                   A=[[3.0, 2.0, 2.0, 2.0, 1.0]], b=[5.0])
+    tiny = Problem(c=np.array([4.0, 3.0, 3.0, 2.0, 1.0]), pair_i=np.array([0, 1, 2]), pair_j=np.array([1, 2, 3]),
+                   pair_q=np.array([2.0, 1.0, 3.0]), A=np.array([[3.0, 2.0, 2.0, 2.0, 1.0]]), b=np.array([5.0]))
     solve_compiled(tiny)
     return f"kernel compiled and cached in {time.perf_counter() - t0:.1f} s"
