@@ -236,7 +236,7 @@ def test_repeated_kills_at_random_moments_lose_nothing(tmp_path):
 
     rng = random.Random(7)
     results = tmp_path / "r.sqlite"
-    args = ["--instances", "qkp:n=30,density=50,seeds=1-8", "--solvers", "highs,heuristic", "--time-limit", "1",
+    args = ["--instances", "qkp:n=30,density=50,seeds=1-6", "--solvers", "highs,heuristic", "--time-limit", "1",
             "--jobs", "2", "--results", str(results)]
     seen: set[tuple] = set()
     for _ in range(2):
@@ -251,7 +251,7 @@ def test_repeated_kills_at_random_moments_lose_nothing(tmp_path):
     _, err = done.communicate(timeout=600)
     assert done.returncode == 0, err
     rows = _rows(results)
-    assert len(rows) == 16 and len({k for k, _, _ in rows}) == 16
+    assert len(rows) == 12 and len({k for k, _, _ in rows}) == 12
     assert seen <= set(rows)
 
 
