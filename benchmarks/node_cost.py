@@ -1,4 +1,5 @@
-"""Node cost of the branch and bound: the numpy search against the compiled kernel, side by side.
+"""Node cost of the branch and bound: the compiled kernel against the numpy search it replaced (now the test
+oracle in tests/optimizer/algorithms/numpy_branch_and_bound.py), side by side.
 
 Both searches run in this one process, one after the other, on the same
 instances (one thread: numpy's BLAS is not used by either search), each with a
@@ -29,9 +30,10 @@ if str(ROOT) not in sys.path:                       # run as a script from anywh
 
 from instances import generate_qkp, read_qkp  # noqa: E402
 from optimizer.algorithms import qkp_kernel  # noqa: E402
-from optimizer.algorithms.branch_and_bound import _numpy_branch_and_bound, branch_and_bound  # noqa: E402
+from optimizer.algorithms.branch_and_bound import branch_and_bound  # noqa: E402
 from optimizer.core.files import write_text  # noqa: E402
 from optimizer.core.problem import SelectionProblem  # noqa: E402
+from tests.optimizer.algorithms.numpy_branch_and_bound import numpy_branch_and_bound  # noqa: E402
 
 STANDARD = ROOT.parent / "shared" / "instances" / "qkp-standard"
 COLUMNS = ("status", "nodes", "seconds", "us_per_node", "root_bound", "value")
@@ -63,7 +65,7 @@ def density(problem: SelectionProblem) -> float:
 
 def run(problem: SelectionProblem, search: str, time_limit: float) -> dict[str, object]:
     """One search on one instance: the table's columns."""
-    solve = _numpy_branch_and_bound if search == "numpy" else branch_and_bound
+    solve = numpy_branch_and_bound if search == "numpy" else branch_and_bound
     found = solve(problem, time_limit=time_limit)
     return {"status": found.termination.value, "nodes": found.nodes, "seconds": found.seconds,
             "us_per_node": 1e6 * found.seconds / found.nodes if found.nodes else math.nan,

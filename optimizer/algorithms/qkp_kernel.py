@@ -43,7 +43,7 @@ from optimizer.core.deadline import SHARES
 from optimizer.core.problem import SelectionProblem
 from optimizer.core.result import Termination
 
-ROOT_STEPS = 300        # subgradient steps at the root (as the numpy search)
+ROOT_STEPS = 300        # subgradient steps at the root
 CHUNK_SECONDS = 0.02    # aim for a chunk of nodes; between chunks Python checks the clock and Ctrl-C
 FIRST_CHUNK = 64        # nodes in the first chunk, before any timing is known
 MAX_CHUNK = 1 << 22

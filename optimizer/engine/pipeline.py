@@ -30,7 +30,7 @@ import numpy as np
 
 from formulations import Choice
 from optimizer.algorithms.bounds import BOUND_ITERATIONS, best_bound, lagrangian_bound, no_better, trivial_bound
-from optimizer.algorithms.branch_and_bound import applies, branch_and_bound
+from optimizer.algorithms.branch_and_bound import applies, available, branch_and_bound
 from optimizer.algorithms.tabu import SearchResult, tabu_search
 from optimizer.core.deadline import Deadline, search_seconds
 from optimizer.core.problem import SelectionProblem
@@ -157,7 +157,8 @@ class _Pipeline:
         start = None
         if self.incumbent is not None and np.all(self.incumbent[fix_in] == 1) and np.all(self.incumbent[fix_out] == 0):
             start = self.incumbent
-        if not self.mip_only and mip_gap is None and self.problem.n <= BNB_ITEMS and applies(reduced) is None:
+        if not self.mip_only and mip_gap is None and self.problem.n <= BNB_ITEMS and applies(reduced) is None \
+                and available()[0]:          # without numba the MIP proves it instead
             return self.branch_and_bound(reduced, start, bound)
         skip, out_of_time = self.why_no_mip()
         if skip is not None:

@@ -2,7 +2,7 @@
 
 A short tabu search gives the incumbent (or the warm start does), then
 :mod:`optimizer.algorithms.branch_and_bound` proves it or finds better. No model, no
-MIP solver: a numba-compiled kernel, or numpy when numba is missing. Problems
+MIP solver: a numba-compiled kernel (unavailable, saying why, without numba). Problems
 outside the classic QKP (several rows, negative terms, conflicts, groups,
 covers, size bounds) get an error result
 naming what is in the way; `auto` and `highs` take those.
@@ -14,8 +14,7 @@ import math
 import time
 from typing import TYPE_CHECKING
 
-from optimizer.algorithms.branch_and_bound import applies, branch_and_bound
-from optimizer.algorithms.qkp_kernel import compiled_available
+from optimizer.algorithms.branch_and_bound import applies, available, branch_and_bound
 from optimizer.algorithms.tabu import tabu_search
 from optimizer.core.deadline import Deadline, search_seconds
 from optimizer.core.result import Termination
@@ -44,10 +43,11 @@ class Adapter(SolverBase):
                                          f"or 'highs'")
 
     def availability(self) -> tuple[bool, str]:
-        """Always available (numpy when numba is missing); it refuses problems that are not classic QKPs."""
-        ok, reason = compiled_available()
-        search = "compiled kernel" if ok else f"numpy search, {reason}"
-        return True, f"branch and bound with Lagrangian upper planes ({search}), classic QKP only"
+        """Available where its compiled kernel is (numba); it refuses problems that are not classic QKPs."""
+        ok, reason = available()
+        if not ok:
+            return False, f"the compiled branch and bound cannot run here: {reason}"
+        return True, "branch and bound with Lagrangian upper planes (compiled kernel), classic QKP only"
 
     def solve(self, problem: SelectionProblem, model: MipModel | None, options: SolveOptions) -> RawAnswer:
         """Search for a start, then branch and bound; never raises on limits."""

@@ -78,24 +78,6 @@ def test_a_time_limit_returns_the_incumbent_and_a_valid_bound():
     assert found.x is not None and found.objective == 0 and found.bound >= optimum
 
 
-def test_an_interrupted_search_keeps_its_open_nodes_in_the_bound(monkeypatch):
-    problem = generate_qkp(50, 75, 6)
-    optimum = branch_and_bound(problem).objective
-    real = bb._Search.process
-    calls = {"n": 0}
-
-    def process(self, node, steps):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt
-        return real(self, node, steps)
-
-    monkeypatch.setattr(bb._Search, "process", process)
-    found = bb._numpy_branch_and_bound(problem, incumbent=np.zeros(problem.n))   # the numpy search's nodes
-    assert found.termination is Termination.INTERRUPTED and found.x is not None
-    assert found.bound >= optimum >= found.objective
-
-
 def test_applies_names_what_is_in_the_way(monkeypatch):
     base = generate_qkp(8, 50, 1)
     assert applies(base) is None

@@ -10,9 +10,10 @@ from hypothesis import strategies as st
 import optimizer.algorithms.branch_and_bound as bb
 import optimizer.algorithms.qkp_kernel as kernel
 from instances import generate_qkp
-from optimizer import SelectionProblem
-from optimizer.algorithms.branch_and_bound import _numpy_branch_and_bound, branch_and_bound
+from optimizer import SelectionProblem, solve
+from optimizer.algorithms.branch_and_bound import branch_and_bound
 from optimizer.core.result import Termination
+from tests.optimizer.algorithms.numpy_branch_and_bound import numpy_branch_and_bound
 from tests.problem_strategies import enumerate_optimum, same_value
 
 needs_numba = pytest.mark.skipif(not kernel.compiled_available()[0], reason="numba is not importable")
@@ -89,7 +90,7 @@ def test_branch_and_bound_runs_the_kernel_and_says_so():
 def test_kernel_matches_the_numpy_search(n, density, seed):
     problem = generate_qkp(n, density, seed)
     mine = branch_and_bound(problem)
-    theirs = _numpy_branch_and_bound(problem)
+    theirs = numpy_branch_and_bound(problem)
     assert mine.termination is Termination.OPTIMAL and theirs.termination is Termination.OPTIMAL
     assert mine.objective == theirs.objective
     assert mine.root_bound >= mine.objective
@@ -164,12 +165,14 @@ def test_forced_items_and_infeasible_fixings():
     forced = problem.replace(forced_in=heavy[:2], forced_out=heavy[2:4])
     found = branch_and_bound(forced)
     assert found.x[heavy[:2]].all() and not found.x[heavy[2:4]].any()
-    assert found.objective == _numpy_branch_and_bound(forced).objective
+    assert found.objective == numpy_branch_and_bound(forced).objective
     too_much = problem.replace(b=[problem.A[0][heavy[:2]].sum() - 1], forced_in=heavy[:2])
     assert branch_and_bound(too_much).termination is Termination.INFEASIBLE
 
 
-def test_without_numba_the_numpy_search_runs_and_says_why(monkeypatch):
+def test_without_numba_the_search_says_why_and_auto_proves_with_highs(monkeypatch):
+    from optimizer.solvers.bnb import Adapter
+
     def broken():
         raise AssertionError("the kernel must not run without numba")
 
@@ -177,10 +180,14 @@ def test_without_numba_the_numpy_search_runs_and_says_why(monkeypatch):
     monkeypatch.setattr(kernel, "compiled_available",
                         lambda: (False, "numba not importable (ImportError: No module named 'numba')"))
     problem = generate_qkp(25, 50, 4)
-    found = bb.branch_and_bound(problem)
-    assert found.note == "numpy search: numba not importable (ImportError: No module named 'numba')"
-    assert found.termination is Termination.OPTIMAL
-    assert found.objective == _numpy_branch_and_bound(problem).objective
+    with pytest.raises(RuntimeError, match="needs its compiled kernel: numba not importable"):
+        bb.branch_and_bound(problem)
+    ok, why = Adapter().availability()
+    assert not ok and "numba not importable" in why
+    result = solve(problem)                              # the pipeline's exact stage is HiGHS then
+    assert result.termination is Termination.OPTIMAL
+    assert "branch-and-bound" not in [s.stage for s in result.stages] and "mip" in [s.stage for s in result.stages]
+    assert result.objective == numpy_branch_and_bound(problem).objective
 
 
 def test_compiled_available_names_the_missing_module(monkeypatch):
