@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -57,7 +58,7 @@ class Capabilities:
     bytes_per_nonzero: float = 0.0   # memory per model nonzero on top of the arrays (Pyomo: Python objects)
 
 
-class Adapter:
+class Adapter(ABC):
     """The base of every solver adapter (a module's class `Adapter`): declare `name` and
     `capabilities`, implement `availability` and `solve`; override `size_limit` for a size-limited
     licence and `accepts` for a solver that takes some problems only."""
@@ -73,13 +74,13 @@ class Adapter:
 
         return formulations.taken_by(self.capabilities.quadratic) if self.capabilities.model else ()
 
+    @abstractmethod
     def availability(self) -> tuple[bool, str]:
         """(True, version or note) when usable here, else (False, why not)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def solve(self, problem: SelectionProblem, model: MipModel | None, options: SolveOptions) -> RawAnswer:
         """Solve and return the raw answer; never verify, never raise on limits."""
-        raise NotImplementedError
 
     def size_limit(self) -> tuple[int, int] | None:
         """(columns, rows) a licence allows, or None when the model size is free."""

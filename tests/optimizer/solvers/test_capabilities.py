@@ -12,15 +12,30 @@ from optimizer.solvers import parse_solver_name, solver_capabilities
 from optimizer.solvers.base import Adapter, Capabilities
 
 
+class _Declared(Adapter):
+    """An adapter that declares and does nothing else."""
+
+    def availability(self):
+        return True, "test"
+
+    def solve(self, problem, model, options):
+        raise AssertionError("not solved in these tests")
+
+
+def test_an_adapter_must_say_whether_it_runs_and_how_it_solves():
+    with pytest.raises(TypeError, match="abstract"):
+        Adapter()
+
+
 def test_a_quadratic_adapter_is_offered_the_quadratic_formulations():
-    class Quadratic(Adapter):
+    class Quadratic(_Declared):
         name = "quad"
         capabilities = Capabilities(quadratic=True)
 
-    class Linear(Adapter):
+    class Linear(_Declared):
         name = "lin"
 
-    class Direct(Adapter):
+    class Direct(_Declared):
         name = "direct"
         capabilities = Capabilities(model=False)
 
