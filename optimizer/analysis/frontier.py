@@ -107,13 +107,11 @@ def frontier(scenario: Scenario, *, vary: str = "budget", values: Sequence[float
         names, refined = _refine(scenario, vary, cmp, names, solve_options)
     base = scenario.compile()
     rows, previous = [], None
-    row_of = {name: k for k, name in enumerate(base.problem.row_names)}
     for k, name in enumerate(names):
         res = cmp.results[name]
         value = float(cmp.scenarios[name].limits[vary]) if vary != "cost_weight" else values[k]
         chosen = frozenset(cmp._partners(name)) if res.has_solution else None
-        used = (float(cmp.results[name].report.compiled.problem.A[row_of[vary]] @ res.x)
-                if vary != "cost_weight" and res.has_solution else None)
+        used = _use(cmp, name, vary) if vary != "cost_weight" and res.has_solution else None
         changed = k > 0 and chosen != previous
         rows.append({"value": value, "used": used, "current": value == current, "scenario": name,
                      "termination": res.termination.value, "optimal": res.termination is Termination.OPTIMAL,
@@ -146,18 +144,13 @@ def _refine(scenario: Scenario, vary: str, cmp: Comparison, names: list[str],
     def portfolio(name: str) -> frozenset[str] | None:
         return frozenset(cmp._partners(name)) if cmp.results[name].has_solution else None
 
-    def use(name: str) -> float:
-        res = cmp.results[name]
-        compiled = res.report.compiled
-        return float(compiled.problem.A[compiled.problem.row_names.index(vary)] @ res.x)
-
     names, extra, k = list(names), 0, 1
     while k < len(names) and extra < MAX_REFINEMENTS:
         before, after = names[k - 1], names[k]
         if portfolio(before) == portfolio(after) or not cmp.results[after].has_solution:
             k += 1
             continue
-        below = use(after) - 1e-6 * max(1.0, abs(use(after)))
+        below = _use(cmp, after, vary) - 1e-6 * max(1.0, abs(_use(cmp, after, vary)))
         if below <= float(cmp.scenarios[before].limits[vary]):
             k += 1
             continue
@@ -170,6 +163,13 @@ def _refine(scenario: Scenario, vary: str, cmp: Comparison, names: list[str],
         names.insert(k, point.name)
         extra += 1
     return names, extra
+
+
+def _use(cmp: Comparison, name: str, resource: str) -> float:
+    """What scenario `name`'s portfolio uses of `resource`."""
+    res = cmp.results[name]
+    problem = res.report.compiled.problem
+    return float(problem.A[problem.row_names.index(resource)] @ res.x)
 
 
 def _exact_changes(table: pd.DataFrame) -> list[bool]:

@@ -274,6 +274,17 @@ class CompiledScenario:
         """Indices of items that are real partners (not auxiliary)."""
         return np.flatnonzero(self.item_candidate >= 0)
 
+    def with_foreign_count(self, x: np.ndarray) -> np.ndarray:
+        """x with the auxiliary foreign-count items set to match its chosen partners (a copy)."""
+        aux = np.flatnonzero(self.item_candidate < 0)
+        x = np.array(x, dtype=float)
+        if aux.size:
+            partners = self.partner_items
+            foreign = flag_values(self.scenario.candidates["foreign"])
+            x[aux] = 0.0
+            x[aux[:int(round(x[partners] @ foreign[self.item_candidate[partners]]))]] = 1.0
+        return x
+
     def breakdown(self, x: np.ndarray) -> dict[str, float]:
         """Objective of x split into its named terms; the terms sum to the objective."""
         x = np.asarray(x, dtype=float)

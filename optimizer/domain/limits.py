@@ -185,9 +185,7 @@ def what_limits(compiled: CompiledScenario, x: np.ndarray) -> WhatLimits:
     for item in order[:10]:            # the checks above mirror the constraints; violations() has the last word
         y = x.copy()
         y[item] = 1.0
-        if aux.size:
-            y[aux] = 0.0
-            y[aux[:int(round(y[partners] @ is_foreign[partners]))]] = 1.0
+        y = compiled.with_foreign_count(y)
         if not violations(prob, y, limit=1):
             return WhatLimits(tuple(limits), _addition(compiled, x, int(item), float(prob.objective(y) -
                                                                                      prob.objective(x))),

@@ -7,6 +7,7 @@ from solver output, so the breakdown sums to the verified objective.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,20 +24,6 @@ from optimizer.domain.scoring import overlap
 from optimizer.domain.settings import flag_values
 
 
-def _consistent_aux(compiled: CompiledScenario, x: np.ndarray) -> np.ndarray:
-    """x with the auxiliary foreign-count items reset to match the chosen partners."""
-    aux = np.flatnonzero(compiled.item_candidate < 0)
-    if aux.size == 0:
-        return x
-    x = x.copy()
-    foreign = flag_values(compiled.scenario.candidates["foreign"])
-    partners = compiled.partner_items
-    count = int(round(x[partners] @ foreign[compiled.item_candidate[partners]]))
-    x[aux] = 0.0
-    x[aux[:count]] = 1.0
-    return x
-
-
 def find_candidate(candidates: pd.DataFrame, partner: str) -> int:
     """The row of the candidate with id or name `partner` (names in any case); a ProblemError that
     suggests the closest ids and names when there is none."""
@@ -46,7 +33,10 @@ def find_candidate(candidates: pd.DataFrame, partner: str) -> int:
     for pool, key in ((ids, text), (names, text), ([n.casefold() for n in names], text.casefold())):
         if key in pool:
             return pool.index(key)
-    close = difflib.get_close_matches(text, ids + names, n=3, cutoff=0.6)
+    # names with a word that starts with what was typed ("Turin"), then the closest spellings of ids and names
+    starts = re.compile(rf"\b{re.escape(text)}", re.IGNORECASE)
+    close = [n for n in names if text and starts.search(n)][:3] or \
+        difflib.get_close_matches(text, ids + names, n=3, cutoff=0.6)
     shown = [f"{c} ({names[ids.index(c)]})" if c in ids else f"{ids[names.index(c)]} ({c})" for c in close]
     raise ProblemError(f"no candidate with id or name {text!r}"
                        + (f"; did you mean {' or '.join(shown)}?" if shown else
@@ -149,7 +139,7 @@ class PortfolioReport:
         for k, i in enumerate(items):
             y = x.copy()
             y[i] = 0.0
-            y = _consistent_aux(self.compiled, y)
+            y = self.compiled.with_foreign_count(y)
             out[k] = base - prob.objective(y)
             ok[k] = not violations(prob, y, limit=1)
         return out, ok

@@ -116,3 +116,10 @@ def test_limits_with_slack_that_no_partner_fits_are_named_with_what_is_left(exam
     text = " ".join(limits.sentences())
     assert limits.best_addition is None and not limits.binding()
     assert f"None of the {limits.left_out} partners left out fits" in text and "left) keeps out" in text
+
+
+def test_why_not_suggests_the_names_that_contain_a_partial_one(example_result):
+    from optimizer.core.errors import ProblemError
+
+    with pytest.raises(ProblemError, match="did you mean C042 \\(Turin Agrifood Cluster\\)"):
+        example_result.report.why_not("turin")
