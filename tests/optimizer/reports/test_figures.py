@@ -21,14 +21,13 @@ from optimizer.analysis.compare import Comparison, compare  # noqa: E402
 from optimizer.analysis.frontier import frontier  # noqa: E402
 from optimizer.domain.scoring import Scoring  # noqa: E402
 from optimizer.reports.figures import (  # noqa: E402
-    _comparison_figures,
-    _frontier_figure,
-    _portfolio_graph,
-    _sector_layout,
+    comparison_figures,
+    frontier_figure,
     plot_comparison,
     plot_frontier,
     region_colours,
 )
+from optimizer.reports.figures.network import portfolio_graph, sector_layout  # noqa: E402
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "alliance-60"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -55,7 +54,7 @@ def budget_frontier(base):
 
 @pytest.fixture(scope="module")
 def figures(comparison):
-    return _comparison_figures(comparison)
+    return comparison_figures(comparison)
 
 
 def assert_real_png(path: Path) -> None:
@@ -73,7 +72,7 @@ def assert_real_png(path: Path) -> None:
 
 
 # ----------------------------------------------------------------- comparison files
-def test_a_file_name_prefixes_the_comparison_figures(comparison, tmp_path):
+def test_a_file_name_prefixes_thecomparison_figures(comparison, tmp_path):
     paths = plot_comparison(comparison, tmp_path / "new" / "cmp.png")
     assert paths == [tmp_path / "new" / "cmp_metrics.png", tmp_path / "new" / "cmp_network.png"]
     for p in paths:
@@ -163,7 +162,7 @@ def test_metrics_figure_labels_the_infeasible_scenario_and_has_five_panels(compa
 def test_sector_layout_groups_partners_by_region_around_the_focal_node():
     partners = pd.DataFrame({"id": ["a", "b", "c", "d", "e"], "name": list("ABCDE"),
                              "region": ["north", "south", "north", "east", "south"]})
-    pos, sectors = _sector_layout(partners)
+    pos, sectors = sector_layout(partners)
     assert set(pos) == set(partners["id"]) and set(sectors) == {"east", "north", "south"}
     for pid, region in zip(partners["id"], partners["region"]):
         x, y = pos[pid]
@@ -171,22 +170,22 @@ def test_sector_layout_groups_partners_by_region_around_the_focal_node():
         lo, hi = sectors[region]
         assert any(lo - 1e-9 <= a <= hi + 1e-9 for a in (angle, angle - 360, angle + 360)), (pid, angle, lo, hi)
         assert 0.5 < np.hypot(x, y) <= 1.0 + 1e-9
-    assert _sector_layout(partners.iloc[::-1]) == (pos, sectors)  # order of rows does not move anyone
-    assert _sector_layout(partners.iloc[:0]) == ({}, {})
+    assert sector_layout(partners.iloc[::-1]) == (pos, sectors)  # order of rows does not move anyone
+    assert sector_layout(partners.iloc[:0]) == ({}, {})
 
 
 def test_portfolio_graph_edges_follow_overlap_threshold_and_rivalry(base):
     rivals = base.pairs[pd.to_numeric(base.pairs["rivalry"]) > 0].iloc[0]
     chosen = base.candidates[base.candidates["id"].isin([rivals["a"], rivals["b"]])][["id", "name", "region"]]
     chosen = chosen.assign(id=chosen["id"].astype(str), marginal=1.0)
-    g = _portfolio_graph(base, chosen)
+    g = portfolio_graph(base, chosen)
     assert g.edges[str(rivals["a"]), str(rivals["b"])]["kind"] == "conflict"
     assert {d["kind"] for u, v, d in g.edges(data=True) if "__focal__" in (u, v)} == {"alliance"}
     # no pair table and an overlap threshold nobody exceeds: only the alliances remain
     calm = base.replace(pairs=None, scoring=Scoring(overlap_threshold=100.0))
-    assert {d["kind"] for _, _, d in _portfolio_graph(calm, chosen).edges(data=True)} == {"alliance"}
+    assert {d["kind"] for _, _, d in portfolio_graph(calm, chosen).edges(data=True)} == {"alliance"}
     eager = base.replace(pairs=None, scoring=Scoring(overlap_threshold=0.0))
-    assert g.number_of_edges() == 3 and _portfolio_graph(eager, chosen).number_of_edges() == 3
+    assert g.number_of_edges() == 3 and portfolio_graph(eager, chosen).number_of_edges() == 3
 
 
 def test_rivalry_between_chosen_partners_is_drawn_in_red(comparison, base):
@@ -200,7 +199,7 @@ def test_rivalry_between_chosen_partners_is_drawn_in_red(comparison, base):
     pairs = pd.concat([pairs, pd.DataFrame([{"a": ids[0], "b": ids[1], "rivalry": 0.5, "conflict": False,
                                              "synergy": 0.0, "tie": 0.0}])], ignore_index=True)
     rival = base.replace(pairs=pairs)
-    fig = _comparison_figures(Comparison({"rivals": rival}, {"rivals": comparison.results[base.name]}))["network"]
+    fig = comparison_figures(Comparison({"rivals": rival}, {"rivals": comparison.results[base.name]}))["network"]
     red = [p for p in fig.axes[0].patches if isinstance(p, FancyArrowPatch)
            and np.allclose(p.get_edgecolor()[:3], to_rgb("#d62728"))]
     assert len(red) == 1
@@ -229,7 +228,7 @@ def test_frontier_png_in_a_folder_or_at_a_file_name(budget_frontier, tmp_path):
 
 
 def test_frontier_figure_marks_changes_and_draws_the_trade_off(budget_frontier):
-    fig = _frontier_figure(budget_frontier)
+    fig = frontier_figure(budget_frontier)
     assert len(fig.axes) == 2  # gain and cost are in the table
     table = budget_frontier.table
     notes = [t.get_text() for t in fig.axes[0].texts]
@@ -249,7 +248,7 @@ def test_frontier_shows_unproven_and_missing_points_without_crashing(budget_fron
     table.loc[3, "added"] = ", ".join(f"C{k:03d}" for k in range(1, 9))
     table.loc[3, "changed"] = True
     fr = dataclasses.replace(budget_frontier, table=table)
-    fig = _frontier_figure(fr)
+    fig = frontier_figure(fr)
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert any(t.startswith("gap 12.0%") for t in texts)
     assert any("no portfolio" in t for t in texts)
@@ -258,15 +257,15 @@ def test_frontier_shows_unproven_and_missing_points_without_crashing(budget_fron
     assert {"objective (not proven optimal)", "bound", "no portfolio"} <= legend
     assert_real_png(plot_frontier(fr, tmp_path / "odd.png"))
     # without gain and cost columns: the objective panel alone
-    assert len(_frontier_figure(dataclasses.replace(fr, table=table.drop(columns=["gain", "cost"]))).axes) == 1
+    assert len(frontier_figure(dataclasses.replace(fr, table=table.drop(columns=["gain", "cost"]))).axes) == 1
 
 
 # ----------------------------------------------------------------- matplotlib use
 def test_figures_never_import_pyplot(comparison, budget_frontier):
     if "matplotlib.pyplot" in sys.modules:
         pytest.skip("pyplot was imported by something else in this session")
-    _comparison_figures(comparison)
-    _frontier_figure(budget_frontier)
+    comparison_figures(comparison)
+    frontier_figure(budget_frontier)
     assert "matplotlib.pyplot" not in sys.modules
 
 
@@ -283,6 +282,6 @@ def test_missing_matplotlib_says_what_to_install(comparison, budget_frontier, mo
 def test_a_comparison_with_no_portfolio_at_all_still_draws(comparison, tmp_path):
     only = Comparison({"impossible": comparison.scenarios["impossible"]},
                       {"impossible": comparison.results["impossible"]})
-    figs = _comparison_figures(only)
+    figs = comparison_figures(only)
     assert figs["network"].axes[0].get_title() == "impossible\ninfeasible"
     assert [p.name for p in plot_comparison(only, tmp_path / "none.png")] == ["none_metrics.png", "none_network.png"]

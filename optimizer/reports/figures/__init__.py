@@ -1,0 +1,18 @@
+"""Figures for people: compared scenarios and efficient frontiers as PNG files.
+
+    plot_comparison(cmp, "out/cmp.png")    # out/cmp_metrics.png, out/cmp_network.png
+    plot_comparison(cmp, "out")            # out/metrics.png, out/network.png
+    plot_frontier(fr, "out")               # out/frontier.png
+
+One module per figure kind (`metrics`, `network`, `frontier`); `canvas` holds what they share.
+matplotlib (the `plots` extra) is imported inside the functions and used through
+``Figure`` + the Agg canvas only: no pyplot, no global backend switch, no GUI and no
+figure left open. networkx holds each portfolio graph; it is drawn with plain
+matplotlib artists because networkx's drawing helpers import pyplot.
+"""
+
+from optimizer.reports.figures.canvas import region_colours
+from optimizer.reports.figures.comparison import comparison_figures, plot_comparison
+from optimizer.reports.figures.frontier import frontier_figure, plot_frontier
+
+__all__ = ["comparison_figures", "frontier_figure", "plot_comparison", "plot_frontier", "region_colours"]
