@@ -134,141 +134,22 @@ class SelectionProblem:
         c = _float_array(self.c, "c", 1)
         n = c.shape[0]
         put("c", _frozen(c))
-
-        # pair terms -------------------------------------------------------
-        pi = _int_array(self.pair_i, "pair_i")
-        pj = _int_array(self.pair_j, "pair_j")
-        pq = _float_array(self.pair_q if np.size(self.pair_q) else _EMPTY_FLOAT, "pair_q", 1)
-        if not (pi.shape[0] == pj.shape[0] == pq.shape[0]):
-            raise ProblemError(
-                f"pair_i, pair_j, pair_q must have equal lengths, got {pi.shape[0]}, {pj.shape[0]}, "
-                f"{pq.shape[0]}: each pair term needs an i, a j and a value q"
-            )
-        _check_range(pi, n, "pair_i")
-        _check_range(pj, n, "pair_j")
-        same = np.flatnonzero(pi == pj)
-        if same.size:
-            p = int(same[0])
-            raise ProblemError(
-                f"pair {p} has i == j == {int(pi[p])}: a pair term needs two different items; "
-                f"put a single item's value into c[{int(pi[p])}] instead"
-            )
-        flipped = np.flatnonzero(pi > pj)
-        if flipped.size:
-            p = int(flipped[0])
-            raise ProblemError(
-                f"pair {p} is ({int(pi[p])}, {int(pj[p])}) with i > j: list every pair with i < j "
-                f"(swap the two indices)"
-            )
-        if pi.size:
-            key = pi * n + pj
-            order = np.argsort(key, kind="stable")
-            dup = np.flatnonzero(key[order][1:] == key[order][:-1])
-            if dup.size:
-                first, second = int(order[dup[0]]), int(order[dup[0] + 1])
-                raise ProblemError(
-                    f"pairs {first} and {second} both give ({int(pi[first])}, {int(pj[first])}): "
-                    f"each pair may appear once; add their values into one entry"
-                )
-        put("pair_i", _frozen(pi))
-        put("pair_j", _frozen(pj))
-        put("pair_q", _frozen(pq))
-
-        # knapsack rows ----------------------------------------------------
-        if self.A is None and self.b is None:
-            A, b = np.zeros((0, n)), np.zeros(0)
-        elif self.A is None or self.b is None:
-            raise ProblemError("A and b must be given together: A x <= b needs both the rows and their limits")
-        else:
-            A = _float_array(self.A, "A", np.ndim(self.A))
-            if A.ndim == 1:  # one row given flat
-                A = A[None, :]
-            if A.ndim != 2:
-                raise ProblemError(f"A: expected shape (rows, n), got {A.shape}")
-            b = _float_array(np.atleast_1d(self.b), "b", 1)
-            if A.shape[1] != n:
-                raise ProblemError(
-                    f"A has {A.shape[1]} columns but c has {n} items: each row needs one coefficient per item"
-                )
-            if A.shape[0] != b.shape[0]:
-                raise ProblemError(f"A has {A.shape[0]} rows but b has {b.shape[0]} limits: give one limit per row")
-        m = A.shape[0]
-        if self.row_names is None:
-            row_names = tuple(f"row{r}" for r in range(m))
-        else:
-            row_names = tuple(str(s) for s in self.row_names)
-            if len(row_names) != m:
-                raise ProblemError(f"row_names has {len(row_names)} names for {m} rows of A: give one name per row")
-            if len(set(row_names)) != m:
-                dup_name = next(s for s in row_names if row_names.count(s) > 1)
-                raise ProblemError(f"row_names: {dup_name!r} appears twice; row names must be unique")
+        for key, value in zip(("pair_i", "pair_j", "pair_q"), _pair_terms(self.pair_i, self.pair_j, self.pair_q, n)):
+            put(key, _frozen(value))
+        A, b, row_names = _rows(self.A, self.b, self.row_names, n)
         put("A", _frozen(A))
         put("b", _frozen(b))
         put("row_names", row_names)
-
-        # portfolio size -----------------------------------------------------
-        size_max = n if self.size_max is None else self.size_max
-        for label, v in (("size_min", self.size_min), ("size_max", size_max)):
-            if (isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating))
-                    or not -2 ** 63 <= v < 2 ** 63 or not float(v).is_integer() or v < 0):   # NaN fails the range
-                raise ProblemError(f"{label} is {v!r}: it must be a whole number >= 0 (and below 2**63)")
-        size_min, size_max = int(self.size_min), int(size_max)
-        if size_min > size_max:
-            if self.size_max is None:  # the user set no size_max: the limit is the number of items
-                raise ProblemError(f"size_min={size_min} is more than the {n} items there are: no portfolio "
-                                   f"can have {size_min} items; lower size_min to at most {n}")
-            raise ProblemError(
-                f"size_min={size_min} > size_max={size_max}: the portfolio size range is empty; "
-                f"lower size_min or raise size_max"
-            )
+        size_min, size_max = _size_range(self.size_min, self.size_max, n)
         put("size_min", size_min)
         put("size_max", size_max)
-
-        # conflicts ----------------------------------------------------------
-        conf = _int_array(self.conflicts, "conflicts", ndim=2)
-        _check_range(conf, n, "conflicts")
-        self_conf = np.flatnonzero(conf[:, 0] == conf[:, 1]) if conf.size else _EMPTY_INT
-        if self_conf.size:
-            k = int(self_conf[0])
-            raise ProblemError(
-                f"conflicts[{k}] pairs item {int(conf[k, 0])} with itself: a conflict needs two different "
-                f"items; to exclude an item use forced_out"
-            )
-        conf = np.sort(conf, axis=1) if conf.size else conf
-        put("conflicts", _frozen(conf))
-
-        # groups and covers --------------------------------------------------
+        put("conflicts", _frozen(_conflicts(self.conflicts, n)))
         put("groups", self._index_sets(self.groups, "groups", n, allow_empty=True))
         put("covers", self._index_sets(self.covers, "covers", n, allow_empty=False))
-
-        # fixed items --------------------------------------------------------
-        fin = _int_array(self.forced_in, "forced_in")
-        fout = _int_array(self.forced_out, "forced_out")
-        _check_range(fin, n, "forced_in")
-        _check_range(fout, n, "forced_out")
-        both = np.intersect1d(fin, fout)
-        if both.size:
-            raise ProblemError(
-                f"item {int(both[0])} is in both forced_in and forced_out: an item cannot be required "
-                f"and excluded at once; remove it from one of them"
-            )
-        put("forced_in", _frozen(np.unique(fin)))
-        put("forced_out", _frozen(np.unique(fout)))
-
-        # names --------------------------------------------------------------
-        if self.names is None:
-            names = tuple(f"x{i}" for i in range(n))
-        else:
-            names = tuple(str(s) for s in self.names)
-            if len(names) != n:
-                raise ProblemError(f"names has {len(names)} entries for n={n} items: give one name per item")
-            if len(set(names)) != n:
-                seen: set[str] = set()
-                for k, s in enumerate(names):
-                    if s in seen:
-                        raise ProblemError(f"names[{k}] = {s!r} is used twice: item names must be unique")
-                    seen.add(s)
-        put("names", names)
+        forced_in, forced_out = _fixed_items(self.forced_in, self.forced_out, n)
+        put("forced_in", _frozen(forced_in))
+        put("forced_out", _frozen(forced_out))
+        put("names", _item_names(self.names, n))
         put("name", str(self.name))
 
     @staticmethod
@@ -381,3 +262,140 @@ class SelectionProblem:
             if v:
                 parts.append(f"{label}={v}")
         return f"{self.name}: " + " ".join(parts)
+
+
+# ----------------------------------------------------------------------------- field checks
+# One function per group of fields: each returns the normalized arrays or raises a ProblemError that
+# names the field, the index and the fix.
+
+def _pair_terms(pair_i: Any, pair_j: Any, pair_q: Any, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """pair_i < pair_j in range, equal lengths, each pair once."""
+    pi = _int_array(pair_i, "pair_i")
+    pj = _int_array(pair_j, "pair_j")
+    pq = _float_array(pair_q if np.size(pair_q) else _EMPTY_FLOAT, "pair_q", 1)
+    if not (pi.shape[0] == pj.shape[0] == pq.shape[0]):
+        raise ProblemError(
+            f"pair_i, pair_j, pair_q must have equal lengths, got {pi.shape[0]}, {pj.shape[0]}, "
+            f"{pq.shape[0]}: each pair term needs an i, a j and a value q"
+        )
+    _check_range(pi, n, "pair_i")
+    _check_range(pj, n, "pair_j")
+    same = np.flatnonzero(pi == pj)
+    if same.size:
+        p = int(same[0])
+        raise ProblemError(
+            f"pair {p} has i == j == {int(pi[p])}: a pair term needs two different items; "
+            f"put a single item's value into c[{int(pi[p])}] instead"
+        )
+    flipped = np.flatnonzero(pi > pj)
+    if flipped.size:
+        p = int(flipped[0])
+        raise ProblemError(
+            f"pair {p} is ({int(pi[p])}, {int(pj[p])}) with i > j: list every pair with i < j "
+            f"(swap the two indices)"
+        )
+    if pi.size:
+        key = pi * n + pj
+        order = np.argsort(key, kind="stable")
+        dup = np.flatnonzero(key[order][1:] == key[order][:-1])
+        if dup.size:
+            first, second = int(order[dup[0]]), int(order[dup[0] + 1])
+            raise ProblemError(
+                f"pairs {first} and {second} both give ({int(pi[first])}, {int(pj[first])}): "
+                f"each pair may appear once; add their values into one entry"
+            )
+    return pi, pj, pq
+
+
+def _rows(A: Any, b: Any, row_names: Any, n: int) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """A (rows x n) with one limit and one unique name per row; no rows when both A and b are None."""
+    if A is None and b is None:
+        A, b = np.zeros((0, n)), np.zeros(0)
+    elif A is None or b is None:
+        raise ProblemError("A and b must be given together: A x <= b needs both the rows and their limits")
+    else:
+        A = _float_array(A, "A", np.ndim(A))
+        if A.ndim == 1:  # one row given flat
+            A = A[None, :]
+        if A.ndim != 2:
+            raise ProblemError(f"A: expected shape (rows, n), got {A.shape}")
+        b = _float_array(np.atleast_1d(b), "b", 1)
+        if A.shape[1] != n:
+            raise ProblemError(
+                f"A has {A.shape[1]} columns but c has {n} items: each row needs one coefficient per item"
+            )
+        if A.shape[0] != b.shape[0]:
+            raise ProblemError(f"A has {A.shape[0]} rows but b has {b.shape[0]} limits: give one limit per row")
+    m = A.shape[0]
+    if row_names is None:
+        return A, b, tuple(f"row{r}" for r in range(m))
+    names = tuple(str(s) for s in row_names)
+    if len(names) != m:
+        raise ProblemError(f"row_names has {len(names)} names for {m} rows of A: give one name per row")
+    if len(set(names)) != m:
+        dup_name = next(s for s in names if names.count(s) > 1)
+        raise ProblemError(f"row_names: {dup_name!r} appears twice; row names must be unique")
+    return A, b, names
+
+
+def _size_range(size_min: Any, size_max: Any, n: int) -> tuple[int, int]:
+    """Whole numbers 0 <= size_min <= size_max (size_max defaults to n)."""
+    upper = n if size_max is None else size_max
+    for label, v in (("size_min", size_min), ("size_max", upper)):
+        if (isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating))
+                or not -2 ** 63 <= v < 2 ** 63 or not float(v).is_integer() or v < 0):   # NaN fails the range
+            raise ProblemError(f"{label} is {v!r}: it must be a whole number >= 0 (and below 2**63)")
+    lo, hi = int(size_min), int(upper)
+    if lo > hi:
+        if size_max is None:  # the user set no size_max: the limit is the number of items
+            raise ProblemError(f"size_min={lo} is more than the {n} items there are: no portfolio "
+                               f"can have {lo} items; lower size_min to at most {n}")
+        raise ProblemError(
+            f"size_min={lo} > size_max={hi}: the portfolio size range is empty; "
+            f"lower size_min or raise size_max"
+        )
+    return lo, hi
+
+
+def _conflicts(conflicts: Any, n: int) -> np.ndarray:
+    """(k, 2) pairs of two different items, each row sorted."""
+    conf = _int_array(conflicts, "conflicts", ndim=2)
+    _check_range(conf, n, "conflicts")
+    self_conf = np.flatnonzero(conf[:, 0] == conf[:, 1]) if conf.size else _EMPTY_INT
+    if self_conf.size:
+        k = int(self_conf[0])
+        raise ProblemError(
+            f"conflicts[{k}] pairs item {int(conf[k, 0])} with itself: a conflict needs two different "
+            f"items; to exclude an item use forced_out"
+        )
+    return np.sort(conf, axis=1) if conf.size else conf
+
+
+def _fixed_items(forced_in: Any, forced_out: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted unique indices in range; no item both required and excluded."""
+    fin = _int_array(forced_in, "forced_in")
+    fout = _int_array(forced_out, "forced_out")
+    _check_range(fin, n, "forced_in")
+    _check_range(fout, n, "forced_out")
+    both = np.intersect1d(fin, fout)
+    if both.size:
+        raise ProblemError(
+            f"item {int(both[0])} is in both forced_in and forced_out: an item cannot be required "
+            f"and excluded at once; remove it from one of them"
+        )
+    return np.unique(fin), np.unique(fout)
+
+
+def _item_names(names: Any, n: int) -> tuple[str, ...]:
+    """One unique name per item; x0, x1, ... when none are given."""
+    if names is None:
+        return tuple(f"x{i}" for i in range(n))
+    out = tuple(str(s) for s in names)
+    if len(out) != n:
+        raise ProblemError(f"names has {len(out)} entries for n={n} items: give one name per item")
+    seen: set[str] = set()
+    for k, s in enumerate(out):
+        if s in seen:
+            raise ProblemError(f"names[{k}] = {s!r} is used twice: item names must be unique")
+        seen.add(s)
+    return out

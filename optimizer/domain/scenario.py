@@ -76,6 +76,17 @@ class Scenario:
     name: str = "scenario"
 
     def __post_init__(self) -> None:
+        self._check_candidates()
+        self._check_focal_and_strategy()
+        self._check_peers()
+        self._check_choices()
+        self._check_policy()
+        self._check_levels()
+        if self.pairs is not None:
+            self._check_pairs(set(self.candidates["id"].astype(str)))
+
+    def _check_candidates(self) -> None:
+        """The candidate table: required columns, unique ids, one k_ column per domain, numbers in range."""
         cand = self.candidates
         if not isinstance(cand, pd.DataFrame):
             raise ProblemError("candidates must be a pandas DataFrame with one row per candidate partner",
@@ -127,6 +138,10 @@ class Scenario:
                 row = int(np.flatnonzero((values > 1).to_numpy())[0])
                 raise ProblemError(f"candidates: knowledge level {col!r} row {row} ({ids.iloc[row]}) is "
                                    f"{values.iloc[row]}, expected a value in [0, 1]", where=("candidates", row, col))
+
+    def _check_focal_and_strategy(self) -> None:
+        """Focal profile, limits, diffusion, endowment, tech change and the strategy's weights."""
+        domains = self.domains
         for d, v in self.focal.profile.items():
             if not (0 <= as_float(v) <= 1):
                 raise ProblemError(f"focal.profile[{d!r}] is {v!r}, expected a knowledge level in [0, 1]",
@@ -143,7 +158,7 @@ class Scenario:
             raise ProblemError(f"focal.endowment is {e0!r}: expected the focal cluster's endowment, a number > 0 "
                                f"(at most {LARGEST_VALUE:g}) in the unit of the candidates' endowment column",
                                where=("focal", "endowment"))
-        if e0 is None and self.scoring.theta > 0 and (pd.to_numeric(cand["endowment"]) > 0).any():
+        if e0 is None and self.scoring.theta > 0 and (pd.to_numeric(self.candidates["endowment"]) > 0).any():
             raise ProblemError("focal.endowment is not set, but the gains use the partners' endowments "
                                f"(scoring.theta = {self.scoring.theta:g}): each endowment counts relative to the "
                                "focal cluster's own; state it in the unit of the endowment column (endowment = "
@@ -166,6 +181,9 @@ class Scenario:
         if unknown_w:
             raise ProblemError(f"strategy.domain_weights: unknown domain(s) {', '.join(unknown_w)}; "
                                f"domains are {', '.join(domains)}", where=("strategy", "domain_weights", unknown_w[0]))
+
+    def _check_peers(self) -> None:
+        """The peer benchmark's size and foreign-share ranges."""
         p = self.peers
         for label, v in (("size_min", p.size_min), ("size_max", p.size_max)):
             if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating))
@@ -180,6 +198,12 @@ class Scenario:
             raise ProblemError(f"peers: foreign share range [{p.foreign_share_min}, {p.foreign_share_max}] "
                                f"must satisfy 0 <= min <= max <= 1",
                                where=("peers", "foreign_share_min" if p.foreign_share_min < 0 else "foreign_share_max"))
+
+    def _check_choices(self) -> None:
+        """Mandatory and excluded ids, region caps, foreign flags and required domains."""
+        cand = self.candidates
+        ids = cand["id"].astype(str)
+        domains = self.domains
         known = set(ids)
         for label, seq in (("mandatory", self.mandatory), ("excluded", self.excluded)):
             for cid in seq:
@@ -199,6 +223,9 @@ class Scenario:
             if d not in domains:
                 raise ProblemError(f"required_domains: unknown domain {d!r}; domains are {', '.join(domains)}",
                                    where=("required_domains",))
+
+    def _check_policy(self) -> None:
+        """Subsidies and bonuses: keys that select candidates, subsidy shares in [0, 1], a budget to lower."""
         for table_name in ("subsidies", "bonus"):
             for key in getattr(self.policy, table_name):
                 self._policy_mask(key, where=("policy", table_name, key))
@@ -209,6 +236,9 @@ class Scenario:
         if self.policy.subsidies and "budget" not in self.limits:
             raise ProblemError("policy.subsidies lower the 'budget' resource, but limits has no 'budget'",
                                where=("policy", "subsidies"))
+
+    def _check_levels(self) -> None:
+        """Engagement levels: unique names, finite non-negative multipliers, known resources."""
         level_names = [lv.name for lv in self.levels]
         twice = [k for k, name in enumerate(level_names) if name in level_names[:k]]
         if twice:
@@ -222,9 +252,6 @@ class Scenario:
             if unknown_r:
                 raise ProblemError(f"levels[{lv.name!r}].use: unknown resource(s) {', '.join(unknown_r)}",
                                    where=("levels", self.levels.index(lv), "use", unknown_r[0]))
-        if self.pairs is not None:
-            self._check_pairs(known)
-
     def _check_pairs(self, known: set[str]) -> None:
         pairs = self.pairs
         for col in ("a", "b"):
