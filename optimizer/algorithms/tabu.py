@@ -18,6 +18,7 @@ clock (`time_limit`) can stop it at a different point; `max_rounds`
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -281,32 +282,9 @@ def tabu_search(problem: SelectionProblem, time_limit: float = 10.0, seed: int =
         conflicts = PairMatrix(n, p.conflicts[:, 0], p.conflicts[:, 1], np.ones(len(p.conflicts)))
     s = _Portfolio(p, pairs, conflicts)
     weight = _weights(p)
-    how = "greedy"
-    for k in p.forced_in:
-        s.flip(int(k))
-    if start is not None:
-        how = "given"
-        for k in np.flatnonzero(np.asarray(start) > 0.5):
-            if not s.x[k]:
-                s.flip(int(k))
-    else:
-        _fill(s, weight, rng, 0.0)
-    if not _feasible(s) and start is None and repair is not None:
-        # rows of mixed sign (shares, ratios) that no single added item satisfies: ask the repair for
-        # any portfolio meeting the linear constraints (pair terms do not matter for feasibility)
-        first = repair(p, max(0.1, deadline - time.perf_counter()), seed)
-        if first.x is None:
-            proven = first.termination is Termination.INFEASIBLE
-            return SearchResult(None, -np.inf, first.termination, seconds=time.perf_counter() - t0, start=first.how,
-                                note=f"{first.how}: "
-                                     f"{'no portfolio exists' if proven else 'no portfolio found in time'}")
-        s = _Portfolio(p, pairs, conflicts)
-        for k in np.flatnonzero(first.x):
-            s.flip(int(k))
-        how = first.how
-    if not _feasible(s):
-        return SearchResult(None, -np.inf, Termination.ERROR, seconds=time.perf_counter() - t0, start=how,
-                            note=f"the {how} start is not feasible and no repair found one")
+    s, how, failed = _first(s, weight, rng, start, repair, deadline, seed)
+    if failed is not None:
+        return dataclasses.replace(failed, seconds=time.perf_counter() - t0)
 
     best = _Portfolio(p, pairs, conflicts)
     best.copy_from(s)
@@ -327,37 +305,7 @@ def tabu_search(problem: SelectionProblem, time_limit: float = 10.0, seed: int =
             if target is not None and best.value >= target - EPS:
                 stopped, note = Termination.FEASIBLE, "target reached"
                 break
-            free_tabu = tabu_until < it
-            aspire = s.value + s.gain > best.value + EPS          # an add that beats the best is always allowed
-            best_delta: float = -np.inf
-            move: tuple[int, ...] | None = None
-            add = s.can_add()
-            cand = np.flatnonzero(add & (free_tabu | aspire))
-            if cand.size:
-                k = cand[np.argmax(s.gain[cand])]
-                best_delta, move = s.gain[k], (int(k),)
-            drop = s.can_drop()
-            cand = np.flatnonzero(drop & free_tabu)
-            if cand.size:
-                k = cand[np.argmin(s.gain[cand])]
-                if -s.gain[k] > best_delta:
-                    best_delta, move = -s.gain[k], (int(k),)
-            inside = np.flatnonzero(s.x & ~s.fixed & free_tabu)
-            outside = np.flatnonzero(~s.x & ~s.fixed & free_tabu & (s.conflict_hits < 1.5))
-            if inside.size and outside.size:
-                if inside.size * outside.size <= SWAP_BLOCK:
-                    drops, adds = inside, outside
-                else:
-                    side = max(8, int(np.sqrt(SWAP_BLOCK)) // 2)
-                    drops = np.union1d(_candidates(s.gain, inside, side, largest=False),
-                                   _candidates(s.gain / weight, inside, side, largest=False))
-                    adds = np.union1d(_candidates(s.gain, outside, side, largest=True),
-                                   _candidates(s.gain / weight, outside, side, largest=True))
-                delta, ok = s.swap_block(drops, adds)
-                delta = np.where(ok, delta, -np.inf)
-                a, b = np.unravel_index(int(np.argmax(delta)), delta.shape)
-                if delta[a, b] > best_delta:
-                    best_delta, move = delta[a, b], (int(drops[a]), int(adds[b]))
+            best_delta, move = _best_move(s, best.value, weight, tabu_until < it)
             if move is None:
                 stall_rounds, since_best = stall_rounds + 1, stall_limit   # stuck: perturb at once
             else:
@@ -402,3 +350,72 @@ def _perturb(s: _Portfolio, best: _Portfolio, weight: np.ndarray, rng: np.random
     _fill(s, weight, rng, 0.3)
     if not _feasible(s):
         s.copy_from(best)
+
+
+def _first(s: _Portfolio, weight: np.ndarray, rng: np.random.Generator, start: np.ndarray | None,
+           repair: Repair | None, deadline: float, seed: int) -> tuple[_Portfolio, str, SearchResult | None]:
+    """The first feasible portfolio (forced items, then the given start or the greedy; the repair when the
+    greedy fails) and how it was found, or a SearchResult saying why there is none."""
+    p = s.p
+    how = "greedy"
+    for k in p.forced_in:
+        s.flip(int(k))
+    if start is not None:
+        how = "given"
+        for k in np.flatnonzero(np.asarray(start) > 0.5):
+            if not s.x[k]:
+                s.flip(int(k))
+    else:
+        _fill(s, weight, rng, 0.0)
+    if not _feasible(s) and start is None and repair is not None:
+        # rows of mixed sign (shares, ratios) that no single added item satisfies: ask the repair for
+        # any portfolio meeting the linear constraints (pair terms do not matter for feasibility)
+        first = repair(p, max(0.1, deadline - time.perf_counter()), seed)
+        if first.x is None:
+            proven = first.termination is Termination.INFEASIBLE
+            return s, first.how, SearchResult(
+                None, -np.inf, first.termination, start=first.how,
+                note=f"{first.how}: {'no portfolio exists' if proven else 'no portfolio found in time'}")
+        s = _Portfolio(p, s.pairs, s.conflicts)
+        for k in np.flatnonzero(first.x):
+            s.flip(int(k))
+        how = first.how
+    if not _feasible(s):
+        return s, how, SearchResult(None, -np.inf, Termination.ERROR, start=how,
+                                    note=f"the {how} start is not feasible and no repair found one")
+    return s, how, None
+
+
+def _best_move(s: _Portfolio, best_value: float, weight: np.ndarray,
+               free_tabu: np.ndarray) -> tuple[float, tuple[int, ...] | None]:
+    """The best admissible add, drop or swap (items not tabu; an add that beats the best is always
+    allowed) and its objective change; None when no move is feasible."""
+    aspire = s.value + s.gain > best_value + EPS
+    best_delta: float = -np.inf
+    move: tuple[int, ...] | None = None
+    cand = np.flatnonzero(s.can_add() & (free_tabu | aspire))
+    if cand.size:
+        k = cand[np.argmax(s.gain[cand])]
+        best_delta, move = s.gain[k], (int(k),)
+    cand = np.flatnonzero(s.can_drop() & free_tabu)
+    if cand.size:
+        k = cand[np.argmin(s.gain[cand])]
+        if -s.gain[k] > best_delta:
+            best_delta, move = -s.gain[k], (int(k),)
+    inside = np.flatnonzero(s.x & ~s.fixed & free_tabu)
+    outside = np.flatnonzero(~s.x & ~s.fixed & free_tabu & (s.conflict_hits < 1.5))
+    if inside.size and outside.size:
+        if inside.size * outside.size <= SWAP_BLOCK:
+            drops, adds = inside, outside
+        else:
+            side = max(8, int(np.sqrt(SWAP_BLOCK)) // 2)
+            drops = np.union1d(_candidates(s.gain, inside, side, largest=False),
+                               _candidates(s.gain / weight, inside, side, largest=False))
+            adds = np.union1d(_candidates(s.gain, outside, side, largest=True),
+                              _candidates(s.gain / weight, outside, side, largest=True))
+        delta, ok = s.swap_block(drops, adds)
+        delta = np.where(ok, delta, -np.inf)
+        a, b = np.unravel_index(int(np.argmax(delta)), delta.shape)
+        if delta[a, b] > best_delta:
+            best_delta, move = delta[a, b], (int(drops[a]), int(adds[b]))
+    return float(best_delta), move
