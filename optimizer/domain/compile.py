@@ -13,7 +13,7 @@ import numpy as np
 from optimizer.core.errors import ProblemError
 from optimizer.core.problem import SelectionProblem
 from optimizer.domain.scoring import level_gain
-from optimizer.domain.settings import Level, flag_values
+from optimizer.domain.settings import Level, Policy, flag_values
 from optimizer.domain.terms import BY_NAME, Term, default_linear_terms, default_pair_terms
 
 if TYPE_CHECKING:  # compile takes a Scenario but never imports the module that defines it
@@ -75,185 +75,248 @@ def _declared(names: Iterable[str], kind: str, extra: Sequence[Term]) -> dict[st
     return out
 
 
+@dataclass(frozen=True)
+class _Items:
+    """The problem's items: one per (candidate, engagement level), grouped by candidate."""
+
+    candidate: np.ndarray          # candidate row of each item
+    levels: list[Level]            # engagement level of each item (a neutral level without levels)
+    gain: np.ndarray               # g: the level's factor on knowledge terms
+    names: list[str]
+
+    @property
+    def n(self) -> int:
+        return int(self.candidate.size)
+
+
+@dataclass
+class _Rows:
+    """Rows A x <= b as they are emitted; rows over partner items only are padded for auxiliary items."""
+
+    n: int                                          # partner items
+    coefficients: list[np.ndarray] = field(default_factory=list)
+    limits: list[float] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+
+    def add(self, name: str, coefficients: np.ndarray, limit: float) -> None:
+        self.coefficients.append(np.asarray(coefficients, dtype=float))
+        self.limits.append(float(limit))
+        self.names.append(name)
+
+    def matrix(self, n_all: int) -> np.ndarray:
+        padded = [np.concatenate([r, np.zeros(n_all - r.size)]) for r in self.coefficients]
+        return np.array(padded).reshape(len(padded), n_all)
+
+
+@dataclass
+class _Auxiliary:
+    """Items that are not partners (the count of foreign partners), their gains and the rows that tie them."""
+
+    gain: list[float] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    term: str = ""                                  # the linear term their gains belong to
+
+
 def compile_scenario(scenario: Scenario, *, linear_terms: Callable = default_linear_terms,
                      pair_terms: Callable = default_pair_terms, terms: Sequence[Term] = ()) -> CompiledScenario:
     """Compile with the default scoring; pass `linear_terms` / `pair_terms` to replace either, and
-    `terms` to declare terms of your own that optimizer/domain/terms.py does not list."""
-    cand = scenario.candidates
-    nc = len(cand)
-    ids = scenario.ids
-    notes: list[str] = []
-    levels = _levels_per_candidate(scenario)
-    item_candidate = np.repeat(np.arange(nc), [len(ls) for ls in levels])
-    item_levels = [lv for ls in levels for lv in ls]
-    n_items = item_candidate.size
-    breadth = scenario.strategy.breadth
-    g = np.array([level_gain(lv.gain, lv.strong, breadth) if lv.name else 1.0 for lv in item_levels])
+    `terms` to declare terms of your own that optimizer/domain/terms.py does not list.
 
+    One section per part of the problem: items, linear terms, pair terms, resource rows, the size
+    range, the auxiliary foreign-count items, and the constraint sets (groups, covers, fixed items).
+    """
+    notes: list[str] = []
+    items = _items(scenario)
+    lin = linear_terms(scenario)
+    declared = _declared(lin, "linear", terms)
+    scale = _cost_scale(scenario)
+    linear_parts = {key: np.asarray(v, dtype=float)[items.candidate]
+                    * (items.gain if declared[key].knowledge else 1.0) * scale(declared[key])
+                    for key, v in lin.items()}
+    rivalry, synergy, tie, conflict_edges = _pair_table(scenario, len(scenario.candidates))
+    ii, jj, pair_parts = _pair_parts(scenario, items, pair_terms, (rivalry, synergy, tie), declared, terms)
+    rows = _Rows(items.n)
+    _resource_rows(scenario, items, rows)
+    size_min, size_max = _size_range(scenario, notes)
+    aux = _foreign_count(scenario, items, rows, size_min, size_max)
+    if aux.gain:
+        size_min, size_max = 0, items.n + len(aux.gain)   # the size rows moved into A (partners only)
+    groups, covers, forced_in, forced_out = _constraint_sets(scenario, items, conflict_edges)
+
+    n_aux = len(aux.gain)
+    n_all = items.n + n_aux
+    c = sum(linear_parts.values()) if linear_parts else np.zeros(items.n)
+    linear_parts = {k: np.concatenate([v, np.zeros(n_aux)]) for k, v in linear_parts.items()}
+    if n_aux:
+        linear_parts[aux.term] = np.concatenate([np.zeros(items.n), np.array(aux.gain)])
+        declared[aux.term] = BY_NAME[aux.term]
+    problem = SelectionProblem(
+        c=np.concatenate([c, np.array(aux.gain, dtype=float)]),
+        pair_i=ii, pair_j=jj, pair_q=sum(pair_parts.values()) if pair_parts else np.zeros(ii.size),
+        A=rows.matrix(n_all), b=np.array(rows.limits, dtype=float), row_names=rows.names,
+        size_min=size_min, size_max=min(size_max, n_all), groups=groups, covers=covers,
+        forced_in=forced_in, forced_out=forced_out, names=items.names + aux.names, name=scenario.name,
+    )
+    return CompiledScenario(scenario=scenario, problem=problem,
+                            item_candidate=np.concatenate([items.candidate, np.full(n_aux, -1)]),
+                            item_level=tuple(lv.name for lv in items.levels) + ("",) * n_aux,
+                            linear_parts=linear_parts, pair_parts=pair_parts,
+                            terms={k: declared[k] for k in (*linear_parts, *pair_parts)}, notes=notes)
+
+
+def _items(scenario: Scenario) -> _Items:
+    """One item per candidate and level it offers, named by the partner (and the level)."""
+    cand = scenario.candidates
+    levels = _levels_per_candidate(scenario)
+    candidate = np.repeat(np.arange(len(cand)), [len(ls) for ls in levels])
+    item_levels = [lv for ls in levels for lv in ls]
+    breadth = scenario.strategy.breadth
+    gain = np.array([level_gain(lv.gain, lv.strong, breadth) if lv.name else 1.0 for lv in item_levels])
     # item names speak in partner names; a name already used by an earlier row gets its id, so a
     # candidate appended to the list never renames the others' items
     labels = cand["name"].astype(str).tolist()
     repeated = cand["name"].astype(str).duplicated(keep="first").to_numpy()
-    labels = [f"{label} ({cid})" if twice else label for label, cid, twice in zip(labels, ids, repeated)]
-    names = [labels[c] + (f" [{lv.name}]" if lv.name else "") for c, lv in zip(item_candidate, item_levels)]
+    labels = [f"{label} ({cid})" if twice else label for label, cid, twice in zip(labels, scenario.ids, repeated)]
+    names = [labels[c] + (f" [{lv.name}]" if lv.name else "") for c, lv in zip(candidate, item_levels)]
+    return _Items(candidate, item_levels, gain, names)
 
-    # linear parts ------------------------------------------------------------
-    lin = linear_terms(scenario)
-    declared = _declared(lin, "linear", terms)
 
-    def weight(key: str) -> float:
-        """scoring.cost_weight on every cost term (the table's role says which), 1 on gains."""
-        return scenario.scoring.cost_weight if declared[key].role == "cost" else 1.0
+def _cost_scale(scenario: Scenario) -> Callable[[Term], float]:
+    """scoring.cost_weight on every cost term (the table's role says which), 1 on gains."""
+    return lambda term: scenario.scoring.cost_weight if term.role == "cost" else 1.0
 
-    linear_parts = {}
-    for key, v in lin.items():
-        v = np.asarray(v, dtype=float)
-        linear_parts[key] = v[item_candidate] * (g if declared[key].knowledge else 1.0) * weight(key)
 
-    # pair parts over items of different candidates -----------------------------
-    rivalry, synergy, tie, conflict_edges = _pair_table(scenario, nc)
+def _pair_parts(scenario: Scenario, items: _Items, pair_terms: Callable, tables: tuple[np.ndarray, ...],
+                declared: dict[str, Term], terms: Sequence[Term]) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Pair terms over items of different candidates (i < j), the zero pairs left out."""
+    nc = len(scenario.candidates)
+    rivalry, synergy, tie = tables
     ci, cj = np.triu_indices(nc, k=1)
     cparts = pair_terms(scenario, ci, cj, rivalry[ci, cj], synergy[ci, cj], tie[ci, cj])
     declared.update(_declared(cparts, "pair", terms))
+    scale = _cost_scale(scenario)
     dense = {}
     for key, v in cparts.items():
         m = np.zeros((nc, nc))
         m[ci, cj] = np.asarray(v, dtype=float)
         dense[key] = m
-    ii, jj = np.triu_indices(n_items, k=1)
-    keep = item_candidate[ii] != item_candidate[jj]
+    g = items.gain
+    ii, jj = np.triu_indices(items.n, k=1)
+    keep = items.candidate[ii] != items.candidate[jj]
     ii, jj = ii[keep], jj[keep]
-    a, b = item_candidate[ii], item_candidate[jj]  # a < b since items are grouped by candidate
-    pair_parts = {key: m[a, b] * (g[ii] * g[jj] if declared[key].knowledge else 1.0) * weight(key)
+    a, b = items.candidate[ii], items.candidate[jj]  # a < b since items are grouped by candidate
+    pair_parts = {key: m[a, b] * (g[ii] * g[jj] if declared[key].knowledge else 1.0) * scale(declared[key])
                   for key, m in dense.items()}
-    total = sum(pair_parts.values()) if pair_parts else np.zeros(ii.size)
-    nz = np.flatnonzero(np.abs(total) > 0) if pair_parts else np.zeros(0, int)
-    ii, jj = ii[nz], jj[nz]
-    pair_parts = {k: v[nz] for k, v in pair_parts.items()}
+    if not pair_parts:
+        return ii[:0], jj[:0], {}
+    nz = np.flatnonzero(np.abs(sum(pair_parts.values())) > 0)
+    return ii[nz], jj[nz], {k: v[nz] for k, v in pair_parts.items()}
 
-    # resource rows -------------------------------------------------------------
-    rows, limits, row_names = [], [], []
+
+def _resource_rows(scenario: Scenario, items: _Items, rows: _Rows) -> None:
+    """One row per limited resource (use x level multiplier, less the subsidy on the subsidised
+    resource), per region cap, and per side of the peer benchmark's foreign-share range."""
+    cand = scenario.candidates
     subsidy = scenario.policy_vector(scenario.policy.subsidies)
     if np.any(subsidy > 1):
         raise ProblemError("policy.subsidies add up to more than 1 for candidate "
-                           f"{ids[int(np.argmax(subsidy))]!r}; a subsidy covers at most the whole cost",
+                           f"{scenario.ids[int(np.argmax(subsidy))]!r}; a subsidy covers at most the whole cost",
                            where=("policy", "subsidies"))
+    paid = {Policy.SUBSIDISED_RESOURCE: 1.0 - subsidy[items.candidate]}
     for r, limit in scenario.limits.items():
-        use = cand[f"use_{r}"].to_numpy(dtype=float)[item_candidate]
-        use = use * np.array([float(lv.use.get(r, 1.0)) for lv in item_levels])
-        if r == "budget":
-            use = use * (1.0 - subsidy[item_candidate])
-        rows.append(use)
-        limits.append(float(limit))
-        row_names.append(r)
+        use = cand[f"use_{r}"].to_numpy(dtype=float)[items.candidate]
+        use = use * np.array([float(lv.use.get(r, 1.0)) for lv in items.levels]) * paid.get(r, 1.0)
+        rows.add(r, use, limit)
     regions = cand["region"].astype(str).to_numpy()
     for region, cap in scenario.region_caps.items():
-        mask = regions[item_candidate] == str(region)
+        mask = regions[items.candidate] == str(region)
         if not mask.any():
             raise ProblemError(f"region_caps: no candidate is in region {region!r}; regions are "
                                f"{', '.join(sorted(set(regions)))}", where=("region_caps", region))
-        rows.append(mask.astype(float))
-        limits.append(float(cap))
-        row_names.append(f"region:{region}")
-    foreign = flag_values(cand["foreign"])
-    f_item = foreign[item_candidate].astype(float)
-    p = scenario.peers
-    if p.foreign_share_min > 0:
-        rows.append(p.foreign_share_min - f_item)
-        limits.append(0.0)
-        row_names.append("foreign_share_min")
-    if p.foreign_share_max < 1:
-        rows.append(f_item - p.foreign_share_max)
-        limits.append(0.0)
-        row_names.append("foreign_share_max")
+        rows.add(f"region:{region}", mask, cap)
+    f_item = flag_values(cand["foreign"])[items.candidate].astype(float)
+    peers = scenario.peers
+    if peers.foreign_share_min > 0:
+        rows.add("foreign_share_min", peers.foreign_share_min - f_item, 0.0)
+    if peers.foreign_share_max < 1:
+        rows.add("foreign_share_max", f_item - peers.foreign_share_max, 0.0)
 
-    # portfolio size (P4, P5, P7) ---------------------------------------------------
-    size_max = nc if p.size_max is None else int(p.size_max)
-    size_min = int(p.size_min)
-    if scenario.focal.tech_change > 0 and size_min > 0:
-        raised = min(size_max, int(math.ceil(size_min * (1 + scenario.focal.tech_change) - 1e-9)))
+
+def _size_range(scenario: Scenario, notes: list[str]) -> tuple[int, int]:
+    """The peers' size range (P7), its minimum raised by tech change (P5) with a note saying so."""
+    nc = len(scenario.candidates)
+    peers = scenario.peers
+    size_max = nc if peers.size_max is None else int(peers.size_max)
+    size_min = int(peers.size_min)
+    tau = scenario.focal.tech_change
+    if tau > 0 and size_min > 0:
+        raised = min(size_max, int(math.ceil(size_min * (1 + tau) - 1e-9)))
         if raised != size_min:
-            notes.append(f"size target raised from {size_min} to {raised} "
-                         f"by tech_change {scenario.focal.tech_change:g}")
+            notes.append(f"size target raised from {size_min} to {raised} by tech_change {tau:g}")
         size_min = raised
+    return size_min, size_max
 
-    # auxiliary items: Lavie & Miller's value of the number of foreign partners -------------
-    aux_gain: list[float] = []
-    aux_names: list[str] = []
-    if scenario.foreign_value is not None:
-        excluded = set(map(str, scenario.excluded))
-        n_foreign = int(sum(1 for k in range(nc) if foreign[k] and ids[k] not in excluded))
-        top = min(n_foreign, size_max)
-        values = scenario.foreign_value(np.arange(top + 1))
-        aux_gain = np.diff(values).tolist()
-        aux_names = [f"foreign>={k}" for k in range(1, top + 1)]
-    n_aux = len(aux_gain)
-    n_all = n_items + n_aux
 
-    def pad(v: np.ndarray) -> np.ndarray:
-        return np.concatenate([v, np.zeros(n_aux)])
+def _foreign_count(scenario: Scenario, items: _Items, rows: _Rows, size_min: int, size_max: int) -> _Auxiliary:
+    """Lavie & Miller's value of the number of foreign partners: one auxiliary item z_k per count
+    (z_k = 1 when at least k foreign partners are chosen, z_1 >= z_2 >= ...), gaining the value's
+    increment; the size range then becomes two rows over partner items only."""
+    if scenario.foreign_value is None:
+        return _Auxiliary()
+    nc = len(scenario.candidates)
+    foreign = flag_values(scenario.candidates["foreign"])
+    excluded = set(map(str, scenario.excluded))
+    n_foreign = int(sum(1 for k in range(nc) if foreign[k] and scenario.ids[k] not in excluded))
+    top = min(n_foreign, size_max)
+    aux = _Auxiliary(gain=np.diff(scenario.foreign_value(np.arange(top + 1))).tolist(),
+                     names=[f"foreign>={k}" for k in range(1, top + 1)], term="foreign")
+    n_aux = len(aux.gain)
+    if not n_aux:
+        return aux
+    n_all = items.n + n_aux
+    f_item = np.concatenate([foreign[items.candidate].astype(float), np.zeros(n_aux)])
+    z = np.concatenate([np.zeros(items.n), np.ones(n_aux)])
+    rows.add("foreign_count_le", f_item - z, 0.0)     # number of foreign partners == sum of z
+    rows.add("foreign_count_ge", z - f_item, 0.0)
+    for k in range(n_aux - 1):                        # z_{k+1} <= z_k keeps z a unary count
+        order = np.zeros(n_all)
+        order[items.n + k + 1], order[items.n + k] = 1.0, -1.0
+        rows.add(f"foreign_order_{k + 1}", order, 0.0)
+    rows.add("size_max", np.ones(items.n), size_max)   # size limits on partners only
+    rows.add("size_min", -np.ones(items.n), -size_min)
+    return aux
 
-    A = [pad(r) for r in rows]
-    if n_aux:
-        z = np.concatenate([np.zeros(n_items), np.ones(n_aux)])
-        A += [pad(f_item) - z, z - pad(f_item)]        # number of foreign partners == sum of z
-        limits += [0.0, 0.0]
-        row_names += ["foreign_count_le", "foreign_count_ge"]
-        for k in range(n_aux - 1):                      # z_{k+1} <= z_k keeps z a unary count
-            order = np.zeros(n_all)
-            order[n_items + k + 1], order[n_items + k] = 1.0, -1.0
-            A.append(order)
-            limits.append(0.0)
-            row_names.append(f"foreign_order_{k + 1}")
-        partner = pad(np.ones(n_items))
-        A += [partner, -partner]                        # size limits on partners only
-        limits += [float(size_max), -float(size_min)]
-        row_names += ["size_max", "size_min"]
-        size_min, size_max = 0, n_all
 
-    # constraint sets ------------------------------------------------------------------
-    items_of = [np.flatnonzero(item_candidate == c) for c in range(nc)]
-    groups = [items for items in items_of if items.size > 1]        # one engagement level per partner
+def _constraint_sets(scenario: Scenario, items: _Items,
+                     conflict_edges: list[tuple[int, int]]) -> tuple[list, list, list[int], list[int]]:
+    """Groups (one level per partner; conflict cliques), covers (mandatory partners with levels,
+    required domains) and fixed items (mandatory with one level, excluded)."""
+    nc = len(scenario.candidates)
+    items_of = [np.flatnonzero(items.candidate == c) for c in range(nc)]
+    groups = [its for its in items_of if its.size > 1]        # one engagement level per partner
     if conflict_edges:
         graph = nx.Graph(conflict_edges)
-        for clique in nx.find_cliques(graph):                       # clique rows beat pairwise rows
+        for clique in nx.find_cliques(graph):                 # clique rows beat pairwise rows
             groups.append(np.concatenate([items_of[c] for c in sorted(clique)]))
     forced_in, covers = [], []
-    index = {cid: k for k, cid in enumerate(ids)}
+    index = {cid: k for k, cid in enumerate(scenario.ids)}
     for cid in scenario.mandatory:
-        items = items_of[index[str(cid)]]
-        if items.size == 1:
-            forced_in.append(int(items[0]))
+        its = items_of[index[str(cid)]]
+        if its.size == 1:
+            forced_in.append(int(its[0]))
         else:
-            covers.append(items)
+            covers.append(its)
     forced_out = [int(i) for cid in scenario.excluded for i in items_of[index[str(cid)]]]
     prof = scenario.profiles()
     for d in scenario.required_domains:
         k = scenario.domains.index(d)
-        able = np.flatnonzero(prof[item_candidate, k] >= scenario.scoring.coverage_threshold)
+        able = np.flatnonzero(prof[items.candidate, k] >= scenario.scoring.coverage_threshold)
         if able.size == 0:
             raise ProblemError(f"required domain {d!r}: no candidate reaches k_{d} >= "
                                f"{scenario.scoring.coverage_threshold:g} (scoring.coverage_threshold)",
                                where=("required_domains",))
         covers.append(able)
-
-    c = sum(linear_parts.values()) if linear_parts else np.zeros(n_items)
-    linear_parts = {k: pad(v) for k, v in linear_parts.items()}
-    if n_aux:
-        linear_parts["foreign"] = np.concatenate([np.zeros(n_items), np.array(aux_gain)])
-        declared["foreign"] = BY_NAME["foreign"]
-    problem = SelectionProblem(
-        c=np.concatenate([c, np.array(aux_gain, dtype=float)]),
-        pair_i=ii, pair_j=jj, pair_q=sum(pair_parts.values()) if pair_parts else np.zeros(ii.size),
-        A=np.array(A).reshape(len(A), n_all), b=np.array(limits, dtype=float), row_names=row_names,
-        size_min=size_min, size_max=min(size_max, n_all), groups=groups, covers=covers,
-        forced_in=forced_in, forced_out=forced_out, names=names + aux_names, name=scenario.name,
-    )
-    return CompiledScenario(scenario=scenario, problem=problem,
-                            item_candidate=np.concatenate([item_candidate, np.full(n_aux, -1)]),
-                            item_level=tuple(lv.name for lv in item_levels) + ("",) * n_aux,
-                            linear_parts=linear_parts, pair_parts=pair_parts,
-                            terms={k: declared[k] for k in (*linear_parts, *pair_parts)}, notes=notes)
+    return groups, covers, forced_in, forced_out
 
 
 @dataclass

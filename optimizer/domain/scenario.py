@@ -233,8 +233,9 @@ class Scenario:
             if not (0 <= as_float(v) <= 1):
                 raise ProblemError(f"policy.subsidies[{key!r}] is {v!r}: a subsidy is the share of the budget "
                                    f"cost paid, in [0, 1]", where=("policy", "subsidies", key))
-        if self.policy.subsidies and "budget" not in self.limits:
-            raise ProblemError("policy.subsidies lower the 'budget' resource, but limits has no 'budget'",
+        if self.policy.subsidies and Policy.SUBSIDISED_RESOURCE not in self.limits:
+            raise ProblemError(f"policy.subsidies lower the {Policy.SUBSIDISED_RESOURCE!r} resource, but limits "
+                               f"has no {Policy.SUBSIDISED_RESOURCE!r}",
                                where=("policy", "subsidies"))
 
     def _check_levels(self) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -90,6 +90,9 @@ class Peers:
 @dataclass(frozen=True)
 class Policy:
     """Policy incentives. Keys: a candidate id, or 'region:<r>', 'country:<c>', 'industry:<i>'."""
+
+    #: the resource whose use subsidies lower (the share of its cost that the policy pays)
+    SUBSIDISED_RESOURCE: ClassVar[str] = "budget"
 
     subsidies: Mapping[str, float] = field(default_factory=dict)  # share of budget cost paid, in [0, 1]
     bonus: Mapping[str, float] = field(default_factory=dict)      # gain added per chosen partner
