@@ -6,11 +6,12 @@ canonical problem) does not load the scenario readers and pandas.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from optimizer.core.exports import lazy_exports
 
 _EXPORTS: dict[str, str] = {
-    "generate_alliance": "instances.alliance", "load": "instances.readers",
+    "AllianceSpec": "instances.alliance", "generate_alliance": "instances.alliance", "load": "instances.readers",
     "read_scenario": "instances.bundle", "write_scenario": "instances.bundle",
     "ComparisonSpec": "instances.comparison", "read_comparison": "instances.comparison",
     "BundleWriteError": "instances.errors", "InstanceFormatError": "instances.errors", "SpecError": "instances.errors",
@@ -22,22 +23,11 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    """Import the module of a public name the first time it is asked for."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'instances' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
 
 
 if TYPE_CHECKING:
-    from instances.alliance import generate_alliance
+    from instances.alliance import AllianceSpec, generate_alliance
     from instances.bundle import read_scenario, write_scenario
     from instances.comparison import ComparisonSpec, read_comparison
     from instances.errors import BundleWriteError, InstanceFormatError, SpecError

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -168,40 +169,9 @@ def _rank_pct(v: np.ndarray) -> np.ndarray:
     return r / v.size
 
 
-def generate_alliance(
-    n_candidates: int,
-    n_domains: int = 8,
-    seed: int = 0,
-    *,
-    levels: bool = False,
-    required_domains: int | Sequence[str] = 0,
-    region_caps: bool | Mapping[str, int] = False,
-    n_mandatory: int = 0,
-    n_excluded: int = 0,
-    subsidy: bool | str = False,
-    subsidy_share: float = 0.5,
-    foreign_value: bool | ForeignValue = False,
-    focal_region: str | None = None,
-    focal_archetype: str | None = None,
-    portfolio_share: float = 0.10,
-    home_share: float = 0.12,
-    endowment_sigma: float = 1.2,
-    conflict_rate: float = 0.05,
-    n_feuds: int | None = None,
-    synergy_rate: float = 0.10,
-    tie_rate: float = 0.05,
-    scoring: Scoring | None = None,
-) -> Scenario:
-    """A realistic random alliance scenario with ``n_candidates`` partner clusters.
-
-    Deterministic for a seed on every machine; optional constraints draw from
-    their own random streams, so switching one on keeps the candidates and the
-    pair table. Every scenario is feasible: a cheap witness portfolio meeting
-    all constraints is built greedily, and whatever it would break (peer size
-    or foreign-share range, a region cap, rarely a resource limit) is widened
-    to admit it; small instances with many options on are the ones affected.
-
-    Knobs (all keyword-only after ``seed``):
+@dataclass(frozen=True)
+class AllianceSpec:
+    """What :func:`generate_alliance` builds: every knob, checked when the spec is made.
 
     - ``n_candidates``: number of candidate partner clusters (>= 2).
     - ``n_domains``: knowledge domains (>= 2); the first 12 are named (biology,
@@ -242,6 +212,64 @@ def generate_alliance(
       kappa2 (0.05) by ``min(1, 10 / target size)`` and sets tie_weight 0.3,
       so pair terms weigh against gains at the size the limits allow rather
       than capping every portfolio at a handful of partners.
+    """
+
+    n_candidates: int
+    n_domains: int = 8
+    seed: int = 0
+    levels: bool = False
+    required_domains: int | Sequence[str] = 0
+    region_caps: bool | Mapping[str, int] = False
+    n_mandatory: int = 0
+    n_excluded: int = 0
+    subsidy: bool | str = False
+    subsidy_share: float = 0.5
+    foreign_value: bool | ForeignValue = False
+    focal_region: str | None = None
+    focal_archetype: str | None = None
+    portfolio_share: float = 0.10
+    home_share: float = 0.12
+    endowment_sigma: float = 1.2
+    conflict_rate: float = 0.05
+    n_feuds: int | None = None
+    synergy_rate: float = 0.10
+    tie_rate: float = 0.05
+    scoring: Scoring | None = None
+
+    def __post_init__(self) -> None:
+        n = self.n_candidates
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
+            raise ProblemError(f"n_candidates must be a whole number >= 2, got {n!r}")
+        nd = self.n_domains
+        if isinstance(nd, bool) or not isinstance(nd, (int, np.integer)) or nd < 2:
+            raise ProblemError(f"n_domains must be a whole number >= 2, got {nd!r}")
+        check_seed(self.seed)
+        if not 0 < self.portfolio_share <= 1:
+            raise ProblemError(f"portfolio_share must lie in (0, 1], got {self.portfolio_share!r}")
+        if not 0 <= self.home_share < 1:
+            raise ProblemError(f"home_share must lie in [0, 1), got {self.home_share!r}")
+        if not 0 <= self.subsidy_share <= 1:
+            raise ProblemError(f"subsidy_share must lie in [0, 1], got {self.subsidy_share!r}")
+        if self.n_mandatory < 0 or self.n_excluded < 0 or self.n_mandatory + self.n_excluded > n:
+            raise ProblemError(f"n_mandatory={self.n_mandatory} and n_excluded={self.n_excluded} must be >= 0 "
+                               f"and together at most n_candidates={n}")
+        if self.focal_region is not None:
+            _region_index(self.focal_region)
+        if self.focal_archetype is not None:
+            _archetype_index(self.focal_archetype)
+
+
+def generate_alliance(n_candidates: int | AllianceSpec, n_domains: int = 8, seed: int = 0,
+                      **options: Any) -> Scenario:
+    """A realistic random alliance scenario: ``generate_alliance(60, seed=7, levels=True)`` or
+    ``generate_alliance(AllianceSpec(60, seed=7, levels=True))``; the knobs are :class:`AllianceSpec`'s.
+
+    Deterministic for a seed on every machine; optional constraints draw from
+    their own random streams, so switching one on keeps the candidates and the
+    pair table. Every scenario is feasible: a cheap witness portfolio meeting
+    all constraints is built greedily, and whatever it would break (peer size
+    or foreign-share range, a region cap, rarely a resource limit) is widened
+    to admit it; small instances with many options on are the ones affected.
 
     Always present: resource limits on budget (k EUR/year), management
     (person-days/year) and diffusion (member firms taking part); peer ranges
@@ -255,133 +283,197 @@ def generate_alliance(
     use_management, use_diffusion, and levels when ``levels`` is on. The pair
     table holds rivalry, conflict, synergy and tie for pairs with any of them.
     """
-    if isinstance(n_candidates, bool) or not isinstance(n_candidates, (int, np.integer)) or n_candidates < 2:
-        raise ProblemError(f"n_candidates must be a whole number >= 2, got {n_candidates!r}")
-    if isinstance(n_domains, bool) or not isinstance(n_domains, (int, np.integer)) or n_domains < 2:
-        raise ProblemError(f"n_domains must be a whole number >= 2, got {n_domains!r}")
-    if not 0 < portfolio_share <= 1:
-        raise ProblemError(f"portfolio_share must lie in (0, 1], got {portfolio_share!r}")
-    if not 0 <= home_share < 1:
-        raise ProblemError(f"home_share must lie in [0, 1), got {home_share!r}")
-    if not 0 <= subsidy_share <= 1:
-        raise ProblemError(f"subsidy_share must lie in [0, 1], got {subsidy_share!r}")
-    n = int(n_candidates)
-    if n_mandatory < 0 or n_excluded < 0 or n_mandatory + n_excluded > n:
-        raise ProblemError(f"n_mandatory={n_mandatory} and n_excluded={n_excluded} must be >= 0 and together "
-                           f"at most n_candidates={n}")
+    spec = n_candidates
+    if not isinstance(spec, AllianceSpec):
+        unknown = sorted(set(options) - {f.name for f in fields(AllianceSpec)})
+        if unknown:
+            raise ProblemError(f"generate_alliance: unknown option(s) {', '.join(unknown)}; the options are "
+                               f"{', '.join(f.name for f in fields(AllianceSpec)[3:])}")
+        spec = AllianceSpec(spec, n_domains, seed, **options)
+    elif options or (n_domains, seed) != (8, 0):
+        raise ProblemError("generate_alliance: give either an AllianceSpec or the knobs, not both")
+    rng = dict(zip(("focal", "candidates", "pairs", "goals", "levels", "options", "peers", "policy"),
+                   (np.random.default_rng(s) for s in np.random.SeedSequence(check_seed(spec.seed)).spawn(8))))
+    world = _focal(spec, rng["focal"])
+    _place_candidates(spec, world, rng["candidates"])
+    cand = _candidate_table(spec, world, rng["candidates"])
+    pairs = _pairs(rng["pairs"], world, spec)
+    pair_df = pd.DataFrame({"a": [world.ids[i] for i in pairs["i"]], "b": [world.ids[j] for j in pairs["j"]],
+                            "rivalry": pairs["rivalry"], "conflict": pairs["conflict"],
+                            "synergy": pairs["synergy"], "tie": pairs["tie"]})
+    conflict_pairs = {(int(i), int(j)) for i, j, c in zip(pairs["i"], pairs["j"], pairs["conflict"]) if c}
+    goals = _goals(spec, world, rng["goals"], rng["peers"])
+    opts = _options(spec, world, cand, goals, conflict_pairs, rng)
+    peers, caps, limits = _ensure_feasible(_witness_use(world, opts), world, opts, goals, conflict_pairs)
+    n, nd = spec.n_candidates, len(world.domains)
+    tag = "_levels" if spec.levels else ""
+    return Scenario(candidates=cand, focal=world.focal, limits=limits, strategy=goals.strategy, peers=peers,
+                    policy=opts.policy, pairs=pair_df, levels=opts.levels,
+                    mandatory=tuple(world.ids[i] for i in opts.mandatory),
+                    excluded=tuple(world.ids[i] for i in opts.excluded), region_caps=caps,
+                    required_domains=opts.required, foreign_value=opts.foreign_value, scoring=goals.scoring,
+                    name=f"alliance_{n}_{nd}_{spec.seed}{tag}")
 
-    streams = np.random.SeedSequence(check_seed(seed)).spawn(8)
-    rng_focal, rng_cand, rng_pairs, rng_goal, rng_lev, rng_opt, rng_peer, rng_pol = (
-        np.random.default_rng(s) for s in streams)
-    domains = _domains(int(n_domains))
-    nd = len(domains)
+
+@dataclass
+class _World:
+    """What the sections draw and later sections read: the focal cluster and the candidates' arrays."""
+
+    domains: tuple[str, ...]
+    archetype_profiles: np.ndarray       # archetypes x domains
+    focal: Focal
+    home: tuple[int, int, int]           # the focal cluster's region, country and archetype indices
+    focal_language: str
+    focal_profile: np.ndarray
+    region: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    country: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    archetype: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    cities: list[str] = field(default_factory=list)
+    profiles: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    same_country: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    use: dict[str, np.ndarray] = field(default_factory=dict)   # by resource, RESOURCES order
+    ids: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Goals:
+    limits: dict[str, float]
+    strategy: Strategy
+    peers: Peers
+    scoring: Scoring
+    target: float                        # the portfolio size the limits allow on average
+
+
+@dataclass(frozen=True)
+class _Options:
+    levels: tuple[Level, ...]
+    mandatory: list[int]
+    excluded: list[int]
+    required: tuple[str, ...]
+    caps: dict[str, int]
+    policy: Policy
+    subsidized: np.ndarray               # share of each candidate's budget cost the subsidy pays
+    foreign_value: ForeignValue | None
+    offered: list[str] | None            # the levels each candidate offers ("a;b"), with levels on
+
+
+def _focal(spec: AllianceSpec, rng: np.random.Generator) -> _World:
+    """The focal cluster: region, country, industry, city; strong in its own archetype, a little elsewhere."""
+    domains = _domains(int(spec.n_domains))
     arch_prof = _archetype_profiles(domains)
-
-    # ----------------------------------------------------------------- focal cluster
-    fr = _region_index(focal_region) if focal_region is not None else _pick(rng_focal, [r[1] for r in REGIONS])
+    fr = _region_index(spec.focal_region) if spec.focal_region is not None else _pick(rng, [r[1] for r in REGIONS])
     countries = REGIONS[fr][3]
-    fc = _pick(rng_focal, [c[2] for c in countries])
-    fa = (_archetype_index(focal_archetype) if focal_archetype is not None
-          else _pick(rng_focal, np.array([a[2] for a in ARCHETYPES]) * np.array(REGIONS[fr][2])))
-    f_city = countries[fc][3][int(rng_focal.integers(len(countries[fc][3])))]
-    f_country, f_lang = countries[fc][0], countries[fc][1]
-    # strong in its own archetype, a little knowledge elsewhere
-    f_prof = np.clip(arch_prof[fa] * rng_focal.uniform(1.0, 1.15, nd) + rng_focal.beta(1.2, 12, nd), 0, 1)
-    focal = Focal(name=f"{f_city} {ARCHETYPES[fa][1]} Cluster", region=REGIONS[fr][0], country=f_country,
+    fc = _pick(rng, [c[2] for c in countries])
+    fa = (_archetype_index(spec.focal_archetype) if spec.focal_archetype is not None
+          else _pick(rng, np.array([a[2] for a in ARCHETYPES]) * np.array(REGIONS[fr][2])))
+    f_city = countries[fc][3][int(rng.integers(len(countries[fc][3])))]
+    nd = len(domains)
+    f_prof = np.clip(arch_prof[fa] * rng.uniform(1.0, 1.15, nd) + rng.beta(1.2, 12, nd), 0, 1)
+    focal = Focal(name=f"{f_city} {ARCHETYPES[fa][1]} Cluster", region=REGIONS[fr][0], country=countries[fc][0],
                   profile={d: round(float(v), 3) for d, v in zip(domains, f_prof)},
-                  diffusion=round(float(rng_focal.uniform(0.6, 0.95)), 2), tech_change=ARCHETYPES[fa][3])
+                  diffusion=round(float(rng.uniform(0.6, 0.95)), 2), tech_change=ARCHETYPES[fa][3])
+    return _World(domains, arch_prof, focal, (fr, fc, fa), countries[fc][1], f_prof)
 
-    # ----------------------------------------------------------------- where candidates are
-    home = rng_cand.random(n) < home_share
-    region = np.empty(n, int)
-    country = np.empty(n, int)
-    city_names: list[str] = []
+
+def _place_candidates(spec: AllianceSpec, world: _World, rng: np.random.Generator) -> None:
+    """Each candidate's region, country, city and archetype (some from the focal cluster's own country)."""
+    n = spec.n_candidates
+    fr, fc, _ = world.home
+    home = rng.random(n) < spec.home_share
+    world.region = np.empty(n, int)
+    world.country = np.empty(n, int)
     for i in range(n):
         if home[i]:
-            region[i], country[i] = fr, fc
+            world.region[i], world.country[i] = fr, fc
         else:
-            region[i] = _pick(rng_cand, [r[1] for r in REGIONS])
-            country[i] = _pick(rng_cand, [c[2] for c in REGIONS[region[i]][3]])
-        cities = REGIONS[region[i]][3][country[i]][3]
-        city_names.append(cities[int(rng_cand.integers(len(cities)))])
-    archetype = np.array([_pick(rng_cand, np.array([a[2] for a in ARCHETYPES]) * np.array(REGIONS[r][2]))
-                          for r in region])
+            world.region[i] = _pick(rng, [r[1] for r in REGIONS])
+            world.country[i] = _pick(rng, [c[2] for c in REGIONS[world.region[i]][3]])
+        cities = REGIONS[world.region[i]][3][world.country[i]][3]
+        world.cities.append(cities[int(rng.integers(len(cities)))])
+    world.archetype = np.array([_pick(rng, np.array([a[2] for a in ARCHETYPES]) * np.array(REGIONS[r][2]))
+                                for r in world.region])
 
-    # ----------------------------------------------------------------- size and standing
+
+def _candidate_table(spec: AllianceSpec, world: _World, rng: np.random.Generator) -> pd.DataFrame:
+    """Size and standing, knowledge profiles, distance and costs, names: the candidate table."""
+    n, nd = spec.n_candidates, len(world.domains)
+    fr, fc, _ = world.home
     # patent families: lognormal, so a few clusters hold most of the knowledge stock
-    endowment = np.maximum(1.0, np.round(np.exp(np.log(120.0) + endowment_sigma * rng_cand.standard_normal(n))))
-    size_pct = _rank_pct(endowment + rng_cand.random(n) * 1e-3)  # jitter only breaks ties
+    endowment = np.maximum(1.0, np.round(np.exp(np.log(120.0) + spec.endowment_sigma * rng.standard_normal(n))))
+    size_pct = _rank_pct(endowment + rng.random(n) * 1e-3)  # jitter only breaks ties
     # the focal cluster is of average size among those drawn: the reference its partners' endowments
     # are measured against (stated in the scenario, so adding a candidate later changes nothing)
-    focal = replace(focal, endowment=round(float(endowment.mean()), 1))
-    reputation = np.clip(0.15 + 0.7 * size_pct + rng_cand.normal(0, 0.12, n), 0, 1).round(3)
+    world.focal = replace(world.focal, endowment=round(float(endowment.mean()), 1))
+    reputation = np.clip(0.15 + 0.7 * size_pct + rng.normal(0, 0.12, n), 0, 1).round(3)
 
-    # ----------------------------------------------------------------- knowledge profiles
-    # around the archetype; larger clusters are a bit deeper in their core domains
-    strength = np.clip(0.75 + 0.25 * size_pct + rng_cand.normal(0, 0.08, n), 0.5, 1.1)
-    base = arch_prof[archetype]
+    # knowledge around the archetype; larger clusters are a bit deeper in their core domains
+    strength = np.clip(0.75 + 0.25 * size_pct + rng.normal(0, 0.08, n), 0.5, 1.1)
+    base = world.archetype_profiles[world.archetype]
     core = base >= 0.3
-    prof = np.where(core, base * strength[:, None] + rng_cand.normal(0, 0.08, (n, nd)),
-                    rng_cand.beta(1.0, 15.0, (n, nd)))
-    special = rng_cand.random(n) < 0.35          # one side specialty outside the archetype
-    sdom = rng_cand.integers(nd, size=n)
-    slev = rng_cand.uniform(0.3, 0.7, n)
+    prof = np.where(core, base * strength[:, None] + rng.normal(0, 0.08, (n, nd)), rng.beta(1.0, 15.0, (n, nd)))
+    special = rng.random(n) < 0.35          # one side specialty outside the archetype
+    sdom = rng.integers(nd, size=n)
+    slev = rng.uniform(0.3, 0.7, n)
     rows = np.flatnonzero(special)
     prof[rows, sdom[rows]] = np.maximum(prof[rows, sdom[rows]], slev[rows])
-    prof = np.clip(prof, 0, 1).round(3)
+    world.profiles = prof = np.clip(prof, 0, 1).round(3)
 
-    # ----------------------------------------------------------------- distance and costs
+    # distance and costs
+    region, country = world.region, world.country
     lang = np.array([REGIONS[r][3][c][1] for r, c in zip(region, country)])
-    same_country = (region == fr) & (country == fc)
+    world.same_country = same_country = (region == fr) & (country == fc)
     geo = np.where(same_country, 0.0, GEO_DISTANCE[fr, region])
     culture = np.where(same_country, 0.0, CULTURE_DISTANCE[fr, region])
-    lang_diff = (lang != f_lang).astype(float)
-    coord = np.clip(0.05 + 0.35 * geo + 0.15 * lang_diff + 0.10 * culture + rng_cand.normal(0, 0.03, n), 0.01, None)
-    # budget in k EUR a year: travel, joint events, staff exchange; bigger partners run bigger programmes
-    use_budget = (15.0 * (1 + 1.2 * geo) * (0.8 + 0.5 * size_pct) * rng_cand.lognormal(0, 0.25, n)).round(1)
-    # management person-days a year: distance and language make every meeting dearer
-    use_mgmt = (8.0 * (1 + 0.8 * geo + 0.5 * lang_diff + 0.3 * culture) * rng_cand.lognormal(0, 0.25, n)).round(1)
-    # member firms that must take part: scarce for far partners (international experience needed)
-    use_diff = np.maximum(1, np.round(1.5 + 2.5 * size_pct + 2.5 * geo * rng_cand.random(n)))
+    lang_diff = (lang != world.focal_language).astype(float)
+    coord = np.clip(0.05 + 0.35 * geo + 0.15 * lang_diff + 0.10 * culture + rng.normal(0, 0.03, n), 0.01, None)
+    world.use = {
+        # budget in k EUR a year: travel, joint events, staff exchange; bigger partners run bigger programmes
+        "budget": (15.0 * (1 + 1.2 * geo) * (0.8 + 0.5 * size_pct) * rng.lognormal(0, 0.25, n)).round(1),
+        # management person-days a year: distance and language make every meeting dearer
+        "management": (8.0 * (1 + 0.8 * geo + 0.5 * lang_diff + 0.3 * culture) * rng.lognormal(0, 0.25, n)).round(1),
+        # member firms that must take part: scarce for far partners (international experience needed)
+        "diffusion": np.maximum(1, np.round(1.5 + 2.5 * size_pct + 2.5 * geo * rng.random(n))),
+    }
 
-    # ----------------------------------------------------------------- names and ids
-    counts: dict[str, int] = {focal.name: 1}
+    counts: dict[str, int] = {world.focal.name: 1}
     names = []
     for i in range(n):
-        base_name = f"{city_names[i]} {ARCHETYPES[archetype[i]][1]} Cluster"
+        base_name = f"{world.cities[i]} {ARCHETYPES[world.archetype[i]][1]} Cluster"
         k = counts.get(base_name, 0)
         counts[base_name] = k + 1
         names.append(base_name + (_ROMAN[k] if k < len(_ROMAN) else f" {k + 1}"))
     width = max(3, len(str(n)))
-    ids = [f"C{i + 1:0{width}d}" for i in range(n)]
-
+    world.ids = [f"C{i + 1:0{width}d}" for i in range(n)]
     cand = pd.DataFrame({
-        "id": ids, "name": names, "city": city_names,
+        "id": world.ids, "name": names, "city": world.cities,
         "region": [REGIONS[r][0] for r in region],
         "country": [REGIONS[r][3][c][0] for r, c in zip(region, country)],
         "language": lang, "foreign": ~same_country,
-        "industry": [ARCHETYPES[a][0] for a in archetype],
+        "industry": [ARCHETYPES[a][0] for a in world.archetype],
         "endowment": endowment, "reputation": reputation, "coord_cost": coord.round(3),
     })
-    for k, d in enumerate(domains):
+    for k, d in enumerate(world.domains):
         cand[f"k_{d}"] = prof[:, k]
-    cand["use_budget"], cand["use_management"], cand["use_diffusion"] = use_budget, use_mgmt, use_diff
+    for r in RESOURCES:
+        cand[f"use_{r}"] = world.use[r]
+    return cand
 
-    # ----------------------------------------------------------------- pairs
-    pairs = _pairs(rng_pairs, n, region, country, archetype, prof, n_feuds, conflict_rate, synergy_rate, tie_rate)
-    pair_df = pd.DataFrame({"a": [ids[i] for i in pairs["i"]], "b": [ids[j] for j in pairs["j"]],
-                            "rivalry": pairs["rivalry"], "conflict": pairs["conflict"],
-                            "synergy": pairs["synergy"], "tie": pairs["tie"]})
-    conflict_pairs = {(int(i), int(j)) for i, j, c in zip(pairs["i"], pairs["j"], pairs["conflict"]) if c}
 
-    # ----------------------------------------------------------------- limits and goals
-    target = max(1.0, portfolio_share * n)
+def _goals(spec: AllianceSpec, world: _World, rng_goal: np.random.Generator,
+           rng_peer: np.random.Generator) -> _Goals:
+    """Resource limits, the strategy (two weak domains as targets), the peers' ranges and the scoring."""
+    n = spec.n_candidates
+    share = spec.portfolio_share
+    target = max(1.0, share * n)
+    use = world.use
     # slightly different slack per resource, so budget usually binds first
-    limits = {"budget": round(float(portfolio_share * use_budget.sum()), 1),
-              "management": round(float(1.1 * portfolio_share * use_mgmt.sum()), 1),
-              "diffusion": round(float(1.2 * portfolio_share * use_diff.sum()), 1)}
+    limits = {"budget": round(float(share * use["budget"].sum()), 1),
+              "management": round(float(1.1 * share * use["management"].sum()), 1),
+              "diffusion": round(float(1.2 * share * use["diffusion"].sum()), 1)}
+    domains = world.domains
     weights = {d: 1.0 for d in domains}
-    gaps = [k for k in range(nd) if arch_prof[fa, k] < 0.3]          # where the focal cluster is weak
+    fa = world.home[2]
+    gaps = [k for k in range(len(domains)) if world.archetype_profiles[fa, k] < 0.3]   # where the focal is weak
     for k in rng_goal.choice(gaps, size=min(2, len(gaps)), replace=False) if gaps else ():
         weights[domains[int(k)]] = 2.0                                # strategic targets
     strategy = Strategy(domain_weights=weights, reputation_weight=round(float(rng_goal.uniform(0.3, 0.8)), 2),
@@ -390,110 +482,120 @@ def generate_alliance(
     # peers: five competing clusters' portfolios, a little smaller than what the limits allow
     peer_sizes = np.maximum(1, rng_peer.poisson(0.7 * target, 5))
     peer_foreign = rng_peer.beta(6.0, 3.0, 5)
-    size_cap_by_resource = min(_fits(use, limits[r]) for r, use in
-                               (("budget", use_budget), ("management", use_mgmt), ("diffusion", use_diff)))
+    size_cap_by_resource = min(_fits(use[r], limits[r]) for r in RESOURCES)
     size_min = int(min(peer_sizes.min(), max(1, size_cap_by_resource // 2)))
     size_max = int(max(size_min, math.ceil(1.2 * peer_sizes.max())))
     peers = Peers(size_min=size_min, size_max=size_max,
                   foreign_share_min=round(float(peer_foreign.min() * 0.8), 2),
                   foreign_share_max=round(float(min(0.95, peer_foreign.max() + 0.05)), 2))
-
+    scoring = spec.scoring
     if scoring is None:
         # pair terms add up over ~target^2/2 pairs while gains add over ~target partners;
         # scaling by 10/target keeps their balance at the size the limits allow
         scale = min(1.0, 10.0 / target)
         scoring = Scoring(beta=round(0.5 * scale, 4), kappa2=round(0.05 * scale, 4), tie_weight=0.3)
+    return _Goals(limits, strategy, peers, scoring, target)
 
-    # ----------------------------------------------------------------- optional parts
+
+def _options(spec: AllianceSpec, world: _World, cand: pd.DataFrame, goals: _Goals,
+             conflicts: set[tuple[int, int]], rng: dict[str, np.random.Generator]) -> _Options:
+    """The optional parts: levels, mandatory and excluded partners, required domains, region caps,
+    a subsidy and the foreign-partner value (each from its own stream)."""
+    n = spec.n_candidates
+    fr = world.home[0]
+    region = world.region
     cand_levels: tuple[Level, ...] = ()
-    if levels:
+    offered = None
+    if spec.levels:
         cand_levels = (WEAK, STRONG)
-        u = rng_lev.random(n)
-        cand["levels"] = np.where(u < 0.7, f"{WEAK.name};{STRONG.name}",
-                                  np.where(u < 0.85, WEAK.name, STRONG.name))
+        u = rng["levels"].random(n)
+        cand["levels"] = np.where(u < 0.7, f"{WEAK.name};{STRONG.name}", np.where(u < 0.85, WEAK.name, STRONG.name))
+        offered = cand["levels"].tolist()
 
+    mandatory = _mandatory(spec, world, conflicts, rng["options"])
     excluded: list[int] = []
-    mandatory: list[int] = []
-    cheap = (use_budget <= np.median(use_budget)) & (use_mgmt <= np.median(use_mgmt))
-    if n_mandatory:
-        # long-standing partners: cheap, preferably in the focal region, never in conflict with each other
-        order = rng_opt.permutation(n)
-        order = sorted(order.tolist(), key=lambda i: (not cheap[i], region[i] != fr))  # stable: keeps the draw
-        for i in order:
-            if len(mandatory) == n_mandatory:
-                break
-            if all((min(i, j), max(i, j)) not in conflict_pairs for j in mandatory):
-                mandatory.append(i)
-        if len(mandatory) < n_mandatory:
-            raise ProblemError(f"cannot pick {n_mandatory} mandatory partners free of mutual hard conflicts")
-    if n_excluded:
+    if spec.n_excluded:
         rest = np.array([i for i in range(n) if i not in mandatory])
-        excluded = sorted(rng_opt.choice(rest, size=n_excluded, replace=False).tolist())
+        excluded = sorted(rng["options"].choice(rest, size=spec.n_excluded, replace=False).tolist())
 
     req: tuple[str, ...] = ()
-    if isinstance(required_domains, (int, np.integer)) and not isinstance(required_domains, bool):
-        if required_domains:
+    if isinstance(spec.required_domains, (int, np.integer)) and not isinstance(spec.required_domains, bool):
+        if spec.required_domains:
             out = set(excluded)
-            coverable = [k for k in range(nd)
-                         if any(prof[i, k] >= scoring.coverage_threshold for i in range(n) if i not in out)]
+            threshold = goals.scoring.coverage_threshold
+            coverable = [k for k in range(len(world.domains))
+                         if any(world.profiles[i, k] >= threshold for i in range(n) if i not in out)]
             # the focal cluster's weakest domains that some partner can cover
-            order = sorted(coverable, key=lambda k: (f_prof[k], k))
-            req = tuple(domains[k] for k in order[:int(required_domains)])
+            order = sorted(coverable, key=lambda k: (world.focal_profile[k], k))
+            req = tuple(world.domains[k] for k in order[:int(spec.required_domains)])
     else:
-        req = tuple(required_domains)
+        req = tuple(spec.required_domains)
 
     caps: dict[str, int] = {}
-    if region_caps is True:
-        cap = max(2, math.ceil(0.45 * target))
+    if spec.region_caps is True:
+        cap = max(2, math.ceil(0.45 * goals.target))
         for r, reg in enumerate(REGIONS):
             if (region == r).any():
                 caps[reg[0]] = max(cap, int(sum(region[i] == r for i in mandatory)))
-    elif region_caps:
-        caps = dict(region_caps)
+    elif spec.region_caps:
+        caps = dict(spec.region_caps)
 
     policy = Policy()
-    subsidized = np.zeros(n)   # share of each candidate's budget cost the subsidy pays
-    if subsidy:
-        if subsidy is True:
+    subsidized = np.zeros(n)
+    if spec.subsidy:
+        if spec.subsidy is True:
             others = [r for r in range(len(REGIONS)) if r != fr and (region == r).any()]
-            sr = REGIONS[int(rng_pol.choice(others))][0] if others else REGIONS[fr][0]
+            sr = REGIONS[int(rng["policy"].choice(others))][0] if others else REGIONS[fr][0]
         else:
-            sr = REGIONS[_region_index(str(subsidy))][0]
-        policy = Policy(subsidies={f"region:{sr}": subsidy_share}, bonus={f"region:{sr}": 0.1})
-        subsidized = np.where(cand["region"].to_numpy() == sr, subsidy_share, 0.0)
+            sr = REGIONS[_region_index(str(spec.subsidy))][0]
+        policy = Policy(subsidies={f"region:{sr}": spec.subsidy_share}, bonus={f"region:{sr}": 0.1})
+        subsidized = np.where(cand["region"].to_numpy() == sr, spec.subsidy_share, 0.0)
 
     fv = None
-    if foreign_value is True:
-        mid = max(1.0, round(0.4 * target))
+    if spec.foreign_value is True:
+        mid = max(1.0, round(0.4 * goals.target))
         fv = ForeignValue.sigmoid(midpoint=mid, steepness=4.0 / mid, scale=1.5)
-    elif isinstance(foreign_value, ForeignValue):
-        fv = foreign_value
+    elif isinstance(spec.foreign_value, ForeignValue):
+        fv = spec.foreign_value
+    return _Options(cand_levels, mandatory, excluded, req, caps, policy, subsidized, fv, offered)
 
-    # every generated scenario must be feasible: build a witness portfolio and widen what it breaks
-    use = np.column_stack([use_budget, use_mgmt, use_diff]).astype(float)
-    if cand_levels:
-        by_name = {lv.name: lv for lv in cand_levels}
-        for i, offered in enumerate(cand["levels"]):
+
+def _mandatory(spec: AllianceSpec, world: _World, conflicts: set[tuple[int, int]],
+               rng: np.random.Generator) -> list[int]:
+    """Long-standing partners: cheap, preferably in the focal region, never in conflict with each other."""
+    mandatory: list[int] = []
+    if not spec.n_mandatory:
+        return mandatory
+    use_budget, use_mgmt = world.use["budget"], world.use["management"]
+    cheap = (use_budget <= np.median(use_budget)) & (use_mgmt <= np.median(use_mgmt))
+    order = rng.permutation(spec.n_candidates)
+    fr = world.home[0]
+    order = sorted(order.tolist(), key=lambda i: (not cheap[i], world.region[i] != fr))  # stable: keeps the draw
+    for i in order:
+        if len(mandatory) == spec.n_mandatory:
+            break
+        if all((min(i, j), max(i, j)) not in conflicts for j in mandatory):
+            mandatory.append(i)
+    if len(mandatory) < spec.n_mandatory:
+        raise ProblemError(f"cannot pick {spec.n_mandatory} mandatory partners free of mutual hard conflicts")
+    return mandatory
+
+
+def _witness_use(world: _World, opts: _Options) -> np.ndarray:
+    """Each candidate's resource use at its cheapest level after subsidies (columns in RESOURCES order)."""
+    use = np.column_stack([world.use[r] for r in RESOURCES]).astype(float)
+    if opts.offered is not None:
+        by_name = {lv.name: lv for lv in opts.levels}
+        for i, offered in enumerate(opts.offered):
             cheapest = min((by_name[t] for t in offered.split(";")),
                            key=lambda lv: sum(float(lv.use.get(r, 1.0)) for r in RESOURCES))
             use[i] *= [float(cheapest.use.get(r, 1.0)) for r in RESOURCES]
-    use[:, 0] *= 1.0 - subsidized
-    peers, caps, limits = _ensure_feasible(
-        use, limits, ~same_country, [REGIONS[r][0] for r in region], prof,
-        [domains.index(d) for d in req], scoring.coverage_threshold, mandatory, excluded, conflict_pairs, peers,
-        caps, focal.tech_change)
-
-    tag = "_levels" if levels else ""
-    return Scenario(candidates=cand, focal=focal, limits=limits, strategy=strategy, peers=peers, policy=policy,
-                    pairs=pair_df, levels=cand_levels, mandatory=tuple(ids[i] for i in mandatory),
-                    excluded=tuple(ids[i] for i in excluded), region_caps=caps, required_domains=req,
-                    foreign_value=fv, scoring=scoring, name=f"alliance_{n}_{nd}_{seed}{tag}")
+    use[:, RESOURCES.index(Policy.SUBSIDISED_RESOURCE)] *= 1.0 - opts.subsidized
+    return use
 
 
-def _ensure_feasible(use: np.ndarray, limits: dict[str, float], foreign: np.ndarray, regions: list[str],
-                     prof: np.ndarray, req: list[int], threshold: float, mandatory: list[int], excluded: list[int],
-                     conflicts: set[tuple[int, int]], peers: Peers, caps: dict[str, int],
-                     tech_change: float) -> tuple[Peers, dict[str, int], dict[str, float]]:
+def _ensure_feasible(use: np.ndarray, world: _World, opts: _Options, goals: _Goals,
+                     conflicts: set[tuple[int, int]]) -> tuple[Peers, dict[str, int], dict[str, float]]:
     """Greedily build a cheap portfolio meeting every constraint kind; widen the settings it would break.
 
     ``use`` is each candidate's resource use at its cheapest level after
@@ -501,12 +603,18 @@ def _ensure_feasible(use: np.ndarray, limits: dict[str, float], foreign: np.ndar
     instances with many options switched on may get a larger size_max, a wider
     foreign-share range, a looser region cap or (rarely) a higher limit.
     """
+    limits, peers, caps = goals.limits, goals.peers, opts.caps
+    foreign = ~world.same_country
+    regions = [REGIONS[r][0] for r in world.region]
+    prof, threshold = world.profiles, goals.scoring.coverage_threshold
+    req = [world.domains.index(d) for d in opts.required]
+    tech_change = world.focal.tech_change
     n = use.shape[0]
     limit_vec = np.array([max(limits[r], 1e-9) for r in RESOURCES])
     order = np.argsort((use / limit_vec).sum(axis=1), kind="stable")   # cheapest first
     blocked = np.zeros(n, bool)
-    blocked[excluded] = True
-    chosen: list[int] = list(mandatory)
+    blocked[opts.excluded] = True
+    chosen: list[int] = list(opts.mandatory)
     fmin, fmax = peers.foreign_share_min, peers.foreign_share_max
     size_min, size_max = peers.size_min, peers.size_max
     target_min = size_min
@@ -565,10 +673,10 @@ def _fits(use: np.ndarray, limit: float) -> int:
     return int(np.searchsorted(np.cumsum(np.sort(use)), limit, side="right"))
 
 
-def _pairs(rng: np.random.Generator, n: int, region: np.ndarray, country: np.ndarray, archetype: np.ndarray,
-           prof: np.ndarray, n_feuds: int | None, conflict_rate: float, synergy_rate: float,
-           tie_rate: float) -> dict[str, np.ndarray]:
+def _pairs(rng: np.random.Generator, world: _World, spec: AllianceSpec) -> dict[str, np.ndarray]:
     """Pair table arrays (i < j, row-major order): rivalry, conflict, synergy, tie; only nonzero pairs."""
+    n = spec.n_candidates
+    region, country, archetype, prof = world.region, world.country, world.archetype, world.profiles
     i, j = np.triu_indices(n, k=1)
     same_region = region[i] == region[j]
     same_country = same_region & (country[i] == country[j])
@@ -580,14 +688,14 @@ def _pairs(rng: np.random.Generator, n: int, region: np.ndarray, country: np.nda
     rivalry = np.where(rival, np.where(same_country, 0.5, 0.25) * (0.5 + overlap) * rng.uniform(0.6, 1.4, i.size), 0)
 
     # hard conflicts: some same-country rivals, plus feuds (cliques) so that clique rows matter
-    conflict = rival & same_country & (rng.random(i.size) < conflict_rate)
+    conflict = rival & same_country & (rng.random(i.size) < spec.conflict_rate)
     groups = []
     for r in range(len(REGIONS)):
         for a in range(len(ARCHETYPES)):
             members = np.flatnonzero((region == r) & (archetype == a))
             if members.size >= 3:
                 groups.append(members)
-    feuds = max(1, n // 80) if n_feuds is None else int(n_feuds)
+    feuds = max(1, n // 80) if spec.n_feuds is None else int(spec.n_feuds)
     if groups and feuds:
         for g in rng.choice(len(groups), size=min(feuds, len(groups)), replace=False):
             members = groups[int(g)]
@@ -603,10 +711,10 @@ def _pairs(rng: np.random.Generator, n: int, region: np.ndarray, country: np.nda
     for a, b, v in COMPLEMENTS:
         comp[a, b] = comp[b, a] = v
     c = comp[archetype[i], archetype[j]]
-    synergy = np.where((c > 0) & (rng.random(i.size) < synergy_rate), c * rng.uniform(0.5, 1.5, i.size), 0)
+    synergy = np.where((c > 0) & (rng.random(i.size) < spec.synergy_rate), c * rng.uniform(0.5, 1.5, i.size), 0)
 
     # existing ties among candidates: mostly within a country or region
-    p_tie = tie_rate * np.where(same_country, 1.6, np.where(same_region, 0.6, 0.1))
+    p_tie = spec.tie_rate * np.where(same_country, 1.6, np.where(same_region, 0.6, 0.1))
     tie = np.where(rng.random(i.size) < p_tie, rng.uniform(0.3, 1.0, i.size), 0)
 
     keep = np.flatnonzero((rivalry > 0) | conflict | (synergy > 0) | (tie > 0))

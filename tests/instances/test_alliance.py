@@ -293,3 +293,24 @@ def test_scenario_is_a_frozen_value():
     s = generate_alliance(20, seed=0)
     with pytest.raises(dataclasses.FrozenInstanceError):
         s.name = "other"  # type: ignore[misc]
+
+
+def test_a_spec_and_the_knobs_build_the_same_scenario():
+    from instances import AllianceSpec
+
+    by_knobs = generate_alliance(25, seed=4, levels=True, n_mandatory=1)
+    by_spec = generate_alliance(AllianceSpec(25, seed=4, levels=True, n_mandatory=1))
+    assert by_spec.name == by_knobs.name
+    pd.testing.assert_frame_equal(by_spec.candidates, by_knobs.candidates)
+    assert by_spec.mandatory == by_knobs.mandatory and by_spec.limits == by_knobs.limits
+
+
+def test_unknown_knobs_and_a_spec_with_knobs_are_refused_with_the_valid_names():
+    from instances import AllianceSpec
+
+    with pytest.raises(ProblemError, match="unknown option.*level.*the options are .*levels"):
+        generate_alliance(20, level=True)
+    with pytest.raises(ProblemError, match="either an AllianceSpec or the knobs"):
+        generate_alliance(AllianceSpec(20), seed=3)
+    with pytest.raises(ProblemError, match="seed must be a whole number"):
+        AllianceSpec(20, seed=-1)
