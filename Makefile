@@ -16,7 +16,7 @@ $(BIN)/python:
 $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,plots]'
 	@# numba compiles the branch-and-bound kernel once here and caches it; every later process loads it
-	$(BIN)/python -c 'from optimizer.algorithms.qkp_kernel import warm_up; print(warm_up())'
+	$(BIN)/python -c 'from optimizer.algorithms.branch_and_bound import warm_up; print(warm_up())'
 	@touch $@
 
 demo: $(VENV)/.installed

@@ -1,15 +1,15 @@
-"""Compiled branch and bound for the classic QKP: Caprara-Pisinger-Toth upper planes at O(n) to O(n^2) per node.
+"""Compiled functions of the branch and bound for the classic QKP: Caprara-Pisinger-Toth upper planes.
 
-The same bound as :mod:`optimizer.algorithms.branch_and_bound` (item j's
-upper plane = c_j + sum_{i in S} q_ij + a continuous knapsack over its shares
-p_ji of the free partners; node bound = f(S) + a continuous knapsack over the
-free items of those gains), organised the way quadknap's description has it
-(Caprara, Pisinger & Toth 1999; our own code, not theirs):
+Item j's upper plane = c_j + sum_{i in S} q_ij + a continuous knapsack over its
+shares p_ji of the free partners; the node bound = f(S) + a continuous knapsack
+over the free items of those plane values. The search is organised the way
+quadknap's description has it (Caprara, Pisinger & Toth 1999; our own code, not
+theirs), and driven from Python by :mod:`optimizer.algorithms.branch_and_bound`:
 
 * the split q_ij = p_ij + p_ji is optimised at the root by subgradient steps
-  (the numpy `tighten` rule: Polyak steps towards the incumbent, the step
-  halved after 10 steps without a better bound) and then FROZEN for the whole
-  tree, so every item's partners are sorted once, by p_ji / w_i;
+  (Polyak steps towards the incumbent, the step halved after 10 steps without a
+  better bound; `root_steps`) and then FROZEN for the whole tree, so every
+  item's partners are sorted once, by p_ji / w_i (`freeze`);
 * items are fixed and released in place: a status per item, link_j = c_j +
   sum_{i in S} q_ij updated in O(n) per fixing, a trail of fixings to undo;
 * an explicit depth-first stack; each pending child keeps its parent's bound,
@@ -18,57 +18,114 @@ free items of those gains), organised the way quadknap's description has it
 * reduction at every node (the rule of `bounds.fixed_bounds`) and pruning by
   the rule of `bounds.no_better`, integral objectives rounding down.
 
-numba cannot read the clock or see Ctrl-C, so the tree runs in chunks of at
-most K nodes (K adapted so that a chunk takes about CHUNK_SECONDS) and returns
-to Python between chunks with all its state in arrays.
+The arrays travel in three named tuples (numba compiles them as structures):
+`Planes` (the frozen split, read-only in the tree), `Tree` (the search state,
+with its scalars in one `TREE_STATE` record) and `Scratch` (work arrays a node
+overwrites). numba cannot read the clock or see Ctrl-C, so `run` processes at
+most K nodes and returns to Python with all its state in those arrays.
 
-numba is imported lazily (`_compile`): the package imports without it, and
-`compiled_available` says why the kernel cannot run. The kernel functions are
-written at module level as plain numba-compatible Python (marked `_jit`) and
-compiled with ``numba.njit(cache=True)`` on first use, so a second process
-loads them from the cache instead of compiling again.
+numba is imported lazily (`compile_kernel`): the package imports without it, and
+`compiled_available` says why the kernel cannot run. The functions are written
+at module level as plain numba-compatible Python (marked `_jit`) and compiled
+with ``numba.njit(cache=True)`` on first use, so a second process loads them
+from the cache instead of compiling again.
 """
 
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 
-from optimizer.core.deadline import SHARES
-from optimizer.core.problem import SelectionProblem
-from optimizer.core.result import Termination
-
-ROOT_STEPS = 300        # subgradient steps at the root
-CHUNK_SECONDS = 0.02    # aim for a chunk of nodes; between chunks Python checks the clock and Ctrl-C
-FIRST_CHUNK = 64        # nodes in the first chunk, before any timing is known
-MAX_CHUNK = 1 << 22
 BRANCH_FRACTIONAL = 0   # the fractional (break) item of the outer knapsack, "in" first
 BRANCH_STATIC = 1       # the first free item in the root's order of plane value per weight, "in" first
-# measured (12 generated instances n = 100-200, 10 s each, one run): static 26.0 s in all, fractional 37.0 s;
-# static needs far fewer nodes where the tree is large (100_75_2: 359 vs 4,665; 150_75_3: 231 vs 7,937;
-# 200_100_1 proven in 2.0 s vs open at 10 s) and its nodes are cheaper (fewer reduction passes and fixings)
-DEFAULT_BRANCHING = BRANCH_STATIC
 
-# scalar state kept in two small arrays (numba functions cannot share Python scalars)
-F_VALUE, F_USED, F_BEST, F_CAP, F_ROOT = range(5)               # float64 state
-I_TRAIL, I_STACK, I_NODES, I_HAVE_BEST, I_INTEGRAL, I_RULE, I_PASSES, I_FIXES = range(8)   # int64 state
-# root subgradient state
-R_STEP, R_STALL, R_BEST, R_DONE, R_STEPS = range(5)
+#: the scalars of the tree search, one record (numba reads and writes its fields in place)
+TREE_STATE = np.dtype([
+    ("value", "f8"), ("used", "f8"),          # f(S) and the weight of S at the current node
+    ("best", "f8"), ("capacity", "f8"), ("root_bound", "f8"),
+    ("trail", "i8"), ("stack", "i8"),         # lengths of the trail and of the stack
+    ("nodes", "i8"), ("have_best", "i8"), ("integral", "i8"), ("rule", "i8"),
+    ("passes", "i8"), ("fixes", "i8"),        # bound evaluations, items fixed in
+])
+#: the scalars of the root's subgradient, one record
+ROOT_STATE = np.dtype([
+    ("value", "f8"), ("room", "f8"),          # f of the forced-in items, capacity left beside them
+    ("step", "f8"), ("best", "f8"), ("stall", "i8"), ("done", "i8"), ("steps", "i8"),
+])
+
+
+class Root(NamedTuple):
+    """The root: the split share[a, b] = p_ab of q_ab = p_ab + p_ba, improved by subgradient steps."""
+
+    q: np.ndarray             # m x m pair values of the kernel's items
+    w: np.ndarray             # weights
+    link: np.ndarray          # c_j + its pair values with the forced-in items
+    share: np.ndarray         # the split being improved
+    best_share: np.ndarray    # the split with the lowest bound so far
+    inner: np.ndarray         # each item's row knapsack solution (the subgradient's parts)
+    gain: np.ndarray          # each item's plane value
+    order: np.ndarray         # scratch: items by plane value per weight
+    key: np.ndarray           # scratch: sort keys
+    state: np.ndarray         # one ROOT_STATE record
+
+
+class Planes(NamedTuple):
+    """The frozen split: item j's partners with a positive share, sorted once by share per weight."""
+
+    q: np.ndarray             # m x m pair values
+    w: np.ndarray             # weights
+    partner: np.ndarray       # partner[j, s]: j's s-th partner
+    share: np.ndarray         # its share p_ji
+    weight: np.ndarray        # its weight w_i
+    partners: np.ndarray      # how many partners j has
+    order: np.ndarray         # the static branching order (plane value per weight at the root)
+
+
+class Tree(NamedTuple):
+    """The depth-first search: fixings in place, a trail to undo them, the stack of pending children."""
+
+    status: np.ndarray        # 0 free, 1 in S, 2 out
+    link: np.ndarray          # c_j + sum_{i in S} q_ij
+    trail: np.ndarray         # items in the order they were fixed
+    stack_items: np.ndarray   # per pending child: trail length, item, direction (1 in, 0 out), depth
+    stack_values: np.ndarray  # per pending child: parent's bound, f(S), weight of S
+    best_x: np.ndarray        # the incumbent over the kernel's items
+    state: np.ndarray         # one TREE_STATE record
+
+
+class Scratch(NamedTuple):
+    """Work arrays a node overwrites."""
+
+    free: np.ndarray          # the free items that fit
+    gain: np.ndarray          # their plane values
+    order: np.ndarray         # those with gain > 0 by gain per weight
+    key: np.ndarray           # sort keys
+    cum_weight: np.ndarray    # prefix sums of weight along `order`
+    cum_value: np.ndarray     # prefix sums of gain along `order`
+    position: np.ndarray      # each free item's place in `order`
+    added: np.ndarray         # the greedy completion
+
 
 _F = TypeVar("_F", bound=Callable[..., object])
-_JIT: list[str] = []          # names of the functions `_compile` compiles
+_JIT: list[str] = []          # names of the functions `compile_kernel` compiles
+_INLINE: set[str] = set()     # of those, the ones numba inlines into their callers (see `_jit_inline`)
 _NUMBA_VERSION: str | None = None
 
 
 def _jit(func: _F) -> _F:
-    """Mark a module-level function for compilation by `_compile` (numba is not imported here)."""
+    """Mark a module-level function for compilation by `compile_kernel` (numba is not imported here)."""
     _JIT.append(func.__name__)
     return func
+
+
+def _jit_inline(func: _F) -> _F:
+    """Like `_jit`, and inlined by numba where it is called: small functions called per item in the tree,
+    whose named-tuple arguments would otherwise be passed by value on every call."""
+    _INLINE.add(func.__name__)
+    return _jit(func)
 
 
 def compiled_available() -> tuple[bool, str]:
@@ -80,7 +137,7 @@ def compiled_available() -> tuple[bool, str]:
     return True, f"numba {numba.__version__}"
 
 
-def _compile() -> str:
+def compile_kernel() -> str:
     """Replace the marked functions by their numba-compiled versions (once); returns numba's version."""
     global _NUMBA_VERSION
     if _NUMBA_VERSION is None:
@@ -89,15 +146,16 @@ def _compile() -> str:
         space = globals()
         for name in _JIT:
             # the compiled functions call each other through these module globals
-            space[name] = numba.njit(cache=True)(space[name])
+            space[name] = numba.njit(cache=True, error_model="numpy",
+                                     inline="always" if name in _INLINE else "never")(space[name])
         _NUMBA_VERSION = str(numba.__version__)
     return _NUMBA_VERSION
 
 
-# ----------------------------------------------------------------------------------------- kernel
+# ----------------------------------------------------------------------------------------- shared
 
-@_jit
-def _hopeless(bound: float, best: float, integral: bool) -> bool:
+@_jit_inline
+def hopeless(bound: float, best: float, integral: bool) -> bool:
     """The rule of bounds.no_better for one bound."""
     if best == -np.inf:
         return False
@@ -142,11 +200,15 @@ def _lp(gain: np.ndarray, w: np.ndarray, items: np.ndarray, nitems: int, room: f
     return val, cnt, k, frac
 
 
+# ----------------------------------------------------------------------------------------- root
+
 @_jit
-def _root_evaluate(share: np.ndarray, w: np.ndarray, link: np.ndarray, room: float, inner: np.ndarray,
-                   gain: np.ndarray, items: np.ndarray, srt: np.ndarray, key: np.ndarray) -> tuple[float, int, float]:
-    """Bound of the root for one split (every item free): (value, break position, fraction); fills inner, gain."""
+def root_evaluate(root: Root, share: np.ndarray) -> tuple[float, int, float]:
+    """Bound of the root for one split (every item free): (value, break position, fraction);
+    fills root.inner and root.gain."""
+    w, inner = root.w, root.inner
     m = w.size
+    room = root.state[0].room
     ratio = np.empty(m)
     cand = np.empty(m, dtype=np.int64)
     for a in range(m):
@@ -173,40 +235,40 @@ def _root_evaluate(share: np.ndarray, w: np.ndarray, link: np.ndarray, room: flo
                 inner[a, b] = f
                 tot += s * f
                 break
-        gain[a] = link[a] + tot
-    val, cnt, k, frac = _lp(gain, w, items, m, room, srt, key)
+        root.gain[a] = root.link[a] + tot
+    val, cnt, k, frac = _lp(root.gain, w, np.arange(m), m, room, root.order, root.key)
     return val, k, frac
 
 
 @_jit
-def _root_steps(share: np.ndarray, best_share: np.ndarray, q: np.ndarray, w: np.ndarray, link: np.ndarray,
-                value: float, room: float, incumbent: float, integral: bool, rs: np.ndarray, nsteps: int,
-                inner: np.ndarray, gain: np.ndarray, items: np.ndarray, srt: np.ndarray, key: np.ndarray) -> None:
-    """Up to `nsteps` subgradient steps on the split (state in rs); the best split so far in best_share."""
-    m = w.size
+def root_steps(root: Root, incumbent: float, integral: bool, nsteps: int) -> None:
+    """Up to `nsteps` subgradient steps on root.share (state in root.state); the best split in root.best_share."""
+    st = root.state[0]
+    share, q, inner = root.share, root.q, root.inner
+    m = root.w.size
     x = np.zeros(m)
     for _ in range(nsteps):
-        val, k, frac = _root_evaluate(share, w, link, room, inner, gain, items, srt, key)
-        bound = value + val
-        rs[R_STEPS] += 1
-        if bound < rs[R_BEST] - 1e-9:
-            rs[R_BEST] = bound
-            best_share[:, :] = share
-            rs[R_STALL] = 0
+        val, k, frac = root_evaluate(root, share)
+        bound = st.value + val
+        st.steps += 1
+        if bound < st.best - 1e-9:
+            st.best = bound
+            root.best_share[:, :] = share
+            st.stall = 0
         else:
-            rs[R_STALL] += 1
-            if rs[R_STALL] >= 10:
-                rs[R_STEP] *= 0.5
-                rs[R_STALL] = 0
-        if _hopeless(rs[R_BEST], incumbent, integral) or rs[R_STEP] < 1e-3:
-            rs[R_DONE] = 1
+            st.stall += 1
+            if st.stall >= 10:
+                st.step *= 0.5
+                st.stall = 0
+        if hopeless(st.best, incumbent, integral) or st.step < 1e-3:
+            st.done = 1
             return
         aim = incumbent if incumbent > -np.inf else bound - max(1.0, 0.05 * abs(bound))
         x[:] = 0.0
         for t in range(k):
-            x[srt[t]] = 1.0
+            x[root.order[t]] = 1.0
         if k < m and frac > 0:
-            x[srt[k]] = frac
+            x[root.order[k]] = frac
         # d bound / d share[a, b] = x_a inner[a, b] - x_b inner[b, a]; share[b, a] moves the other way
         norm = 0.0
         for a in range(m):
@@ -214,9 +276,9 @@ def _root_steps(share: np.ndarray, best_share: np.ndarray, q: np.ndarray, w: np.
                 g = x[a] * inner[a, b] - x[b] * inner[b, a]
                 norm += 2.0 * g * g
         if norm <= 1e-18 or bound - aim <= 0:
-            rs[R_DONE] = 1
+            st.done = 1
             return
-        t_step = rs[R_STEP] * (bound - aim) / norm
+        t_step = st.step * (bound - aim) / norm
         for a in range(m):
             for b in range(a + 1, m):
                 g = x[a] * inner[a, b] - x[b] * inner[b, a]
@@ -227,9 +289,9 @@ def _root_steps(share: np.ndarray, best_share: np.ndarray, q: np.ndarray, w: np.
 
 
 @_jit
-def _freeze(share: np.ndarray, w: np.ndarray, pidx: np.ndarray, pv: np.ndarray, pw: np.ndarray,
-            pcnt: np.ndarray) -> None:
+def freeze(share: np.ndarray, planes: Planes) -> None:
     """Each item's partners with a positive share, sorted once by share per weight (best first)."""
+    w = planes.w
     m = w.size
     key = np.empty(m)
     cand = np.empty(m, dtype=np.int64)
@@ -244,48 +306,75 @@ def _freeze(share: np.ndarray, w: np.ndarray, pidx: np.ndarray, pv: np.ndarray, 
         perm = np.argsort(key[:cnt], kind="mergesort")
         for t in range(cnt):
             i = cand[perm[t]]
-            pidx[j, t] = i
-            pv[j, t] = share[j, i]
-            pw[j, t] = w[i]
-        pcnt[j] = cnt
+            planes.partner[j, t] = i
+            planes.share[j, t] = share[j, i]
+            planes.weight[j, t] = w[i]
+        planes.partners[j] = cnt
 
 
-@_jit
-def _fix_in(j: int, q: np.ndarray, w: np.ndarray, status: np.ndarray, link: np.ndarray, trail: np.ndarray,
-            fs: np.ndarray, ist: np.ndarray) -> None:
+# ----------------------------------------------------------------------------------------- fixings
+
+@_jit_inline
+def _fix_in(j: int, planes: Planes, tree: Tree) -> None:
     """Put item j into S: its link joins the value, its pair values join every link."""
-    status[j] = 1
-    ist[I_FIXES] += 1
-    fs[F_VALUE] += link[j]
-    fs[F_USED] += w[j]
-    for k in range(w.size):
+    st = tree.state[0]
+    tree.status[j] = 1
+    st.fixes += 1
+    st.value += tree.link[j]
+    st.used += planes.w[j]
+    q, link = planes.q, tree.link
+    for k in range(link.size):
         link[k] += q[j, k]
-    trail[ist[I_TRAIL]] = j
-    ist[I_TRAIL] += 1
+    tree.trail[st.trail] = j
+    st.trail += 1
 
 
-@_jit
-def _fix_out(j: int, status: np.ndarray, trail: np.ndarray, ist: np.ndarray) -> None:
-    status[j] = 2
-    trail[ist[I_TRAIL]] = j
-    ist[I_TRAIL] += 1
+@_jit_inline
+def _fix_out(j: int, tree: Tree) -> None:
+    st = tree.state[0]
+    tree.status[j] = 2
+    tree.trail[st.trail] = j
+    st.trail += 1
 
 
-@_jit
-def _undo(length: int, q: np.ndarray, status: np.ndarray, link: np.ndarray, trail: np.ndarray,
-          ist: np.ndarray) -> None:
+@_jit_inline
+def _undo(length: int, planes: Planes, tree: Tree) -> None:
     """Release the fixings after the first `length` of the trail (value and weight come from the stack)."""
+    st = tree.state[0]
+    q, link = planes.q, tree.link
     m = link.size
-    while ist[I_TRAIL] > length:
-        ist[I_TRAIL] -= 1
-        j = trail[ist[I_TRAIL]]
-        if status[j] == 1:
+    while st.trail > length:
+        st.trail -= 1
+        j = tree.trail[st.trail]
+        if tree.status[j] == 1:
             for k in range(m):
                 link[k] -= q[j, k]
-        status[j] = 0
+        tree.status[j] = 0
 
 
-@_jit
+@_jit_inline
+def _offer(added: np.ndarray, na: int, planes: Planes, tree: Tree) -> None:
+    """S plus added[:na]: keep it as the incumbent when it is better."""
+    st = tree.state[0]
+    q = planes.q
+    val = st.value
+    for a in range(na):
+        j = added[a]
+        val += tree.link[j]
+        for b in range(a):
+            val += q[j, added[b]]
+    if st.have_best == 0 or val > st.best:
+        st.best = val
+        st.have_best = 1
+        for k in range(tree.status.size):
+            tree.best_x[k] = 1 if tree.status[k] == 1 else 0
+        for a in range(na):
+            tree.best_x[added[a]] = 1
+
+
+# ----------------------------------------------------------------------------------------- a node
+
+@_jit_inline
 def _greedy(cw: np.ndarray, cv: np.ndarray, srt: np.ndarray, cnt: int, w: np.ndarray, gain: np.ndarray,
             capacity: float) -> float:
     """Continuous knapsack value of the sorted order at one capacity (prefix sums, binary search)."""
@@ -306,375 +395,218 @@ def _greedy(cw: np.ndarray, cv: np.ndarray, srt: np.ndarray, cnt: int, w: np.nda
     return val
 
 
-@_jit
-def _offer(added: np.ndarray, na: int, q: np.ndarray, link: np.ndarray, status: np.ndarray,
-           best_x: np.ndarray, fs: np.ndarray, ist: np.ndarray) -> None:
-    """S plus added[:na]: keep it as the incumbent when it is better."""
-    val = fs[F_VALUE]
-    for a in range(na):
-        j = added[a]
-        val += link[j]
-        for b in range(a):
-            val += q[j, added[b]]
-    if ist[I_HAVE_BEST] == 0 or val > fs[F_BEST]:
-        fs[F_BEST] = val
-        ist[I_HAVE_BEST] = 1
-        for k in range(status.size):
-            best_x[k] = 1 if status[k] == 1 else 0
-        for a in range(na):
-            best_x[added[a]] = 1
-
-
-@_jit
-def _node(depth: int, pbound: float, q: np.ndarray, w: np.ndarray, pidx: np.ndarray, pv: np.ndarray,
-          pw: np.ndarray, pcnt: np.ndarray, status: np.ndarray, link: np.ndarray, trail: np.ndarray,
-          stack_i: np.ndarray, stack_f: np.ndarray, best_x: np.ndarray, static_order: np.ndarray,
-          fs: np.ndarray, ist: np.ndarray, free: np.ndarray, gain: np.ndarray, srt: np.ndarray, key: np.ndarray,
-          cw: np.ndarray, cv: np.ndarray, posn: np.ndarray, added: np.ndarray) -> None:
-    """Bound, reduce, complete and branch the current node (its fixings are applied)."""
-    m = w.size
-    integral = ist[I_INTEGRAL] == 1
-    cap = fs[F_CAP]
-    bound = pbound
-    while True:
-        value = fs[F_VALUE]
-        room = cap - fs[F_USED]
-        if room < -1e-9:
-            return
-        nf = 0
-        wsum = 0.0
-        for k in range(m):
-            if status[k] == 0:
-                if w[k] > room + 1e-9:
-                    _fix_out(k, status, trail, ist)
-                else:
-                    free[nf] = k
-                    nf += 1
-                    wsum += w[k]
-        if nf == 0 or wsum <= room + 1e-9:
-            # everything left fits: with c, q >= 0 taking it all is best
-            _offer(free, nf, q, link, status, best_x, fs, ist)
-            return
-        ist[I_PASSES] += 1
-        for t in range(nf):
-            j = free[t]
-            rem = room - w[j]
-            tot = 0.0
-            for s in range(pcnt[j]):
-                i = pidx[j, s]
-                if status[i] != 0:
-                    continue
-                if pw[j, s] <= rem + 1e-9:
-                    tot += pv[j, s]
-                    rem -= pw[j, s]
-                else:
-                    tot += pv[j, s] * max(rem, 0.0) / pw[j, s]
-                    break
-            gain[j] = link[j] + tot
-        lpv, cnt, kb, frac = _lp(gain, w, free, nf, room, srt, key)
-        bound = min(bound, value + lpv)
-        if ist[I_NODES] == 1 and bound < fs[F_ROOT]:
-            fs[F_ROOT] = bound
-        if _hopeless(bound, fs[F_BEST], integral):
-            return
-        # reduction: bounds with each free item forced in / out (bounds.fixed_bounds), all from this relaxation
-        cw[0] = 0.0
-        cv[0] = 0.0
-        for t in range(nf):
-            posn[free[t]] = cnt
-        for t in range(cnt):
-            j = srt[t]
-            cw[t + 1] = cw[t] + w[j]
-            cv[t + 1] = cv[t] + gain[j]
-            posn[j] = t
-        changed = False
-        for t in range(nf):
-            j = free[t]
-            b_in = value + gain[j] + _greedy(cw, cv, srt, cnt, w, gain, room - w[j])
-            if _hopeless(b_in, fs[F_BEST], integral):
-                _fix_out(j, status, trail, ist)
-                changed = True
-                continue
-            if posn[j] <= kb and posn[j] < cnt:
-                b_out = value + _greedy(cw, cv, srt, cnt, w, gain, room + w[j]) - gain[j]
+@_jit_inline
+def _free_items(planes: Planes, tree: Tree, scratch: Scratch, room: float) -> tuple[int, bool]:
+    """Fix out the free items too heavy for the room; list the others: (count, whether they all fit)."""
+    w = planes.w
+    nf = 0
+    wsum = 0.0
+    for k in range(w.size):
+        if tree.status[k] == 0:
+            if w[k] > room + 1e-9:
+                _fix_out(k, tree)
             else:
-                b_out = value + lpv
-            if _hopeless(b_out, fs[F_BEST], integral):
-                if fs[F_USED] + w[j] > cap + 1e-9:
-                    return      # every better portfolio needs all the forced items: none fits
-                _fix_in(j, q, w, status, link, trail, fs, ist)
-                changed = True
-        if not changed:
-            break
-    # greedy completion by gain per weight, then whatever else fits
-    rem = room
-    na = 0
-    ceiling = value
+                scratch.free[nf] = k
+                nf += 1
+                wsum += w[k]
+    return nf, nf == 0 or wsum <= room + 1e-9
+
+
+@_jit_inline
+def _plane_values(planes: Planes, tree: Tree, scratch: Scratch, nf: int, room: float) -> None:
+    """Each free item's upper plane: its link plus a continuous knapsack over its free partners' shares."""
+    for t in range(nf):
+        j = scratch.free[t]
+        rem = room - planes.w[j]
+        tot = 0.0
+        for s in range(planes.partners[j]):
+            i = planes.partner[j, s]
+            if tree.status[i] != 0:
+                continue
+            if planes.weight[j, s] <= rem + 1e-9:
+                tot += planes.share[j, s]
+                rem -= planes.weight[j, s]
+            else:
+                tot += planes.share[j, s] * max(rem, 0.0) / planes.weight[j, s]
+                break
+        scratch.gain[j] = tree.link[j] + tot
+
+
+@_jit_inline
+def _reduce(planes: Planes, tree: Tree, scratch: Scratch, nf: int, cnt: int, kb: int, lpv: float) -> int:
+    """Fix each free item whose forced-in (or forced-out) bound cannot beat the incumbent, all bounds from
+    this node's relaxation (bounds.fixed_bounds): 1 when something was fixed, 0 when not, -1 when every
+    better portfolio needs forced items that do not fit together."""
+    st = tree.state[0]
+    integral = st.integral == 1
+    value = st.value
+    room = st.capacity - st.used
+    w, gain, srt, free = planes.w, scratch.gain, scratch.order, scratch.free
+    cw, cv, posn = scratch.cum_weight, scratch.cum_value, scratch.position
+    cw[0] = 0.0
+    cv[0] = 0.0
+    for t in range(nf):
+        posn[free[t]] = cnt
     for t in range(cnt):
         j = srt[t]
+        cw[t + 1] = cw[t] + w[j]
+        cv[t + 1] = cv[t] + gain[j]
+        posn[j] = t
+    changed = 0
+    for t in range(nf):
+        j = free[t]
+        b_in = value + gain[j] + _greedy(cw, cv, srt, cnt, w, gain, room - w[j])
+        if hopeless(b_in, st.best, integral):
+            _fix_out(j, tree)
+            changed = 1
+            continue
+        if posn[j] <= kb and posn[j] < cnt:
+            b_out = value + _greedy(cw, cv, srt, cnt, w, gain, room + w[j]) - gain[j]
+        else:
+            b_out = value + lpv
+        if hopeless(b_out, st.best, integral):
+            if st.used + w[j] > st.capacity + 1e-9:
+                return -1
+            _fix_in(j, planes, tree)
+            changed = 1
+    return changed
+
+
+@_jit_inline
+def _bound(pbound: float, planes: Planes, tree: Tree, scratch: Scratch) -> tuple[float, int, int, int, float]:
+    """The node's bound after reduction has fixed all it can: (bound, free count, sorted count, break
+    position, fraction); a free count of -1 when the node is done (pruned, infeasible or solved)."""
+    st = tree.state[0]
+    integral = st.integral == 1
+    bound = pbound
+    while True:
+        room = st.capacity - st.used
+        if room < -1e-9:
+            return bound, -1, 0, 0, 0.0
+        nf, all_fit = _free_items(planes, tree, scratch, room)
+        if all_fit:
+            # everything left fits: with c, q >= 0 taking it all is best
+            _offer(scratch.free, nf, planes, tree)
+            return bound, -1, 0, 0, 0.0
+        st.passes += 1
+        _plane_values(planes, tree, scratch, nf, room)
+        lpv, cnt, kb, frac = _lp(scratch.gain, planes.w, scratch.free, nf, room, scratch.order, scratch.key)
+        bound = min(bound, st.value + lpv)
+        if st.nodes == 1 and bound < st.root_bound:
+            st.root_bound = bound
+        if hopeless(bound, st.best, integral):
+            return bound, -1, 0, 0, 0.0
+        changed = _reduce(planes, tree, scratch, nf, cnt, kb, lpv)
+        if changed < 0:
+            return bound, -1, 0, 0, 0.0
+        if changed == 0:
+            return bound, nf, cnt, kb, frac
+
+
+@_jit_inline
+def _complete(planes: Planes, tree: Tree, scratch: Scratch, nf: int, cnt: int) -> None:
+    """Greedy completion by gain per weight, then whatever else fits; offered as an incumbent."""
+    st = tree.state[0]
+    w, gain, added = planes.w, scratch.gain, scratch.added
+    rem = st.capacity - st.used
+    na = 0
+    ceiling = st.value
+    for t in range(cnt):
+        j = scratch.order[t]
         if w[j] <= rem + 1e-9:
             added[na] = j
             na += 1
             rem -= w[j]
             ceiling += gain[j]
     for t in range(nf):
-        j = free[t]
+        j = scratch.free[t]
         if gain[j] <= 0 and w[j] <= rem + 1e-9:
             added[na] = j
             na += 1
             rem -= w[j]
     # f(S + A) <= f(S) + sum of A's gains (each plane covers its partners in A, which fit beside it):
     # the O(|A|^2) evaluation only when that can beat the incumbent
-    if ist[I_HAVE_BEST] == 0 or ceiling > fs[F_BEST]:
-        _offer(added, na, q, link, status, best_x, fs, ist)
-    if _hopeless(bound, fs[F_BEST], integral):
-        return
-    a = -1
-    if ist[I_RULE] == 1:
-        for t in range(m):
-            if status[static_order[t]] == 0:
-                a = static_order[t]
-                break
-    else:
-        if kb < cnt and 1e-9 < frac < 1 - 1e-9:
-            a = srt[kb]
-        elif kb > 0:
-            a = srt[0]
-            for t in range(1, kb):
-                if w[srt[t]] > w[a]:
-                    a = srt[t]
-        else:
-            a = free[0]
-            for t in range(1, nf):
-                if gain[free[t]] > gain[a]:
-                    a = free[t]
-    # children keep this node's bound; "in" is pushed last, so explored first
+    if st.have_best == 0 or ceiling > st.best:
+        _offer(added, na, planes, tree)
+
+
+@_jit_inline
+def _branch_item(planes: Planes, tree: Tree, scratch: Scratch, nf: int, cnt: int, kb: int, frac: float) -> int:
+    """The item to branch on: static order, or the fractional item of the outer knapsack."""
+    if tree.state[0].rule == BRANCH_STATIC:
+        for t in range(planes.order.size):
+            if tree.status[planes.order[t]] == 0:
+                return planes.order[t]
+    srt, w, gain, free = scratch.order, planes.w, scratch.gain, scratch.free
+    if kb < cnt and 1e-9 < frac < 1 - 1e-9:
+        return srt[kb]
+    if kb > 0:
+        a = srt[0]
+        for t in range(1, kb):
+            if w[srt[t]] > w[a]:
+                a = srt[t]
+        return a
+    a = free[0]
+    for t in range(1, nf):
+        if gain[free[t]] > gain[a]:
+            a = free[t]
+    return a
+
+
+@_jit_inline
+def _push_children(tree: Tree, item: int, depth: int, bound: float) -> None:
+    """Both children of `item`; they keep this node's bound; "in" is pushed last, so explored first."""
+    st = tree.state[0]
     for direction in (0, 1):
-        sp = ist[I_STACK]
-        stack_i[sp, 0] = ist[I_TRAIL]
-        stack_i[sp, 1] = a
-        stack_i[sp, 2] = direction
-        stack_i[sp, 3] = depth + 1
-        stack_f[sp, 0] = bound
-        stack_f[sp, 1] = fs[F_VALUE]
-        stack_f[sp, 2] = fs[F_USED]
-        ist[I_STACK] = sp + 1
+        sp = st.stack
+        tree.stack_items[sp, 0] = st.trail
+        tree.stack_items[sp, 1] = item
+        tree.stack_items[sp, 2] = direction
+        tree.stack_items[sp, 3] = depth + 1
+        tree.stack_values[sp, 0] = bound
+        tree.stack_values[sp, 1] = st.value
+        tree.stack_values[sp, 2] = st.used
+        st.stack = sp + 1
+
+
+@_jit_inline
+def _node(depth: int, pbound: float, planes: Planes, tree: Tree, scratch: Scratch) -> None:
+    """Bound, reduce, complete and branch the current node (its fixings are applied)."""
+    bound, nf, cnt, kb, frac = _bound(pbound, planes, tree, scratch)
+    if nf < 0:
+        return
+    _complete(planes, tree, scratch, nf, cnt)
+    st = tree.state[0]
+    if hopeless(bound, st.best, st.integral == 1):
+        return
+    _push_children(tree, _branch_item(planes, tree, scratch, nf, cnt, kb, frac), depth, bound)
 
 
 @_jit
-def _run(max_nodes: int, q: np.ndarray, w: np.ndarray, pidx: np.ndarray, pv: np.ndarray, pw: np.ndarray,
-         pcnt: np.ndarray, status: np.ndarray, link: np.ndarray, trail: np.ndarray, stack_i: np.ndarray,
-         stack_f: np.ndarray, best_x: np.ndarray, static_order: np.ndarray, fs: np.ndarray, ist: np.ndarray,
-         free: np.ndarray, gain: np.ndarray, srt: np.ndarray, key: np.ndarray, cw: np.ndarray, cv: np.ndarray,
-         posn: np.ndarray, added: np.ndarray) -> int:
+def run(max_nodes: int, planes: Planes, tree: Tree, scratch: Scratch) -> int:
     """Process up to max_nodes nodes of the depth-first search: 0 when the stack is empty, else 1."""
-    integral = ist[I_INTEGRAL] == 1
+    st = tree.state[0]
+    integral = st.integral == 1
     done = 0
     while done < max_nodes:
-        sp = ist[I_STACK]
+        sp = st.stack
         if sp == 0:
             return 0
         sp -= 1
-        ist[I_STACK] = sp
-        pbound = stack_f[sp, 0]
-        if _hopeless(pbound, fs[F_BEST], integral):
+        st.stack = sp
+        pbound = tree.stack_values[sp, 0]
+        if hopeless(pbound, st.best, integral):
             continue
-        _undo(stack_i[sp, 0], q, status, link, trail, ist)
-        fs[F_VALUE] = stack_f[sp, 1]
-        fs[F_USED] = stack_f[sp, 2]
-        item = stack_i[sp, 1]
+        _undo(tree.stack_items[sp, 0], planes, tree)
+        st.value = tree.stack_values[sp, 1]
+        st.used = tree.stack_values[sp, 2]
+        item = tree.stack_items[sp, 1]
         if item >= 0:
-            if stack_i[sp, 2] == 1:
-                _fix_in(item, q, w, status, link, trail, fs, ist)
+            if tree.stack_items[sp, 2] == 1:
+                _fix_in(item, planes, tree)
             else:
-                _fix_out(item, status, trail, ist)
-        ist[I_NODES] += 1
+                _fix_out(item, tree)
+        st.nodes += 1
         done += 1
-        _node(stack_i[sp, 3], pbound, q, w, pidx, pv, pw, pcnt, status, link, trail, stack_i, stack_f, best_x,
-              static_order, fs, ist, free, gain, srt, key, cw, cv, posn, added)
-    return 0 if ist[I_STACK] == 0 else 1
-
-
-# ----------------------------------------------------------------------------------------- driver
-
-@dataclass
-class KernelRun:
-    """What the compiled search found and proved (the objective is recomputed by the caller)."""
-
-    termination: Termination
-    x: np.ndarray | None        # 0/1 int8 over all items, or None when no portfolio was found
-    bound: float
-    root_bound: float
-    nodes: int
-    seconds: float
-    note: str
-    root_seconds: float = 0.0   # of `seconds`, the root's subgradient steps
-    chunks: int = 0             # calls of the tree kernel
-    passes: int = 0             # bound evaluations in the tree (a node re-evaluates after fixing items)
-    fixed_in: int = 0           # items fixed in (each costs O(n), and O(n) again to undo)
-
-
-def _run_chunk(max_nodes: int, arrays: tuple[np.ndarray, ...]) -> int:
-    """One chunk of the tree (a seam for tests that interrupt the search)."""
-    return int(_run(max_nodes, *arrays))
-
-
-def solve_compiled(problem: SelectionProblem, *, incumbent: np.ndarray | None = None,
-                   time_limit: float | None = None, integral: bool | None = None,
-                   branching: int = DEFAULT_BRANCHING, root_steps: int = ROOT_STEPS) -> KernelRun:
-    """Depth-first branch and bound of a classic QKP (the caller checks `branch_and_bound.applies`).
-
-    Raises ImportError when numba is missing (see `compiled_available`).
-    """
-    t0 = time.perf_counter()
-    version = _compile()
-    note = f"compiled kernel (numba {version})"
-    deadline = math.inf if time_limit is None else t0 + time_limit
-    root_deadline = math.inf if time_limit is None else t0 + SHARES["root"] * time_limit
-    if integral is None:
-        integral = problem.has_integral_objective
-    n = problem.n
-    w_all = problem.A[0].astype(float)
-    cap = float(problem.b[0])
-    chosen = np.zeros(n, bool)
-    chosen[problem.forced_in] = True
-    excluded = np.zeros(n, bool)
-    excluded[problem.forced_out] = True
-    used0 = float(w_all[chosen].sum())
-    if used0 > cap + 1e-9:
-        return KernelRun(Termination.INFEASIBLE, None, -math.inf, -math.inf, 0, time.perf_counter() - t0, note)
-    # the kernel's items: the free ones that fit next to the forced-in ones
-    free = np.flatnonzero(~chosen & ~excluded & (w_all <= cap - used0 + 1e-9))
-    fixed = np.flatnonzero(chosen)
-    m = free.size
-    q_all = np.zeros((n, n))
-    q_all[problem.pair_i, problem.pair_j] = problem.pair_q
-    q_all[problem.pair_j, problem.pair_i] = problem.pair_q
-    c = problem.c.astype(float)
-    value0 = float(c[fixed].sum() + q_all[np.ix_(fixed, fixed)].sum() / 2.0)
-    best = -math.inf
-    best_x = np.zeros(m, np.int8)
-    have_best = 0
-    if incumbent is not None:
-        start = np.asarray(incumbent) > 0.5
-        # a start that breaks the row or the fixings would prune with a value no portfolio has
-        if start.shape == (n,) and w_all @ start <= cap + 1e-9 and start[chosen].all() \
-                and not start[excluded].any() and not start[~chosen & ~np.isin(np.arange(n), free)].any():
-            best, have_best = problem.objective(start), 1
-            best_x = start[free].astype(np.int8)
-
-    def full_x(xk: np.ndarray) -> np.ndarray:
-        out = chosen.astype(np.int8)
-        out[free] = xk
-        return out
-
-    if m == 0:
-        only = chosen.astype(np.int8)
-        value = problem.objective(only)
-        return KernelRun(Termination.OPTIMAL, only, value, value, 0, time.perf_counter() - t0, note)
-    q = np.ascontiguousarray(q_all[np.ix_(free, free)])
-    w = np.ascontiguousarray(w_all[free])
-    link = c[free] + q_all[np.ix_(free, fixed)].sum(axis=1)
-    room = cap - used0
-    items = np.arange(m, dtype=np.int64)
-    srt = np.zeros(m, np.int64)
-    key = np.zeros(m)
-    gain = np.zeros(m)
-    inner = np.zeros((m, m))
-    share = q / 2.0
-    best_share = share.copy()
-    rs = np.array([2.0, 0.0, math.inf, 0.0, 0.0])
-    status = Termination.OPTIMAL
-    chunk_steps = 1
-    try:
-        # the root: subgradient on the split, a few steps per call so the clock is read in between
-        while rs[R_DONE] == 0 and rs[R_STEPS] < root_steps:
-            steps = int(min(chunk_steps, root_steps - rs[R_STEPS]))
-            t = time.perf_counter()
-            _root_steps(share, best_share, q, w, link, value0, room, best, bool(integral), rs, steps,
-                        inner, gain, items, srt, key)
-            dt = time.perf_counter() - t
-            chunk_steps = max(1, int(steps * CHUNK_SECONDS / max(dt, 1e-6)))
-            now = time.perf_counter()
-            if now > deadline and rs[R_DONE] == 0 and rs[R_STEPS] < root_steps:
-                status = Termination.TIME_LIMIT
-                break
-            if now > root_deadline:   # the split so far is valid: the tree gets the rest of the time
-                break
-    except KeyboardInterrupt:
-        status = Termination.INTERRUPTED
-    root_seconds = time.perf_counter() - t0
-    root_bound = float(rs[R_BEST])
-    if status is not Termination.OPTIMAL:
-        bound = max(best, root_bound)
-        x = full_x(best_x) if have_best else None
-        return KernelRun(status, x, bound, root_bound, 0, time.perf_counter() - t0, note, root_seconds)
-    del share
-    pidx = np.zeros((m, m), np.int64)
-    pv = np.zeros((m, m))
-    pw = np.zeros((m, m))
-    pcnt = np.zeros(m, np.int64)
-    _freeze(best_share, w, pidx, pv, pw, pcnt)
-    # the static order (plane value per weight at the root), for BRANCH_STATIC
-    _root_evaluate(best_share, w, link, room, inner, gain, items, srt, key)
-    static_order = np.argsort(-np.where(w > 0, gain / np.where(w > 0, w, 1.0), np.inf), kind="stable")
-    del best_share, inner
-    node_status = np.zeros(m, np.int8)
-    trail = np.zeros(m, np.int64)
-    depth_cap = m + 2                      # each level adds at most one pending entry to the stack
-    stack_i = np.zeros((2 * depth_cap, 4), np.int64)
-    stack_f = np.zeros((2 * depth_cap, 3))
-    stack_i[0] = (0, -1, 0, 0)             # the root: nothing to fix
-    stack_f[0] = (math.inf, value0, used0)
-    fs = np.array([value0, used0, best, cap, root_bound])
-    ist = np.array([0, 1, 0, have_best, int(bool(integral)), int(branching), 0, 0], np.int64)
-    arrays = (q, w, pidx, pv, pw, pcnt, node_status, link, trail, stack_i, stack_f, best_x,
-              static_order.astype(np.int64), fs, ist, np.zeros(m, np.int64), gain, srt, key,
-              np.zeros(m + 1), np.zeros(m + 1), np.zeros(m, np.int64), np.zeros(m, np.int64))
-    size = FIRST_CHUNK
-    chunks = 0
-    try:
-        while True:
-            if time.perf_counter() > deadline:
-                status = Termination.TIME_LIMIT
-                break
-            t = time.perf_counter()
-            before = int(ist[I_NODES])
-            more = _run_chunk(size, arrays)
-            chunks += 1
-            if not more:
-                break
-            dt = time.perf_counter() - t
-            done = max(1, int(ist[I_NODES]) - before)
-            size = int(min(MAX_CHUNK, max(16, done * CHUNK_SECONDS / max(dt, 1e-6))))
-    except KeyboardInterrupt:
-        status = Termination.INTERRUPTED
-    seconds = time.perf_counter() - t0
-    nodes = int(ist[I_NODES])
-    root_bound = float(fs[F_ROOT]) if nodes else root_bound
-    if not math.isfinite(root_bound):    # the root was solved outright (everything fit)
-        root_bound = float(fs[F_BEST])
-    x = full_x(best_x) if ist[I_HAVE_BEST] else None
-    best = float(fs[F_BEST]) if ist[I_HAVE_BEST] else -math.inf
-    stats = (root_seconds, chunks, int(ist[I_PASSES]), int(ist[I_FIXES]))
-    if status is Termination.OPTIMAL:
-        return KernelRun(status, x, best, root_bound, nodes, seconds, note, *stats)
-    open_bound = float(stack_f[:ist[I_STACK], 0].max()) if ist[I_STACK] else -math.inf
-    return KernelRun(status, x, max(best, open_bound), root_bound, nodes, seconds, note, *stats)
-
-
-def warm_up() -> str:
-    """Compile the kernel now (numba writes its cache beside this module), so that the first solve of
-    every later process loads it in under a second instead of compiling for about 11 s. `make`'s
-    install step runs it; without numba it says why and does nothing."""
-    ok, why = compiled_available()
-    if not ok:
-        return f"kernel not compiled: {why}"
-    from optimizer.core.problem import SelectionProblem as Problem
-
-    t0 = time.perf_counter()
-    # a classic QKP with a real tree, so that every kernel function is compiled
-    tiny = Problem(c=np.array([4.0, 3.0, 3.0, 2.0, 1.0]), pair_i=np.array([0, 1, 2]), pair_j=np.array([1, 2, 3]),
-                   pair_q=np.array([2.0, 1.0, 3.0]), A=np.array([[3.0, 2.0, 2.0, 2.0, 1.0]]), b=np.array([5.0]))
-    solve_compiled(tiny)
-    return f"kernel compiled and cached in {time.perf_counter() - t0:.1f} s"
+        _node(tree.stack_items[sp, 3], pbound, planes, tree, scratch)
+    return 0 if st.stack == 0 else 1

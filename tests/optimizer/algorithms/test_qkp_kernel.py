@@ -1,4 +1,4 @@
-"""optimizer.algorithms.qkp_kernel: the compiled branch and bound gives the optimum, valid bounds at any stop."""
+"""optimizer.algorithms.qkp_kernel, driven by branch_and_bound: the optimum, and valid bounds at any stop."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def classic_qkps(draw, max_n: int = 14) -> SelectionProblem:
 @given(classic_qkps(), st.sampled_from([kernel.BRANCH_FRACTIONAL, kernel.BRANCH_STATIC]))
 def test_kernel_equals_enumeration(problem, branching):
     termination, optimum, _ = enumerate_optimum(problem)
-    run = kernel.solve_compiled(problem, branching=branching)
+    run = branch_and_bound(problem, branching=branching)
     if termination is Termination.INFEASIBLE:
         assert run.termination is Termination.INFEASIBLE and run.x is None
         return
@@ -72,7 +72,7 @@ def test_a_start_and_a_few_root_steps_keep_the_answer_exact(problem, seed):
         for k in rng.permutation(problem.n):
             if k not in problem.forced_out and problem.A[0] @ start + problem.A[0][k] <= problem.b[0]:
                 start[k] = 1
-    run = kernel.solve_compiled(problem, incumbent=start, root_steps=2)
+    run = branch_and_bound(problem, incumbent=start, root_steps=2)
     assert run.termination is Termination.OPTIMAL and same_value(problem.objective(run.x), optimum)
 
 
@@ -125,7 +125,7 @@ def test_time_limited_bounds_cover_the_optimum():
 
 def _stopped_after(problem, chunks, **kwargs):
     """The kernel interrupted (as by Ctrl-C) before chunk number `chunks`, with chunks of 5 nodes."""
-    real = kernel._run_chunk
+    real = bb._run_chunk
     calls = {"n": 0}
 
     def chunk(max_nodes, arrays):
@@ -135,8 +135,8 @@ def _stopped_after(problem, chunks, **kwargs):
         return real(min(max_nodes, 5), arrays)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(kernel, "_run_chunk", chunk)
-        return kernel.solve_compiled(problem, **kwargs)
+        patch.setattr(bb, "_run_chunk", chunk)
+        return branch_and_bound(problem, **kwargs)
 
 
 @needs_numba
@@ -176,7 +176,7 @@ def test_without_numba_the_search_says_why_and_auto_proves_with_highs(monkeypatc
     def broken():
         raise AssertionError("the kernel must not run without numba")
 
-    monkeypatch.setattr(kernel, "_compile", broken)
+    monkeypatch.setattr(kernel, "compile_kernel", broken)
     monkeypatch.setattr(kernel, "compiled_available",
                         lambda: (False, "numba not importable (ImportError: No module named 'numba')"))
     problem = generate_qkp(25, 50, 4)
@@ -207,6 +207,6 @@ def test_compiled_available_names_the_missing_module(monkeypatch):
 
 @needs_numba
 def test_warm_up_compiles_the_kernel_that_later_solves_load():
-    from optimizer.algorithms.qkp_kernel import warm_up
+    from optimizer.algorithms.branch_and_bound import warm_up
 
     assert warm_up().startswith("kernel compiled and cached in ")
