@@ -48,21 +48,23 @@ def _float_array(value: Any, field_name: str, ndim: int) -> np.ndarray:
         raise ProblemError(f"{field_name}: expected a {ndim}-dimensional array, got shape {a.shape}")
     bad = np.flatnonzero(~np.isfinite(a.ravel()))
     if bad.size:
-        where = np.unravel_index(bad[0], a.shape) if a.ndim > 1 else (int(bad[0]),)
-        where_s = ", ".join(str(int(k)) for k in where)
         raise ProblemError(
-            f"{field_name}[{where_s}] is {a.ravel()[bad[0]]}: every value must be a finite number "
+            f"{_entry(a, field_name, bad[0])} is {a.ravel()[bad[0]]}: every value must be a finite number "
             f"({bad.size} non-finite value(s) in all); replace NaN/inf with a number"
         )
     huge = np.flatnonzero(np.abs(a.ravel()) > LARGEST_VALUE)
     if huge.size:
-        where = np.unravel_index(huge[0], a.shape) if a.ndim > 1 else (int(huge[0]),)
-        where_s = ", ".join(str(int(k)) for k in where)
         raise ProblemError(
-            f"{field_name}[{where_s}] is {a.ravel()[huge[0]]:g}: values must lie within +-{LARGEST_VALUE:g} "
-            f"({huge.size} value(s) beyond); rescale the data (e.g. costs in thousands)"
+            f"{_entry(a, field_name, huge[0])} is {a.ravel()[huge[0]]:g}: values must lie within "
+            f"+-{LARGEST_VALUE:g} ({huge.size} value(s) beyond); rescale the data (e.g. costs in thousands)"
         )
     return a
+
+
+def _entry(a: np.ndarray, field_name: str, flat: int) -> str:
+    """'A[1, 3]': the field and the index of the flat position `flat` in `a`."""
+    where = np.unravel_index(flat, a.shape) if a.ndim > 1 else (int(flat),)
+    return f"{field_name}[{', '.join(str(int(k)) for k in where)}]"
 
 
 def _int_array(value: Any, field_name: str, ndim: int = 1) -> np.ndarray:

@@ -32,7 +32,7 @@ from formulations import Choice
 from optimizer.algorithms.bounds import BOUND_ITERATIONS, best_bound, lagrangian_bound, no_better, trivial_bound
 from optimizer.algorithms.branch_and_bound import applies, available, branch_and_bound
 from optimizer.algorithms.tabu import SearchResult, tabu_search
-from optimizer.core.deadline import Deadline, search_seconds
+from optimizer.core.deadline import Deadline
 from optimizer.core.problem import SelectionProblem
 from optimizer.core.result import Result, Stage, Termination, relative_gap
 from optimizer.core.version import OWN_SOLVER_VERSION
@@ -40,9 +40,8 @@ from optimizer.engine import resources
 from optimizer.engine.request import Request
 from optimizer.engine.single import solve_with
 from optimizer.solvers import get_solver
-from optimizer.solvers.highs import first_feasible
+from optimizer.solvers.heuristic import incumbent_search
 
-HEURISTIC_ROUNDS = 10     # perturbations without improvement before the heuristic hands over
 REDUCTION_ROUNDS = 4      # bound, fix, bound again on what is left
 MIP_PAIR_LIMIT = 2_000_000  # above this many pairs the linearized model no longer fits comfortably
 BNB_ITEMS = 600           # classic QKPs up to this size go to the branch and bound instead of the MIP
@@ -91,9 +90,7 @@ class _Pipeline:
 
     # ------------------------------------------------------------------ stages
     def run(self, start: np.ndarray | None) -> Result:
-        budget = self.clock.budget("search", unlimited=search_seconds(self.problem.n))
-        found = tabu_search(self.problem, time_limit=budget, seed=self.request.seed, max_rounds=HEURISTIC_ROUNDS,
-                            start=start, repair=first_feasible)
+        found = incumbent_search(self.problem, self.clock, self.request.seed, start)
         self.stages.append(_search_stage(found))
         self.offer(found.x, found.objective)
         if found.termination is Termination.INTERRUPTED:  # Ctrl-C: the user wants the portfolio found so far, now

@@ -1,6 +1,6 @@
 """The `bnb` solver: Caprara-Pisinger-Toth branch and bound for the classic quadratic knapsack.
 
-A short tabu search gives the incumbent (or the warm start does), then
+A short tabu search (from the warm start, if any) gives the incumbent, then
 :mod:`optimizer.algorithms.branch_and_bound` proves it or finds better. No model, no
 MIP solver: a numba-compiled kernel (unavailable, saying why, without numba). Problems
 outside the classic QKP (several rows, negative terms, conflicts, groups,
@@ -15,20 +15,16 @@ import time
 from typing import TYPE_CHECKING
 
 from optimizer.algorithms.branch_and_bound import applies, available, branch_and_bound
-from optimizer.algorithms.tabu import tabu_search
-from optimizer.core.deadline import Deadline, search_seconds
+from optimizer.core.deadline import Deadline
 from optimizer.core.result import Termination
 from optimizer.core.version import OWN_SOLVER_VERSION
 from optimizer.solvers.base import Adapter as SolverBase
 from optimizer.solvers.base import Capabilities, RawAnswer, SolveOptions
-from optimizer.solvers.highs import first_feasible
+from optimizer.solvers.heuristic import incumbent_search
 
 if TYPE_CHECKING:
     from formulations.model import MipModel
     from optimizer.core.problem import SelectionProblem
-
-SEARCH_ROUNDS = 10     # perturbations without improvement before the search hands over
-
 
 class Adapter(SolverBase):
     """Depth-first branch and bound with Lagrangian upper planes and reduction at every node."""
@@ -53,14 +49,9 @@ class Adapter(SolverBase):
         """Search for a start, then branch and bound; never raises on limits."""
         t0 = time.perf_counter()
         clock = Deadline(options.time_limit)
-        start = options.warm_start
-        log = []
-        if start is None:
-            budget = clock.budget("search", unlimited=search_seconds(problem.n))
-            run = tabu_search(problem, time_limit=budget, seed=options.seed, max_rounds=SEARCH_ROUNDS,
-                              repair=first_feasible)
-            start = run.x
-            log.append(f"search: {run.objective:.10g} after {run.seconds:.2f} s ({run.iterations} moves)")
+        run = incumbent_search(problem, clock, options.seed, options.warm_start)
+        log = [f"search: {run.objective:.10g} after {run.seconds:.2f} s ({run.iterations} moves)"]
+        start = run.x if run.x is not None else options.warm_start
         found = branch_and_bound(problem, incumbent=start, time_limit=clock.left_or_none())
         log.append(f"branch and bound: {found.termination.value}, {found.nodes} nodes, "
                    f"root bound {found.root_bound:.10g}, "

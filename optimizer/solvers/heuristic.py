@@ -14,8 +14,8 @@ import time
 from typing import TYPE_CHECKING
 
 from optimizer.algorithms.bounds import best_bound, no_better
-from optimizer.algorithms.tabu import tabu_search
-from optimizer.core.deadline import Deadline
+from optimizer.algorithms.tabu import SearchResult, tabu_search
+from optimizer.core.deadline import Deadline, search_seconds
 from optimizer.core.result import Termination
 from optimizer.core.version import OWN_SOLVER_VERSION
 from optimizer.solvers.base import Adapter as SolverBase
@@ -23,9 +23,22 @@ from optimizer.solvers.base import Capabilities, RawAnswer, SolveOptions
 from optimizer.solvers.highs import first_feasible
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from formulations.model import MipModel
     from optimizer.core.problem import SelectionProblem
 
+SEARCH_ROUNDS = 10     # perturbations without improvement before the search hands over to an exact stage
+
+
+def incumbent_search(problem: SelectionProblem, clock: Deadline, seed: int,
+                     start: np.ndarray | None = None) -> SearchResult:
+    """The heuristic stage every exact method starts from (the `auto` pipeline, the `bnb` solver): tabu
+    search from `start` (or the greedy) for the clock's 'search' share, HiGHS as the repair when the
+    greedy cannot start."""
+    budget = clock.budget("search", unlimited=search_seconds(problem.n))
+    return tabu_search(problem, time_limit=budget, seed=seed, max_rounds=SEARCH_ROUNDS, start=start,
+                       repair=first_feasible)
 
 
 class Adapter(SolverBase):
