@@ -410,11 +410,11 @@ CASES: list[Case] = [
          ("pairs.csv:2", "column 'b'", "pairs candidate 'C001' with itself", "two different candidate ids"),
          lambda t: read_scenario(_bundle(t, pairs=_cell(2, "b", "C001")))),
     case("bundle: mandatory partner that is no candidate", InstanceFormatError,
-         ("scenario.toml:53", "key 'constraints.mandatory'", "'C999' is not a candidate id in candidates.csv"),
+         ("scenario.toml:53", "key 'constraints.mandatory'", "'C999' is not a candidate id"),
          lambda t: read_scenario(_bundle(t, scenario=_sub('mandatory = []', 'mandatory = ["C999"]')))),
     case("bundle: region cap on a region without candidates", InstanceFormatError,
          ("key 'constraints.region_caps.Atlantis'", "no candidate is in region 'Atlantis'",
-          "scenario.toml:58", "regions in candidates.csv: East Asia, Europe"),
+          "scenario.toml:58", "regions are East Asia, Europe"),
          lambda t: read_scenario(_bundle(t, scenario=_sub("[constraints.region_caps]",
                                                           "[constraints.region_caps]\nAtlantis = 1")))),
 

@@ -1,11 +1,12 @@
 """Scenario bundles: a folder with ``scenario.toml``, ``candidates.csv`` and optional ``pairs.csv``.
 
-People fill a bundle in with a spreadsheet and a text editor, so the reader
-checks everything the :class:`~optimizer.domain.scenario.Scenario` constructor checks
-(and a few things the compiler would only find later) *before* building the
-scenario, and every complaint names the file, the line or spreadsheet row, the
-column or TOML key, and what was expected. The layout is documented in
-``docs/scenario-format.md``.
+People fill a bundle in with a spreadsheet and a text editor, so every complaint
+names the file, the line or spreadsheet row, the column or TOML key, and what was
+expected. The reader checks what only the files know (TOML types and keys, CSV
+cells and rows); the rules that need the settings and the tables together (ids,
+regions, policy keys, required domains) are the
+:class:`~optimizer.domain.scenario.Scenario`'s own, and its error's ``where`` is
+mapped to the file and key. The layout is documented in ``docs/scenario-format.md``.
 
 Typing of table columns, so that :func:`write_scenario` then
 :func:`read_scenario` gives back equal DataFrames:
@@ -66,12 +67,11 @@ def read_scenario(path: str | os.PathLike) -> Scenario:
     candidates = read_candidates(folder / CANDIDATES_FILE, settings)
     ids = candidates["id"].tolist()
     pairs = read_pairs(folder / PAIRS_FILE, ids) if (folder / PAIRS_FILE).exists() else None
-    toml.check_against_candidates(settings, candidates)
     try:
         return Scenario(candidates=candidates, pairs=pairs, **settings)
     except (ProblemError, ValueError) as exc:
-        # Safety net: the checks above mirror the model's; if the model grows a new rule, the user
-        # still gets an InstanceFormatError naming the file (and the TOML section when it can tell).
+        # the rules that need the tables and the settings together (ids, regions, policy keys, required
+        # domains) are the model's own: its error's `where` gives the file and the TOML key or CSV column
         toml.fail_model_error(folder, exc)
 
 

@@ -1,9 +1,9 @@
 """scenario.toml: every key and value checked against the Scenario's rules, with file, line and key in errors.
 
-The checks mirror what :class:`~optimizer.domain.scenario.Scenario` and the
-compiler would refuse, so a bundle that reads also compiles; a rule the model
-gains later still reaches the user with a location, through the ``where`` of
-the model's :class:`~optimizer.core.errors.ProblemError`.
+The rules that need the candidate table too are the model's: the reader builds the
+:class:`~optimizer.domain.scenario.Scenario` and maps the ``where`` of its
+:class:`~optimizer.core.errors.ProblemError` to the file, line and key
+(`fail_model_error`), so no rule is written twice and a bundle that reads also compiles.
 """
 
 from __future__ import annotations
@@ -13,15 +13,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
-import numpy as np
-import pandas as pd
-
 from instances.bundle.files import CANDIDATES_FILE, PAIRS_FILE
 from instances.errors import InstanceFormatError
 from instances.toml_file import KeyPath, TomlFile, describe
 from optimizer.core.errors import ProblemError
 from optimizer.domain.scoring import Scoring
-from optimizer.domain.settings import GROUP_KEYS, Focal, ForeignValue, Level, Peers, Policy, Strategy
+from optimizer.domain.settings import Focal, ForeignValue, Level, Peers, Policy, Strategy
 
 #: accepted keys per TOML table (limits, profile, weights, caps and policy tables take free keys)
 TOP_KEYS = ("name", "focal", "limits", "strategy", "peers", "policy", "constraints", "levels", "foreign_value",
@@ -148,7 +145,7 @@ class ScenarioToml(TomlFile):
         return out
 
     def fail_model_error(self, folder: Path, exc: Exception) -> NoReturn:
-        """Report a rule of the model the checks above do not mirror (yet) where its ``where`` points.
+        """Report a rule of the model where its ``where`` points (file, line, key or column).
 
         ``where`` is in the Scenario's terms (see ProblemError): tables go to their CSV file and
         column, the constraint fields to their [constraints] keys, everything else to the same key.
@@ -189,51 +186,3 @@ class ScenarioToml(TomlFile):
             levels.append(Level(name=name, gain=self.number(t, path + ("gain",), defaults.gain, low=0), use=use,
                                 strong=self.boolean(t, path + ("strong",), defaults.strong)))
         return tuple(levels)
-
-    def check_against_candidates(self, settings: Mapping[str, Any], candidates: pd.DataFrame) -> None:
-        """Settings that name candidates, regions or groups must match candidates.csv."""
-        ids = set(candidates["id"])
-        for label in ("mandatory", "excluded"):
-            for cid in settings[label]:
-                if cid not in ids:
-                    self.fail(("constraints", label), f"{cid!r} is not a candidate id in {CANDIDATES_FILE}")
-        for table_name in ("subsidies", "bonus"):
-            for key in getattr(settings["policy"], table_name):
-                kind, sep, _ = key.partition(":")
-                if key in ids or (sep and kind in GROUP_KEYS):
-                    continue
-                self.fail(("policy", table_name, key),
-                          f"{key!r} is neither a candidate id in {CANDIDATES_FILE} nor a group key "
-                          f"({', '.join(g + ':<value>' for g in GROUP_KEYS)})")
-        # the compiler would reject a cap on a region without candidates; a typo is the likely cause
-        regions = set(candidates["region"])
-        for region in settings["region_caps"]:
-            if region not in regions:
-                self.fail(("constraints", "region_caps", region),
-                          f"no candidate is in region {region!r}; regions in {CANDIDATES_FILE}: "
-                          f"{', '.join(sorted(regions))}")
-        # Two more rules the compiler enforces: checked here so a bundle that reads also compiles.
-        subsidies = settings["policy"].subsidies
-        if subsidies:
-            total = np.zeros(len(candidates))
-            for key, share in subsidies.items():
-                total += share * self._policy_mask(key, candidates)
-                over = np.flatnonzero(total > 1)
-                if over.size:
-                    self.fail(("policy", "subsidies", key),
-                              f"candidate {candidates['id'].iloc[over[0]]!r} gets subsidies adding up to "
-                              f"{total[over[0]]:g} with this key; a subsidy covers at most the whole cost (1)")
-        threshold = settings["scoring"].coverage_threshold
-        for d in settings["required_domains"]:
-            if not (candidates[f"k_{d}"].to_numpy(dtype=float) >= threshold).any():
-                self.fail(("constraints", "required_domains"),
-                          f"no candidate covers required domain {d!r}: none has k_{d} >= {threshold:g} "
-                          f"(scoring.coverage_threshold)")
-
-    @staticmethod
-    def _policy_mask(key: str, candidates: pd.DataFrame) -> np.ndarray:
-        # the same rule as Scenario._policy_mask: group keys first, then candidate ids
-        kind, sep, value = key.partition(":")
-        if sep and kind in GROUP_KEYS:
-            return (candidates[kind] == value).to_numpy()
-        return (candidates["id"] == key).to_numpy()

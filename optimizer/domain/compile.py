@@ -217,11 +217,7 @@ def _resource_rows(scenario: Scenario, items: _Items, rows: _Rows) -> None:
     """One row per limited resource (use x level multiplier, less the subsidy on the subsidised
     resource), per region cap, and per side of the peer benchmark's foreign-share range."""
     cand = scenario.candidates
-    subsidy = scenario.policy_vector(scenario.policy.subsidies)
-    if np.any(subsidy > 1):
-        raise ProblemError("policy.subsidies add up to more than 1 for candidate "
-                           f"{scenario.ids[int(np.argmax(subsidy))]!r}; a subsidy covers at most the whole cost",
-                           where=("policy", "subsidies"))
+    subsidy = scenario.policy_vector(scenario.policy.subsidies)   # at most 1 each (Scenario checks)
     paid = {Policy.SUBSIDISED_RESOURCE: 1.0 - subsidy[items.candidate]}
     for r, limit in scenario.limits.items():
         use = cand[f"use_{r}"].to_numpy(dtype=float)[items.candidate]
@@ -229,10 +225,7 @@ def _resource_rows(scenario: Scenario, items: _Items, rows: _Rows) -> None:
         rows.add(r, use, limit)
     regions = cand["region"].astype(str).to_numpy()
     for region, cap in scenario.region_caps.items():
-        mask = regions[items.candidate] == str(region)
-        if not mask.any():
-            raise ProblemError(f"region_caps: no candidate is in region {region!r}; regions are "
-                               f"{', '.join(sorted(set(regions)))}", where=("region_caps", region))
+        mask = regions[items.candidate] == str(region)     # some candidate is there (Scenario checks)
         rows.add(f"region:{region}", mask, cap)
     f_item = flag_values(cand["foreign"])[items.candidate].astype(float)
     peers = scenario.peers
@@ -310,12 +303,8 @@ def _constraint_sets(scenario: Scenario, items: _Items,
     prof = scenario.profiles()
     for d in scenario.required_domains:
         k = scenario.domains.index(d)
-        able = np.flatnonzero(prof[items.candidate, k] >= scenario.scoring.coverage_threshold)
-        if able.size == 0:
-            raise ProblemError(f"required domain {d!r}: no candidate reaches k_{d} >= "
-                               f"{scenario.scoring.coverage_threshold:g} (scoring.coverage_threshold)",
-                               where=("required_domains",))
-        covers.append(able)
+        # some candidate reaches the threshold (Scenario checks)
+        covers.append(np.flatnonzero(prof[items.candidate, k] >= scenario.scoring.coverage_threshold))
     return groups, covers, forced_in, forced_out
 
 

@@ -208,7 +208,8 @@ class Scenario:
         for label, seq in (("mandatory", self.mandatory), ("excluded", self.excluded)):
             for cid in seq:
                 if str(cid) not in known:
-                    raise ProblemError(f"{label}: unknown candidate id {cid!r}", where=(label,))
+                    raise ProblemError(f"{label}: {cid!r} is not a candidate id (ids are the candidates' id "
+                                       f"column: {', '.join(ids.iloc[:3])}, ...)", where=(label,))
         both = set(map(str, self.mandatory)) & set(map(str, self.excluded))
         if both:
             raise ProblemError(f"candidate {sorted(both)[0]!r} is both mandatory and excluded; remove it from one",
@@ -218,21 +219,37 @@ class Scenario:
                     or not cap < 2 ** 63 or not float(cap).is_integer():
                 raise ProblemError(f"region_caps[{region!r}] is {cap!r}: a cap is a whole number of partners >= 0",
                                    where=("region_caps", region))
+        regions = set(cand["region"].astype(str))
+        for region in self.region_caps:
+            if str(region) not in regions:
+                raise ProblemError(f"region_caps: no candidate is in region {region!r}; regions are "
+                                   f"{', '.join(sorted(regions))}", where=("region_caps", region))
         check_flags(cand["foreign"], "candidates")
+        threshold = self.scoring.coverage_threshold
         for d in self.required_domains:
             if d not in domains:
                 raise ProblemError(f"required_domains: unknown domain {d!r}; domains are {', '.join(domains)}",
                                    where=("required_domains",))
+            if not (pd.to_numeric(cand[f"k_{d}"]) >= threshold).any():
+                raise ProblemError(f"required domain {d!r}: no candidate reaches k_{d} >= {threshold:g} "
+                                   f"(scoring.coverage_threshold)", where=("required_domains",))
 
     def _check_policy(self) -> None:
         """Subsidies and bonuses: keys that select candidates, subsidy shares in [0, 1], a budget to lower."""
         for table_name in ("subsidies", "bonus"):
             for key in getattr(self.policy, table_name):
                 self._policy_mask(key, where=("policy", table_name, key))
+        total = np.zeros(len(self.candidates))
         for key, v in self.policy.subsidies.items():
             if not (0 <= as_float(v) <= 1):
                 raise ProblemError(f"policy.subsidies[{key!r}] is {v!r}: a subsidy is the share of the budget "
                                    f"cost paid, in [0, 1]", where=("policy", "subsidies", key))
+            total += as_float(v) * self._policy_mask(key)
+            over = np.flatnonzero(total > 1)
+            if over.size:
+                raise ProblemError(f"policy.subsidies: candidate {self.ids[over[0]]!r} gets subsidies adding up to "
+                                   f"{total[over[0]]:g} with key {key!r}; a subsidy covers at most the whole cost (1)",
+                                   where=("policy", "subsidies", key))
         if self.policy.subsidies and Policy.SUBSIDISED_RESOURCE not in self.limits:
             raise ProblemError(f"policy.subsidies lower the {Policy.SUBSIDISED_RESOURCE!r} resource, but limits "
                                f"has no {Policy.SUBSIDISED_RESOURCE!r}",
