@@ -74,7 +74,7 @@ def _references(reference: str | None, runs: pd.DataFrame) -> dict[str, float]:
     by their instance set as typed then."""
     import pandas as pd
 
-    from benchmarks.instance_sets import folder_reference, read_reference, references_beside
+    from benchmarks.harness.instance_sets import folder_reference, read_reference, references_beside
 
     if reference:
         return read_reference(reference)
@@ -89,11 +89,11 @@ def _references(reference: str | None, runs: pd.DataFrame) -> dict[str, float]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from benchmarks import report
-    from benchmarks.instance_sets import read_reference, references_beside
-    from benchmarks.runner import run_suite
-    from benchmarks.store import ResultsStore
-    from benchmarks.suite import build_suite
+    from benchmarks.harness import report
+    from benchmarks.harness.instance_sets import read_reference, references_beside
+    from benchmarks.harness.runner import run_suite
+    from benchmarks.harness.store import ResultsStore
+    from benchmarks.harness.suite import build_suite
 
     suite = build_suite(args.suite, instances=args.instances, solvers=args.solvers,
                         formulations=args.formulations, time_limit=args.time_limit, threads=args.threads,
@@ -130,8 +130,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from benchmarks import report
-    from benchmarks.store import open_existing
+    from benchmarks.harness import report
+    from benchmarks.harness.store import open_existing
 
     with open_existing(args.results) as store:
         runs = store.runs()
@@ -146,7 +146,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from benchmarks.store import export, open_existing
+    from benchmarks.harness.store import export, open_existing
 
     with open_existing(args.results) as store:
         runs = store.runs(logs=True)

@@ -28,11 +28,11 @@ Documented error types and where each is raised
     ``instances.read_scenario`` (instances/bundle/: scenario.toml by line and key, candidates.csv
     and pairs.csv by line, spreadsheet row and column); ``instances.read_comparison``
     (instances/comparison.py: line and key such as ``variant[2].size_max``).
-``benchmarks.instance_sets.SuiteError`` (also a ``ValueError``)
-    ``benchmarks.suite.build_suite(file, **options)`` (benchmarks/suite.py: "file:line: key ..." or
+``benchmarks.harness.instance_sets.SuiteError`` (also a ``ValueError``)
+    ``benchmarks.harness.suite.build_suite(file, **options)`` (benchmarks/harness/suite.py: "file:line: key ..." or
     "command line: ..."), ``Suite.cells()`` (unknown solvers), instance-set specs
-    (``benchmarks.instance_sets.resolve``) and reference CSVs
-    (``benchmarks.instance_sets.read_reference``: "file, line N: column ...").
+    (``benchmarks.harness.instance_sets.resolve``) and reference CSVs
+    (``benchmarks.harness.instance_sets.read_reference``: "file, line N: column ...").
 Command line (``alliance``, benchmarks/cli.py ``main``)
     every error above, and argparse's, is printed as one line ``alliance: error: ...`` on stderr
     with exit status 2 (a solver failure exits with 1).
@@ -52,9 +52,9 @@ import numpy as np
 import pytest
 
 from benchmarks.cli import main
-from benchmarks.instance_sets import SuiteError, read_reference, resolve
-from benchmarks.store import ResultsStore, open_existing
-from benchmarks.suite import build_suite
+from benchmarks.harness.instance_sets import SuiteError, read_reference, resolve
+from benchmarks.harness.store import ResultsStore, open_existing
+from benchmarks.harness.suite import build_suite
 from instances import InstanceFormatError, read_comparison, read_qkp, read_scenario
 from optimizer import FormulationError, ProblemError, SelectionProblem, SolverUnavailableError, compare, frontier, solve
 

@@ -110,9 +110,9 @@ def test_qkp_files_and_their_old_temporary_names(tmp_path):
 
 def test_benchmark_report_and_export(tmp_path):
     pytest.importorskip("matplotlib")
-    from benchmarks.report import write_report
-    from benchmarks.store import export
-    from tests.benchmarks.test_report import frame, run
+    from benchmarks.harness.report import write_report
+    from benchmarks.harness.store import export
+    from tests.benchmarks.harness.test_report import frame, run
 
     runs = frame(run("a", "highs", total_seconds=2.0), run("a", "auto", total_seconds=1.0),
                  run("b", "highs", total_seconds=3.0), run("b", "auto", total_seconds=5.0))
@@ -126,7 +126,7 @@ def test_benchmark_report_and_export(tmp_path):
 
 
 def test_timing_script_csv(tmp_path):
-    from benchmarks.speed_targets import _write_csv
+    from benchmarks.timing.speed_targets import _write_csv
 
     path = tmp_path / "times" / "speed.csv"
     links = {path: plant(path, tmp_path / "outside")}
@@ -137,8 +137,8 @@ def test_timing_script_csv(tmp_path):
 # ---------------------------------------------------------------------------------------------- sources
 #: writes that do not go through optimizer/core/files.py, and why they may not
 ALLOWED = {
-    ("benchmarks/runner.py", "open"): "cell and stderr files in the runner's own fresh temporary folder",
-    ("benchmarks/worker.py", "open"): "appends result lines to the runner's file in that folder",
+    ("benchmarks/harness/runner.py", "open"): "cell and stderr files in the runner's own fresh temporary folder",
+    ("benchmarks/harness/worker.py", "open"): "appends result lines to the runner's file in that folder",
     ("optimizer/solvers/highs.py", "open"): "the null device",
 }
 _WRITE_METHODS = ("savefig", "to_csv", "to_parquet", "to_html", "to_json", "to_excel", "write_text", "write_bytes")

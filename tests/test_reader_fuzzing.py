@@ -7,8 +7,8 @@ Readers and the only errors they may raise (see tests/test_bad_inputs.py for the
 * ``instances.read_scenario`` (bundle folder): ``InstanceFormatError``; a bundle that reads also
   compiles (``Scenario.compile``), or fails there with ``ProblemError``
 * ``instances.read_comparison``: ``InstanceFormatError``
-* ``benchmarks.suite.build_suite(file)`` and ``Suite.cells()``: ``SuiteError``
-* ``benchmarks.instance_sets.read_reference``: ``SuiteError``
+* ``benchmarks.harness.suite.build_suite(file)`` and ``Suite.cells()``: ``SuiteError``
+* ``benchmarks.harness.instance_sets.read_reference``: ``SuiteError``
 
 Each example writes its files with :mod:`tempfile` inside the test body (hypothesis runs many
 examples per test, so pytest's per-test ``tmp_path`` would be shared by all of them). The
@@ -29,8 +29,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from benchmarks.instance_sets import SuiteError, read_reference
-from benchmarks.suite import Suite, build_suite
+from benchmarks.harness.instance_sets import SuiteError, read_reference
+from benchmarks.harness.suite import Suite, build_suite
 from instances import ComparisonSpec, InstanceFormatError, generate_qkp, read_comparison, read_qkp, read_scenario
 from instances.qkp import write_edge_list, write_qkp
 from optimizer import ProblemError, Scenario, SelectionProblem

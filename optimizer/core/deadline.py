@@ -21,7 +21,7 @@ SHARES: dict[str, float] = {
     # n = 300; the share caps them on larger problems
     "bound": 0.1,
     # the branch and bound's root (the split optimized by subgradient): at most half, so that a short
-    # limit still reaches the tree and a portfolio (benchmarks/node_cost.py)
+    # limit still reaches the tree and a portfolio (benchmarks/timing/node_cost.py)
     "root": 0.5,
 }
 

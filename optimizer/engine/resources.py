@@ -3,7 +3,7 @@ instead of being killed by the operating system.
 
 The estimate takes the model's columns, rows and nonzeros as each formulation
 declares them (formulations/<name>.py `size`: no model is built) and multiplies by bytes per entity measured here
-(benchmarks/memory_estimates.py, benchmarks/README.md): HiGHS's memory grows
+(benchmarks/timing/memory_estimates.py, benchmarks/README.md): HiGHS's memory grows
 with the columns (copies, presolve, LP and MIP data), the arrays with the
 nonzeros, and Pyomo builds a Python object per term. The limit is `memory_limit` (MB) of
 `optimizer.engine.solve`, else the ALLIANCE_MEMORY_LIMIT_MB environment variable, else
@@ -20,7 +20,7 @@ from optimizer.core.problem import SelectionProblem
 from optimizer.solvers import solver_capabilities
 
 #: Bytes per column once the model is in HiGHS (measured: its copies, presolve, LP and MIP data
-#: per column dominate; 2.4 KB per column at n = 300..2000, benchmarks/memory_estimates.py).
+#: per column dominate; 2.4 KB per column at n = 300..2000, benchmarks/timing/memory_estimates.py).
 BYTES_PER_COLUMN = 2500.0
 #: Bytes per nonzero of the array model and the solver's matrix copies.
 ARRAY_BYTES_PER_NONZERO = 60.0

@@ -74,7 +74,7 @@ class Adapter(SolverBase):
     """Pyomo model from the array model, solved by the named Pyomo solver."""
 
     #: a Python object per term, then the solver's own copy: about 2,200 bytes per nonzero (measured,
-    #: benchmarks/memory_estimates.py)
+    #: benchmarks/timing/memory_estimates.py)
     capabilities = Capabilities(model=True, suffix="required", bytes_per_nonzero=2200.0)
 
     def __init__(self, solver_name: str) -> None:

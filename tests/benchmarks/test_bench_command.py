@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 from benchmarks.cli import main
-from benchmarks.store import ResultsStore
+from benchmarks.harness.store import ResultsStore
 from instances import generate_qkp, write_qkp
-from tests.benchmarks.test_store import _big_store, _corrupt, _digest, _notes, _tables_and_journal
+from tests.benchmarks.harness.test_store import _big_store, _corrupt, _digest, _notes, _tables_and_journal
 from tests.problem_strategies import enumerate_optimum
 from tests.shared_data import require_qkp_standard
 

@@ -3,7 +3,7 @@
 The package's search is the compiled kernel (optimizer/algorithms/qkp_kernel.py, run by
 optimizer.algorithms.branch_and_bound); this is the search it replaced, written from the same
 paper (Caprara, Pisinger & Toth 1999) with the split re-optimized at every node and dense n x n
-arrays. Tests compare the kernel against it; benchmarks/node_cost.py measures both per node.
+arrays. Tests compare the kernel against it; benchmarks/timing/node_cost.py measures both per node.
 """
 
 from __future__ import annotations

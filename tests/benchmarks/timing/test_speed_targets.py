@@ -1,10 +1,10 @@
-"""benchmarks/speed_targets.py runs end to end on tiny sizes (the real runs are in the README)."""
+"""benchmarks/timing/speed_targets.py runs end to end on tiny sizes (the real runs are in the README)."""
 
 from __future__ import annotations
 
 import csv
 
-from benchmarks.speed_targets import main
+from benchmarks.timing.speed_targets import main
 
 
 def test_heuristic_target_table(tmp_path, capsys):

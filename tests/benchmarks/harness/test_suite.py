@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from benchmarks.instance_sets import SuiteError
-from benchmarks.suite import Cell, build_suite
+from benchmarks.harness.instance_sets import SuiteError
+from benchmarks.harness.suite import Cell, build_suite
 
 
 def _write(tmp_path, text: str):

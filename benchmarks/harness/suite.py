@@ -28,7 +28,7 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from benchmarks.instance_sets import InstanceRef, SuiteError, resolve
+from benchmarks.harness.instance_sets import InstanceRef, SuiteError, resolve
 from instances.toml_file import KeyLines
 
 #: Settings stored in the results (their JSON is part of each cell's key).

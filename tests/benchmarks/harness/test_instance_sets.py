@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.instance_sets import InstanceRef, SuiteError, folder_reference, read_reference, resolve
+from benchmarks.harness.instance_sets import InstanceRef, SuiteError, folder_reference, read_reference, resolve
 from instances import generate_alliance, generate_qkp, write_qkp, write_scenario
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarks.instance_sets import SuiteError
+from benchmarks.harness.instance_sets import SuiteError
 
 #: column -> SQLite type, in the order of the table; columns added after the first version go at the end
 #: (an older store gains them in this order, so every store lists its columns alike)

@@ -1,6 +1,6 @@
 """How far past its time limit `solve` returns, on the largest instances we have.
 
-    python benchmarks/time_limits.py [--time-limit 20] [--jobs 1] [--csv out.csv]
+    python benchmarks/timing/time_limits.py [--time-limit 20] [--jobs 1] [--csv out.csv]
 
 Each case runs in a fresh process (instance generated there, not timed) and the
 wall time of `solve(..., time_limit=T)` is compared with T. The overrun is what

@@ -14,16 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import report
-from benchmarks.instance_sets import read_reference
-from benchmarks.runner import run_suite
-from benchmarks.store import ResultsStore
-from benchmarks.suite import build_suite
+from benchmarks.harness import report
+from benchmarks.harness.instance_sets import read_reference
+from benchmarks.harness.runner import run_suite
+from benchmarks.harness.store import ResultsStore
+from benchmarks.harness.suite import build_suite
 from instances import generate_qkp
 from tests.problem_strategies import enumerate_optimum
 from tests.shared_data import require_qkp_standard
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 FAKE = "fake=tests.optimizer.solvers.fake_solvers"
 
 
@@ -258,7 +258,7 @@ def test_repeated_kills_at_random_moments_lose_nothing(tmp_path):
 def test_a_failed_write_stops_the_suite_cleanly_and_resume_completes_it(tmp_path, monkeypatch):
     import sqlite3 as sqlite
 
-    from benchmarks.instance_sets import SuiteError
+    from benchmarks.harness.instance_sets import SuiteError
 
     suite = build_suite(instances=["qkp:n=10,density=50,seeds=1-5"], solvers=["highs"], time_limit=[5.0])
     cells, _ = suite.cells()
@@ -358,7 +358,7 @@ def test_the_folders_of_a_killed_harness_are_removed_by_the_next_run_and_no_othe
     import json as json_module
     import shutil
 
-    from benchmarks import runner
+    from benchmarks.harness import runner
 
     tmp = tmp_path / "tmp"
     tmp.mkdir()

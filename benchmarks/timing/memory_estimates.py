@@ -1,6 +1,6 @@
 """The resource guard's memory estimate next to the peak memory a solve really takes.
 
-    python benchmarks/memory_estimates.py [--time-limit 5] [--csv out.csv]
+    python benchmarks/timing/memory_estimates.py [--time-limit 5] [--csv out.csv]
 
 Each case builds and solves (briefly) in a fresh process and reports that
 process's peak resident memory beside `optimizer.engine.resources.estimate_mb`.

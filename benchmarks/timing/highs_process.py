@@ -1,6 +1,6 @@
 """What running HiGHS in a child process costs, side by side with HiGHS in this process.
 
-    python benchmarks/highs_process.py [--repeat 5] [--csv out.csv]
+    python benchmarks/timing/highs_process.py [--repeat 5] [--csv out.csv]
 
 Since issue 12 every HiGHS solve runs in a child process (optimizer/solvers/highs_child.py) so
 that a run past its limit can be killed. The alternative measured here is what the adapter
@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 CASES = [
     # (label, generator arguments, formulation, time limit)

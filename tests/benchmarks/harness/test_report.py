@@ -1,4 +1,4 @@
-"""benchmarks/report.py on hand-made run tables: the numbers are computed by hand here."""
+"""benchmarks/harness/report.py on hand-made run tables: the numbers are computed by hand here."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks import report
-from benchmarks.report import (
+from benchmarks.harness import report
+from benchmarks.harness.report import (
     check_reference,
     config_label,
     format_terminal,

@@ -6,8 +6,8 @@ instances (one thread: numpy's BLAS is not used by either search), each with a
 per-run time limit and no start (each finds its own incumbent). The numba
 compilation (or the load from its cache) is timed apart before any run.
 
-    python benchmarks/node_cost.py --sizes 100 200 --densities 25 50 --time-limit 30
-    python benchmarks/node_cost.py --standard 4 --csv node_cost.csv
+    python benchmarks/timing/node_cost.py --sizes 100 200 --densities 25 50 --time-limit 30
+    python benchmarks/timing/node_cost.py --standard 4 --csv node_cost.csv
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")      # one thread, before numpy loads
 os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:                       # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 

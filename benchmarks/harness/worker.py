@@ -1,4 +1,4 @@
-"""One benchmark cell in its own process: `python -m benchmarks.worker CELL.json RESULT.jsonl [LOG]`.
+"""One benchmark cell in its own process: `python -m benchmarks.harness.worker CELL.json RESULT.jsonl [LOG]`.
 
 The worker appends JSON lines to RESULT: {"phase": "loaded", n, pairs} once the
 instance is in memory, then {"phase": "done", ...} with the verified result, the
@@ -49,7 +49,7 @@ def run(cell_path: str, result_path: str, log_path: str | None = None) -> int:
     t0 = time.perf_counter()
     # imported before the memory cap: the cap is meant for the model and the solver, and an
     # interpreter that cannot load numpy says nothing useful
-    from benchmarks.suite import Cell
+    from benchmarks.harness.suite import Cell
     from optimizer import AllianceError, Scenario, solve
 
     limit = data.get("memory_limit_mb")
@@ -103,6 +103,6 @@ def run(cell_path: str, result_path: str, log_path: str | None = None) -> int:
 
 if __name__ == "__main__":
     if len(sys.argv) not in (3, 4):
-        print("usage: python -m benchmarks.worker CELL.json RESULT.jsonl [LOG]", file=sys.stderr)
+        print("usage: python -m benchmarks.harness.worker CELL.json RESULT.jsonl [LOG]", file=sys.stderr)
         sys.exit(2)
     sys.exit(run(*sys.argv[1:]))

@@ -1,10 +1,10 @@
 """Speed targets of the engine at scale: heuristic quality against long runs, and model build cost.
 
-    python benchmarks/speed_targets.py heuristic [--n 1000 2000] [--densities 25 50 75 100] [--seeds 1]
+    python benchmarks/timing/speed_targets.py heuristic [--n 1000 2000] [--densities 25 50 75 100] [--seeds 1]
         [--time-limit 10] [--reference-seconds 600] [--reference-seeds 2] [--jobs 2] [--csv out.csv]
-    python benchmarks/speed_targets.py sparse [--n 10000] [--budgets 0.02 0.05 0.1] [--seeds 1]
+    python benchmarks/timing/speed_targets.py sparse [--n 10000] [--budgets 0.02 0.05 0.1] [--seeds 1]
         [--time-limit 10] [--reference-seconds 600] [--jobs 2] [--csv out.csv]
-    python benchmarks/speed_targets.py build [--n 2000] [--density 100] [--formulations standard rlt]
+    python benchmarks/timing/speed_targets.py build [--n 2000] [--density 100] [--formulations standard rlt]
         [--pyomo] [--csv out.csv]
 
 `heuristic` and `sparse` run solve(solver="heuristic") with the short limit and

@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from benchmarks.instance_sets import SuiteError
-from benchmarks.store import COLUMNS, ResultsStore, export, open_existing
+from benchmarks.harness.instance_sets import SuiteError
+from benchmarks.harness.store import COLUMNS, ResultsStore, export, open_existing
 
 #: the columns of the runs table as the first version of the harness wrote it
 FIRST_VERSION_COLUMNS = (

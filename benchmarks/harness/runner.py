@@ -35,9 +35,9 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from benchmarks.instance_sets import SuiteError
-from benchmarks.store import ResultsStore, explain
-from benchmarks.suite import Cell
+from benchmarks.harness.instance_sets import SuiteError
+from benchmarks.harness.store import ResultsStore, explain
+from benchmarks.harness.suite import Cell
 
 #: packages whose versions every row records
 PACKAGES = ("numpy", "pandas", "highspy", "pyomo", "networkx", "pyscipopt", "gurobipy")
@@ -121,7 +121,7 @@ def run_cell(data: dict, keep_logs: bool = False) -> dict:
             json.dump(data, fh)
         t0 = time.monotonic()
         with open(err_path, "w") as err:
-            proc = subprocess.Popen([sys.executable, "-m", "benchmarks.worker", cell_path, result_path,
+            proc = subprocess.Popen([sys.executable, "-m", "benchmarks.harness.worker", cell_path, result_path,
                                      *([log_path] if keep_logs else [])],
                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
                                     start_new_session=True,  # own group: Ctrl-C is ours to handle

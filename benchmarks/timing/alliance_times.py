@@ -1,6 +1,6 @@
 """Compile, build and solve seconds on generated alliance scenarios.
 
-    python benchmarks/alliance_times.py [--seeds 1 2 3] [--cases a b] [--time-limit 60]
+    python benchmarks/timing/alliance_times.py [--seeds 1 2 3] [--cases a b] [--time-limit 60]
         [--threads 1] [--formulation auto] [--csv out.csv]
 
 Cases: (a) 60 candidates with the default constraints (resource limits, peer
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script from anywhere
 
 
 from instances import generate_alliance  # noqa: E402
