@@ -38,25 +38,28 @@ class Reader(NamedTuple):
 
     kind: str                                  # "bundle", "file" (a QKP file)
     folder: bool                               # a folder (bundle) rather than a file
-    suffixes: tuple[str, ...]                  # file endings a folder scan takes ("" : any, for a named file)
+    suffixes: tuple[str, ...]                  # a folder's marker file, or the file endings of the format
     read: Callable[..., Any]                   # read(path, budget=None) -> Scenario | SelectionProblem
+    any_named: bool = False                    # also reads a file named directly whatever its ending
 
 
 #: every format on disk, first match wins
 READERS: tuple[Reader, ...] = (
     Reader("bundle", True, ("scenario.toml",), _read_bundle),
-    Reader("file", False, (".txt", ".dat", ".qkp", ".in"), _read_qkp),
+    Reader("file", False, (".txt", ".dat", ".qkp", ".in"), _read_qkp, any_named=True),
 )
 
 
 def reader_of(path: Path, *, named: bool = True) -> Reader | None:
-    """The reader of `path`: a folder holding a bundle, or a file (any file when it was named
-    directly, `named`; only the known endings in a folder scan)."""
+    """The reader of `path`: a folder holding a bundle, or a file with a known ending; a file named
+    directly (`named`) with another ending goes to the reader that takes any (QKP text)."""
     for reader in READERS:
         if reader.folder and path.is_dir() and any((path / marker).exists() for marker in reader.suffixes):
             return reader
-        if not reader.folder and path.is_file() and (named or path.suffix.lower() in reader.suffixes):
+        if not reader.folder and path.is_file() and path.suffix.lower() in reader.suffixes:
             return reader
+    if named and path.is_file():
+        return next((reader for reader in READERS if reader.any_named), None)
     return None
 
 

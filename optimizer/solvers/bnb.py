@@ -50,7 +50,8 @@ class Adapter(SolverBase):
         t0 = time.perf_counter()
         clock = Deadline(options.time_limit)
         run = incumbent_search(problem, clock, options.seed, options.warm_start)
-        log = [f"search: {run.objective:.10g} after {run.seconds:.2f} s ({run.iterations} moves)"]
+        log = [f"search: {run.objective:.10g} after {run.seconds:.2f} s ({run.iterations} moves from the {run.start} "
+               f"start)"]
         start = run.x if run.x is not None else options.warm_start
         found = branch_and_bound(problem, incumbent=start, time_limit=clock.left_or_none())
         log.append(f"branch and bound: {found.termination.value}, {found.nodes} nodes, "

@@ -155,6 +155,8 @@ def _report_marks_auto_correct(tmp_path: Path, folder: Path, expected: int) -> N
     assert "correct" in text and (out / "performance_profile.png").stat().st_size > 2000
 
 
+# slow (13 s): the default suite runs dask through `alliance bench run --dask local` (test_bench_command.py)
+@pytest.mark.slow
 def test_dask_cluster_on_loopback_gives_the_local_results(tmp_path):
     distributed = pytest.importorskip("distributed", reason="dask.distributed is an optional extra "
                                                             "(pip install '.[distributed]')")
@@ -231,6 +233,8 @@ def test_two_harnesses_on_one_store_share_the_cells(tmp_path):
         assert db.execute("SELECT COUNT(*) FROM claims").fetchone()[0] == 0  # no claim left behind
 
 
+# slow (15 s): one kill and resume runs by default (test_killed_harness_resumes_...)
+@pytest.mark.slow
 def test_repeated_kills_at_random_moments_lose_nothing(tmp_path):
     import random
 

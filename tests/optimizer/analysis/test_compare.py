@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from instances import read_scenario
 from optimizer import ProblemError, solve
 from optimizer.analysis.compare import compare
 from optimizer.analysis.frontier import frontier
 from optimizer.domain.terms import TERMS
+from tests.conftest import FRONTIER_SHARES  # the budget shares the shared frontier fixture solves
 
 COST_TERMS = [t.name for t in TERMS if t.role == "cost"]
 
@@ -19,17 +19,13 @@ EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "alliance-60"
 
 
 @pytest.fixture(scope="module")
-def base():
-    return read_scenario(EXAMPLE)
+def base(example):
+    return example
 
 
 @pytest.fixture(scope="module")
-def comparison(base):
-    variants = [base,
-                base.variant("lean", scale_limits={"budget": 0.5}),
-                base.variant("reputation", reputation_weight=3.0),
-                base.variant("impossible", size_min=9, size_max=9, scale_limits={"budget": 0.1})]
-    return compare(variants, time_limit=60)
+def comparison(example_comparison):
+    return example_comparison
 
 
 def test_summary_has_a_column_per_scenario_and_terms_that_add_up(base, comparison):
@@ -85,12 +81,11 @@ def test_compare_refuses_duplicate_names_and_other_candidates(base):
         compare([])
 
 
-FRONTIER_SHARES = np.array([1.1, 0.8, 0.6])     # of the base budget, in any order: solved in increasing order
 
 
 @pytest.fixture(scope="module")
-def budget_frontier(base):
-    return frontier(base, vary="budget", values=FRONTIER_SHARES * base.limits["budget"], time_limit=60)
+def budget_frontier(example_budget_frontier):
+    return example_budget_frontier
 
 
 def test_budget_frontier_is_monotone_and_marks_changes(base, budget_frontier):

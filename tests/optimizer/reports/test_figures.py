@@ -16,9 +16,7 @@ pytest.importorskip("matplotlib")
 from matplotlib.image import imread  # noqa: E402
 from matplotlib.patches import FancyArrowPatch  # noqa: E402
 
-from instances import read_scenario  # noqa: E402
-from optimizer.analysis.compare import Comparison, compare  # noqa: E402
-from optimizer.analysis.frontier import frontier  # noqa: E402
+from optimizer.analysis.compare import Comparison  # noqa: E402
 from optimizer.domain.scoring import Scoring  # noqa: E402
 from optimizer.reports.figures import (  # noqa: E402
     comparison_figures,
@@ -34,22 +32,18 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
-def base():
-    return read_scenario(EXAMPLE)
+def base(example):
+    return example
 
 
 @pytest.fixture(scope="module")
-def comparison(base):
-    variants = [base,
-                base.variant("lean", scale_limits={"budget": 0.5}),
-                base.variant("reputation", reputation_weight=3.0),
-                base.variant("impossible", size_min=9, size_max=9, scale_limits={"budget": 0.1})]
-    return compare(variants, time_limit=30)
+def comparison(example_comparison):
+    return example_comparison
 
 
 @pytest.fixture(scope="module")
-def budget_frontier(base):
-    return frontier(base, vary="budget", values=[90.0, 120.0, 150.0], time_limit=30)   # and the current 174.6
+def budget_frontier(example_budget_frontier):
+    return example_budget_frontier
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +66,7 @@ def assert_real_png(path: Path) -> None:
 
 
 # ----------------------------------------------------------------- comparison files
-def test_a_file_name_prefixes_thecomparison_figures(comparison, tmp_path):
+def test_a_file_name_prefixes_the_comparison_figures(comparison, tmp_path):
     paths = plot_comparison(comparison, tmp_path / "new" / "cmp.png")
     assert paths == [tmp_path / "new" / "cmp_metrics.png", tmp_path / "new" / "cmp_network.png"]
     for p in paths:
