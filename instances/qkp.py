@@ -155,6 +155,11 @@ def read_qkp(path: str | os.PathLike, budget: int | None = None) -> SelectionPro
         raise InstanceFormatError(path, str(exc)) from None
 
 
+def read_file(path: Path, *, budget: int | None = None) -> SelectionProblem:
+    """The format table's entry (instances/readers.py): a QKP file in either layout."""
+    return read_qkp(path, budget=budget)
+
+
 def _edge_list_numbers(path: Path, raw_lines: list[str], first: int, count: int, per_line: int | None,
                        what: str) -> np.ndarray:
     """Numbers of lines first..first+count-1 (1-based line numbers in errors); per_line fixes the count per line."""

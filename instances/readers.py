@@ -6,12 +6,12 @@
 
 `READERS` is the one table of file formats: the command line (`alliance solve`), the
 benchmark harness (instance sets and the worker) and `load` all read through it. A new
-format is one module with its reader and one row here.
+format is one module with a ``read_file(path, *, budget=None)`` and one row here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -19,34 +19,25 @@ from instances.errors import SpecError
 from instances.specs import generate, is_spec, parse_spec
 
 
-def _read_bundle(path: Path, **options: Any) -> Any:
-    from instances.bundle import read_scenario
-
-    if options.get("budget") is not None:
-        raise ValueError("--budget applies to edge-list QKP files, not to scenario bundles")
-    return read_scenario(path)
-
-
-def _read_qkp(path: Path, **options: Any) -> Any:
-    from instances.qkp import read_qkp
-
-    return read_qkp(path, budget=options.get("budget"))
-
-
 class Reader(NamedTuple):
-    """A format on disk: its kind (stored in benchmark keys), what it looks like, how it is read."""
+    """A format on disk: its kind (stored in benchmark keys), what it looks like, and the module whose
+    ``read_file(path, *, budget=None)`` reads it (imported when first used)."""
 
     kind: str                                  # "bundle", "file" (a QKP file)
     folder: bool                               # a folder (bundle) rather than a file
     suffixes: tuple[str, ...]                  # a folder's marker file, or the file endings of the format
-    read: Callable[..., Any]                   # read(path, budget=None) -> Scenario | SelectionProblem
+    module: str                                # defines read_file(path, *, budget=None) -> Scenario | SelectionProblem
     any_named: bool = False                    # also reads a file named directly whatever its ending
+
+    def read(self, path: Path, *, budget: int | None = None) -> Any:
+        """The instance at `path`."""
+        return importlib.import_module(self.module).read_file(Path(path), budget=budget)
 
 
 #: every format on disk, first match wins
 READERS: tuple[Reader, ...] = (
-    Reader("bundle", True, ("scenario.toml",), _read_bundle),
-    Reader("file", False, (".txt", ".dat", ".qkp", ".in"), _read_qkp, any_named=True),
+    Reader("bundle", True, ("scenario.toml",), "instances.bundle"),
+    Reader("file", False, (".txt", ".dat", ".qkp", ".in"), "instances.qkp", any_named=True),
 )
 
 
@@ -89,5 +80,5 @@ def load(source: str | Path, *, budget: int | None = None) -> Any:
                                 f"or a spec like qkp:n=60,density=50,seed=1)")
     reader = reader_of(path)
     if reader is None:
-        return _read_bundle(path, budget=budget)     # a folder without scenario.toml: the bundle reader says why
+        return READERS[0].read(path, budget=budget)   # a folder without scenario.toml: the bundle reader says why
     return reader.read(path, budget=budget)

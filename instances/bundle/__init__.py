@@ -75,6 +75,13 @@ def read_scenario(path: str | os.PathLike) -> Scenario:
         toml.fail_model_error(folder, exc)
 
 
+def read_file(path: Path, *, budget: int | None = None) -> Scenario:
+    """The format table's entry (instances/readers.py): a bundle folder; `budget` is for QKP edge lists."""
+    if budget is not None:
+        raise ValueError("--budget applies to edge-list QKP files, not to scenario bundles")
+    return read_scenario(path)
+
+
 def write_scenario(scenario: Scenario, path: str | os.PathLike, *, overwrite: bool = False) -> None:
     """Write a scenario as a bundle folder that :func:`read_scenario` reads back equal.
 
