@@ -33,8 +33,6 @@ REGISTRY: dict[str, str] = {
     "bruteforce": "optimizer.solvers.bruteforce",
     "pyomo": "optimizer.solvers.pyomo",
 }
-#: adapters that drive another solver, named after ':' (listed as "pyomo:<name>")
-NAMED = ("pyomo",)
 
 
 def _register_from_environment() -> None:
@@ -60,7 +58,7 @@ __all__ = ["PIPELINE", "REGISTRY", "Capabilities", "RawAnswer", "SolveOptions", 
 
 def solver_names() -> list[str]:
     """The solver names a user can give, the pipeline first; the Pyomo family as 'pyomo:<name>'."""
-    return [PIPELINE, *(f"{n}:<name>" if n in NAMED else n for n in REGISTRY)]
+    return [PIPELINE, *(f"{n}:<name>" if _suffix(n)[1] else n for n in REGISTRY)]
 
 
 def parse_solver_name(name: str) -> tuple[str, str]:
@@ -77,9 +75,8 @@ def parse_solver_name(name: str) -> tuple[str, str]:
         raise SolverUnavailableError(unknown_solver_message(name))
     takes, needs = _suffix(base)
     if needs and not arg:
-        what = "Pyomo solver" if base == "pyomo" else "solver"
-        raise SolverUnavailableError(f"solver {base!r} needs a {what} name after ':', e.g. 'pyomo:highs' or "
-                                     f"'pyomo:scip_direct'")
+        hint = importlib.import_module(REGISTRY[base]).Adapter.suffix_hint
+        raise SolverUnavailableError(f"solver {base!r} needs {hint}")
     if arg and not takes:
         raise SolverUnavailableError(f"solver {name!r}: {base!r} takes no ':<name>' suffix; use {base!r}")
     return base, arg
@@ -121,7 +118,8 @@ def _suggestion(name: str) -> str | None:
     for probe in PYOMO_PROBES:
         if bare == probe or probe.startswith(bare + "_"):
             return f"pyomo:{probe}"
-    choices = {p: f"pyomo:{p}" for p in PYOMO_PROBES} | {n: n for n in (PIPELINE, *REGISTRY) if n not in NAMED}
+    choices = {p: f"pyomo:{p}" for p in PYOMO_PROBES} | {n: n for n in (PIPELINE, *REGISTRY)
+                                                         if n == PIPELINE or not _suffix(n)[1]}
     close = difflib.get_close_matches(bare.removeprefix("pyomo:"), list(choices), n=1)
     return choices[close[0]] if close else None
 
@@ -153,7 +151,7 @@ def available_solvers(problem: SelectionProblem | None = None) -> pd.DataFrame:
     highs_ok, highs_why = _adapter("highs").availability()
     rows = [{"solver": PIPELINE, "available": highs_ok, "detail": f"{PIPELINE_DESCRIPTION} ({highs_why})",
              "formulations": ",".join(solver_formulations(PIPELINE))}]
-    names = [n for n in REGISTRY if n not in NAMED] + [f"pyomo:{p}" for p in PYOMO_PROBES]
+    names = [n for n in REGISTRY if not _suffix(n)[1]] + [f"pyomo:{p}" for p in PYOMO_PROBES]
     for name in names:
         try:
             adapter = _adapter(name)

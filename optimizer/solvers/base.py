@@ -64,6 +64,7 @@ class Adapter(ABC):
     licence and `accepts` for a solver that takes some problems only."""
 
     name: str = ""
+    suffix_hint: str = "a name after ':'"     # what a suffix names, for an error when it is missing
     capabilities: Capabilities = Capabilities()
 
     @property

@@ -76,6 +76,7 @@ class Adapter(SolverBase):
     #: a Python object per term, then the solver's own copy: about 2,200 bytes per nonzero (measured,
     #: benchmarks/timing/memory_estimates.py)
     capabilities = Capabilities(model=True, suffix="required", bytes_per_nonzero=2200.0)
+    suffix_hint = "a Pyomo solver name after ':', e.g. 'pyomo:highs' or 'pyomo:scip_direct'"
 
     def __init__(self, solver_name: str) -> None:
         self.solver_name = solver_name

@@ -287,7 +287,8 @@ FAMILIES = {
     "everything": {"pairs", "hard", "levels", "level_column", "foreign_value", "share", "size", "tech_change",
                    "hours", "subsidy", "bonus", "mandatory", "excluded", "region_caps", "required"},
 }
-SEEDS_PER_FAMILY = 24
+SEEDS_PER_FAMILY = 16       # in the default suite; SLOW_SEEDS more per family under the slow marker
+SLOW_SEEDS = 32
 
 
 def random_scenario(seed: int, family: str) -> tuple[Scenario, set[str]]:
@@ -466,7 +467,12 @@ def check_against_oracle(sc: Scenario) -> tuple[Oracle, object]:
 
 # ============================================================================ the tests
 
-@pytest.mark.parametrize("family,seed", CASES, ids=[f"{f}-{s}" for f, s in CASES])
+SLOW_CASES = [(family, 1000 * k + seed) for k, family in enumerate(FAMILIES)
+              for seed in range(SEEDS_PER_FAMILY, SEEDS_PER_FAMILY + SLOW_SEEDS)]
+
+
+@pytest.mark.parametrize("family,seed", [*CASES, *(pytest.param(*c, marks=pytest.mark.slow) for c in SLOW_CASES)],
+                         ids=[f"{f}-{s}" for f, s in (*CASES, *SLOW_CASES)])
 def test_solve_matches_oracle(family: str, seed: int) -> None:
     sc, _ = random_scenario(seed, family)
     check_against_oracle(sc)
