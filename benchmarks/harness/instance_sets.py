@@ -93,9 +93,10 @@ def resolve(spec: str) -> list[InstanceRef]:
         return _generated(spec)
     if any(ch in spec for ch in "*?["):
         matches = sorted((Path(p) for p in glob.glob(spec)), key=_natural)
-        refs = [InstanceRef(spec, p.stem, "file", {"path": str(p.resolve())}) for p in matches if p.is_file()]
+        # each match read by its own format (a bundle folder, a QKP file, ...), as if named alone
+        refs = [_ref(spec, p, reader) for p in matches if (reader := reader_of(p)) is not None]
         if not refs:
-            raise SuiteError(f"instance set {spec!r}: the pattern matches no files")
+            raise SuiteError(f"instance set {spec!r}: the pattern matches no instance files or bundles")
         return refs
     path = Path(spec)
     try:

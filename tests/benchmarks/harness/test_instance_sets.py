@@ -44,6 +44,10 @@ def test_folder_of_bundles(tmp_path):
     refs = resolve(str(tmp_path))
     assert [(r.kind, r.name) for r in refs] == [("bundle", "cluster1"), ("bundle", "cluster2")]
     assert resolve(str(tmp_path / "cluster2"))[0].kind == "bundle"
+    # a pattern reads each match by its own format (once, every match was taken for a QKP file)
+    matched = resolve(str(tmp_path / "cluster*"))
+    assert [(r.kind, r.name) for r in matched] == [("bundle", "cluster1"), ("bundle", "cluster2")]
+    assert matched[1].load().name == generate_alliance(12, seed=2).name
 
 
 def test_instance_ref_round_trip():
@@ -70,7 +74,7 @@ def test_bad_set_specs_say_what_would_be_accepted(spec, words):
 def test_empty_folder_and_unmatched_pattern(tmp_path):
     with pytest.raises(SuiteError, match="no QKP files"):
         resolve(str(tmp_path))
-    with pytest.raises(SuiteError, match="matches no files"):
+    with pytest.raises(SuiteError, match="matches no instance files or bundles"):
         resolve(str(tmp_path / "*.txt"))
 
 
