@@ -4,6 +4,8 @@
     cmp.summary()          # one column per scenario: objective, bound, gap, terms, metrics, slack
     cmp.portfolios()       # partners x scenarios: the engagement level chosen ('' when left out)
     cmp.diff("base", "lean")
+    cmp.cross_scores()     # every portfolio under every scenario's weights: comparable objectives
+    cmp.decompose("base", "lean")   # each term's change: due to the partners + due to the weights
 
 Figures and report files of a comparison are in optimizer/reports (plot_comparison,
 write_comparison_report): nothing here draws.
@@ -20,6 +22,7 @@ import pandas as pd
 
 from optimizer.core.errors import ProblemError
 from optimizer.core.result import Result
+from optimizer.domain.compile import CompiledScenario
 from optimizer.domain.scenario import Scenario
 from optimizer.engine.solve import solve
 
@@ -37,6 +40,7 @@ class Comparison:
     solve_options: dict[str, Any] = field(default_factory=dict)
     #: variants that could not be built (name -> why): shown as invalid beside the others, never solved
     invalid: dict[str, str] = field(default_factory=dict)
+    _compiled_cache: dict[str, CompiledScenario] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def names(self) -> list[str]:
@@ -57,6 +61,8 @@ class Comparison:
             col: dict[str, Any] = {"termination": res.termination.value, "objective": res.objective,
                                    "bound": res.bound, "gap": res.gap}
             if res.has_solution:
+                # every portfolio on one scale: the first scenario's weights (see cross_scores)
+                col[f"objective at {self.names[0]}'s weights"] = float(self.cross_terms(name, self.names[0]).sum())
                 col.update({f"term: {k}": v for k, v in rep.breakdown().items()})
                 m = rep.metrics()
                 for key in ("size", "domains_covered", "redundancy_density", "foreign_share", "regions", "levels"):
@@ -127,10 +133,54 @@ class Comparison:
             return pd.Series(dtype=float)
         return (tb - ta).rename(f"{b} - {a}")
 
+    # ------------------------------------------------------------------ cross-evaluation
+    def portfolio(self, name: str) -> dict[str, str]:
+        """The portfolio scenario `name` chose: partner id -> engagement level ('' without levels)."""
+        return {pid: str(row["level"]) for pid, row in self._partners(name).items()}
+
+    def _compiled(self, name: str) -> CompiledScenario:
+        if name not in self._compiled_cache:
+            report = self.results[name].report if name in self.results else None
+            self._compiled_cache[name] = report.compiled if report is not None else self.scenarios[name].compile()
+        return self._compiled_cache[name]
+
+    def cross_terms(self, portfolio: str, scoring: str) -> pd.Series:
+        """The objective terms of the portfolio scenario `portfolio` chose, scored with scenario
+        `scoring`'s weights and data (its constraints are not checked: a score, not a solution)."""
+        comp = self._compiled(scoring)
+        return pd.Series(comp.breakdown(comp.portfolio_x(self.portfolio(portfolio))), name=f"{portfolio} @ {scoring}")
+
+    def cross_scores(self) -> pd.DataFrame:
+        """Portfolios (rows: the scenario that chose each) x scorings (columns: the scenario whose
+        weights score it): the objective of every portfolio under every scenario's scoring. The
+        diagonal is each scenario's own objective; a column compares the portfolios on one scale."""
+        solved = [n for n in self.names if self.results[n].has_solution]
+        table = pd.DataFrame({s: {p: float(self.cross_terms(p, s).sum()) for p in solved} for s in self.names},
+                             index=solved)
+        table.index.name, table.columns.name = "portfolio", "scoring"
+        return table
+
+    def decompose(self, a: str, b: str) -> pd.DataFrame:
+        """The change of each term from scenario a to b split in two parts that add up to it:
+
+            total    = f_b(P_b) - f_a(P_a)
+            partners = f_a(P_b) - f_a(P_a)    the other portfolio, scored with a's weights
+            weights  = f_b(P_b) - f_a(P_b)    the other weights, on b's portfolio
+
+        (f_s: scenario s's scoring, P_s: its portfolio). Rows: the terms and 'objective'."""
+        if not (self.results[a].has_solution and self.results[b].has_solution):
+            return pd.DataFrame(columns=["total", "partners", "weights"], dtype=float)
+        fa_pa, fa_pb, fb_pb = self.cross_terms(a, a), self.cross_terms(b, a), self.cross_terms(b, b)
+        terms = list(dict.fromkeys([*fa_pa.index, *fb_pb.index]))
+        fa_pa, fa_pb, fb_pb = (s.reindex(terms, fill_value=0.0) for s in (fa_pa, fa_pb, fb_pb))
+        table = pd.DataFrame({"total": fb_pb - fa_pa, "partners": fa_pb - fa_pa, "weights": fb_pb - fa_pb})
+        table.loc["objective"] = table.sum()
+        return table
+
 
 def _row_order(index: Iterable[str]) -> list[str]:
-    head = ["termination", "objective", "bound", "gap", "note"]
     idx = list(index)
+    head = ["termination", "objective", *[r for r in idx if r.startswith("objective at ")], "bound", "gap", "note"]
     terms = [r for r in idx if r.startswith("term: ")]
     metrics = ["size", "domains_covered", "redundancy_density", "foreign_share", "regions", "levels",
                "binding limits"]

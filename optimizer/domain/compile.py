@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -336,6 +336,23 @@ class CompiledScenario:
             x[aux] = 0.0
             x[aux[:int(round(x[partners] @ foreign[self.item_candidate[partners]]))]] = 1.0
         return x
+
+    def portfolio_x(self, portfolio: Mapping[str, str]) -> np.ndarray:
+        """The item vector of a portfolio given as partner id -> engagement level ('' without levels),
+        the foreign-count items set to match: how another scenario's portfolio is scored under this
+        one's weights. A ProblemError names a partner or level this scenario does not offer."""
+        ids = self.scenario.ids
+        index = {(ids[c], level): k for k, (c, level) in enumerate(zip(self.item_candidate, self.item_level))
+                 if c >= 0}
+        x = np.zeros(self.problem.n)
+        for pid, level in portfolio.items():
+            k = index.get((str(pid), str(level)))
+            if k is None:
+                offered = sorted(lv for (i, lv) in index if i == str(pid))
+                raise ProblemError(f"scenario {self.scenario.name!r} has no partner {pid!r} at level {level!r}"
+                                   + (f"; it offers {', '.join(map(repr, offered))}" if offered else ""))
+            x[k] = 1.0
+        return self.with_foreign_count(x)
 
     def breakdown(self, x: np.ndarray) -> dict[str, float]:
         """Objective of x split into its named terms; the terms sum to the objective."""

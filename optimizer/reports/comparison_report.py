@@ -49,11 +49,22 @@ def format_comparison(cmp: Comparison) -> str:
     """The comparison as a terminal table: status, objective, gap, size, coverage, foreign share and
     each objective term per scenario, then the reason of every scenario without a portfolio."""
     summary = cmp.summary()
-    rows = [r for r in TERMINAL_ROWS if r in summary.index] + [r for r in summary.index if r.startswith("term: ")]
+    on_scale = [r for r in summary.index if r.startswith("objective at ")]   # every portfolio on one scale
+    rows = [r for r in TERMINAL_ROWS if r in summary.index]
+    rows = rows[:rows.index("objective") + 1] + on_scale + rows[rows.index("objective") + 1:] if "objective" in rows \
+        else rows
+    rows += [r for r in summary.index if r.startswith("term: ")]
     table = summary.loc[rows].copy()
     shown = pd.DataFrame({name: [_cell(row, table.at[row, name]) for row in rows]
                           for name in [*cmp.names, *cmp.invalid]}, index=[r.replace("_", " ") for r in rows])
-    lines = [shown.to_string(), "", "What limits each portfolio (values in points of the model's objective):"]
+    lines = [shown.to_string()]
+    first = cmp.names[0]
+    scales = [(name, scale_sentence(cmp, first, name)) for name in cmp.names[1:] if cmp.results[name].has_solution
+              and cmp.results[first].has_solution]
+    if any(text for _, text in scales):
+        lines += ["", "What each change is made of (partners vs weights):"]
+        lines += [f"  {name}: {text}" for name, text in scales if text]
+    lines += ["", "What limits each portfolio (values in points of the model's objective):"]
     for name in cmp.names:
         lines += [f"  {name}: {sentence}" for sentence in limit_sentences(cmp, name)]
     lines += [f"  {name}: invalid variant, not solved: {why}" for name, why in cmp.invalid.items()]
@@ -62,11 +73,11 @@ def format_comparison(cmp: Comparison) -> str:
 
 def limit_sentences(cmp: Comparison, name: str) -> list[str]:
     """Why scenario `name`'s portfolio is not larger (binding limits, or the cost of one more
-    alliance), or why it has none."""
+    alliance), or why it has none; and what the model changed in its settings (a raised size target)."""
     res = cmp.results[name]
     if not res.has_solution:
         return [f"no portfolio ({res.termination.value})" + (f": {res.message}" if res.message else "")]
-    return res.report.what_limits().sentences()
+    return [*(f"Note: {note}." for note in res.report.compiled.notes), *res.report.what_limits().sentences()]
 
 
 def format_frontier(fr: Frontier) -> str:
@@ -136,17 +147,46 @@ def _missing(value: Any) -> bool:
 
 
 # ============================================================================ explanations
-def describe_term_changes(changes: pd.Series) -> str:
+def describe_term_changes(changes: pd.Series | pd.DataFrame) -> str:
     """'reputation +13.06 (more reputable partners), redundancy -2.45 (...)': the terms that moved,
-    largest first; '' when none did."""
-    moved = changes[changes.abs() >= _CHANGE_SHOWN]
+    largest first; '' when none did. Given `Comparison.decompose`'s table (total, partners, weights),
+    each term also says how much of its change the partners made and how much the weights did, and
+    the words describe the partners' part only (a weight that rose says nothing about the partners)."""
+    split = changes if isinstance(changes, pd.DataFrame) else None
+    total = changes["total"].drop("objective", errors="ignore") if split is not None else changes
+    moved = total[total.abs() >= _CHANGE_SHOWN]
     moved = moved.reindex(moved.abs().sort_values(ascending=False).index)
     parts = []
     for term, delta in moved.items():
         # the terms are signed contributions, so a cost term that falls means a higher cost
         row = BY_NAME.get(str(term), Term(str(term), "linear", "gain"))
-        parts.append(f"{term} {delta:+.2f} ({row.words(rising=delta > 0)})")
+        if split is None:
+            parts.append(f"{term} {delta:+.2f} ({row.words(rising=delta > 0)})")
+            continue
+        by_partners, by_weights = float(split.at[term, "partners"]), float(split.at[term, "weights"])
+        if abs(by_weights) < _CHANGE_SHOWN:
+            parts.append(f"{term} {delta:+.2f} ({row.words(rising=delta > 0)})")
+        elif abs(by_partners) < _CHANGE_SHOWN:
+            parts.append(f"{term} {delta:+.2f} (all from the weights: the partners' part is unchanged)")
+        else:
+            parts.append(f"{term} {delta:+.2f} (partners {by_partners:+.2f}: {row.words(rising=by_partners > 0)}; "
+                         f"weights {by_weights:+.2f})")
     return ", ".join(parts)
+
+
+def scale_sentence(cmp: Comparison, first: str, name: str) -> str:
+    """The change of objective split into the part the partners make (both portfolios scored with
+    `first`'s weights) and the part the weights make; '' when the weights are the same."""
+    split = cmp.decompose(first, name)
+    if split.empty:
+        return ""
+    by_partners, by_weights = (float(split.at["objective", c]) for c in ("partners", "weights"))
+    if abs(by_weights) < _CHANGE_SHOWN:
+        return ""
+    on_scale = float(cmp.cross_terms(name, first).sum())
+    return (f"Scored with {first}'s weights, this portfolio is worth {on_scale:.4g} points against "
+            f"{float(cmp.cross_terms(first, first).sum()):.4g}: {by_partners:+.4g} from the choice of partners, "
+            f"{by_weights:+.4g} from the weights (the scenario's own scoring).")
 
 
 def _partner_line(row: dict) -> str:
@@ -172,6 +212,11 @@ def _explain(cmp: Comparison, first: str, name: str) -> list[tuple[str, Any]]:
             + (f"{sizes[0]} -> {sizes[1]} partners." if sizes[0] != sizes[1] else f"{sizes[0]} partners in both."))
     if res.termination.value != "optimal":
         text += f" Not proven optimal ({res.termination.value}, gap {_cell('gap', res.gap)})."
+    scale = scale_sentence(cmp, first, name)
+    if scale:
+        text += " " + scale
+    for note in res.report.compiled.notes:    # what the model changed in the settings, e.g. a raised size target
+        text += f" Note: {note}."
     blocks.append(("p", text))
     diff = cmp.diff(first, name)
     items = []
@@ -181,7 +226,7 @@ def _explain(cmp: Comparison, first: str, name: str) -> list[tuple[str, Any]]:
             items.append(f"{label}: " + "; ".join(_partner_line(r) for r in part.to_dict("records")))
     if not items:
         items.append(f"Same partners as {first}.")
-    terms = describe_term_changes(cmp.term_changes(first, name))
+    terms = describe_term_changes(cmp.decompose(first, name))
     items.append("Objective terms: " + (terms or "no term changed"))
     blocks.append(("ul", items))
     return blocks
@@ -409,4 +454,4 @@ def _html(blocks: Iterable[tuple[str, Any]], out: Path, title: str) -> str:
 
 
 __all__ = ["describe_term_changes", "format_comparison", "format_frontier", "limit_sentences", "markdown_table",
-           "write_comparison_report", "write_frontier_report"]
+           "scale_sentence", "write_comparison_report", "write_frontier_report"]

@@ -128,8 +128,12 @@ def test_report_md_says_why_the_portfolios_differ(cmp, report):
             label = {"added": "Added:", "dropped": "Dropped:"}[row["change"]]
             assert label in section and f"{row['name']} ({row['id']}" in section
         assert "Objective terms:" in section
-    rep = md.split("### reputation vs")[1]
-    assert "reputation +" in rep and "(more reputable partners)" in rep
+    rep = md.split("### reputation vs")[1].split("\n#")[0]
+    # a heavier reputation weight: the change is split into what the partners and the weights make
+    split = cmp.decompose(first, "reputation")
+    assert f"reputation {split.at['reputation', 'total']:+.2f}" in rep
+    assert f"weights {split.at['reputation', 'weights']:+.2f}" in rep or "all from the weights" in rep
+    assert f"Scored with {first}'s weights" in rep
 
 
 def test_report_links_the_figures_and_the_html_embeds_them(report):
