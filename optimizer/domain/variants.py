@@ -22,6 +22,10 @@ The changes a variant accepts (all optional, named by what they are):
     cost_weight=          multiply every cost term of the terms table (redundancy, conflict, coordination,
                           complexity, ties, and any cost term added there) by this factor: the weight
                           of costs against knowledge diversity (scoring.cost_weight)
+    theta=                the endowment elasticity (P6, scoring.theta >= 0): gains scale with
+                          (endowment / focal endowment) ** theta
+    foreign_value=        Lavie & Miller's value of the number of foreign partners: a ForeignValue, a table
+                          {"breakpoints": [...], "values": [...]}, or None / False to leave it out
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from optimizer.core.errors import ProblemError
+from optimizer.domain.settings import ForeignValue
 
 if TYPE_CHECKING:
     from optimizer.domain.scenario import Scenario
@@ -39,7 +44,7 @@ _FOCAL = {"tech_change": "tech_change", "diffusion_factor": "diffusion"}
 _PEERS = ("size_min", "size_max", "foreign_share_min", "foreign_share_max")
 _DICTS = ("limits", "scale_limits", "domain_weights", "subsidies", "bonus", "region_caps")
 _LISTS = ("force_in", "exclude", "release", "required_domains")
-KNOWN = (*_DICTS, *_LISTS, *_STRATEGY, *_FOCAL, *_PEERS, "cost_weight")
+KNOWN = (*_DICTS, *_LISTS, *_STRATEGY, *_FOCAL, *_PEERS, "cost_weight", "theta", "foreign_value")
 
 
 def apply_changes(base: Scenario, name: str, changes: dict[str, Any]) -> Scenario:
@@ -114,12 +119,22 @@ def apply_changes(base: Scenario, name: str, changes: dict[str, Any]) -> Scenari
 
     fields: dict[str, Any] = dict(name=name, limits=limits, strategy=strategy, focal=focal, peers=peers,
                                   policy=policy, mandatory=tuple(mandatory), excluded=tuple(out))
+    scoring = base.scoring
     if "cost_weight" in changes:
         factor = _number(name, "cost_weight", changes["cost_weight"], ("cost_weight",))
         if factor < 0:
             raise ProblemError(f"variant {name!r}: cost_weight = {factor!r}; a weight is >= 0", where=("cost_weight",))
-        sc = base.scoring
-        fields["scoring"] = replace(sc, cost_weight=sc.cost_weight * factor)
+        scoring = replace(scoring, cost_weight=scoring.cost_weight * factor)
+    if "theta" in changes:
+        theta = _number(name, "theta", changes["theta"], ("theta",))
+        if theta < 0:
+            raise ProblemError(f"variant {name!r}: theta = {theta!r}; the endowment elasticity is >= 0 (0 leaves "
+                               f"endowments out)", where=("theta",))
+        scoring = replace(scoring, theta=theta)
+    if scoring is not base.scoring:
+        fields["scoring"] = scoring
+    if "foreign_value" in changes:
+        fields["foreign_value"] = _foreign_value(name, changes["foreign_value"])
     if "region_caps" in changes:
         fields["region_caps"] = {**base.region_caps, **changes["region_caps"]}
     if "required_domains" in changes:
@@ -128,6 +143,22 @@ def apply_changes(base: Scenario, name: str, changes: dict[str, Any]) -> Scenari
         return base.replace(**fields)
     except ProblemError as exc:
         raise ProblemError(f"variant {name!r}: {exc}", where=_change_of(exc.where, changes)) from None
+
+
+def _foreign_value(name: str, value: Any) -> ForeignValue | None:
+    """A foreign-partner value from a variant: a ForeignValue, a {breakpoints, values} table, or None/False."""
+    if value is None or value is False:
+        return None
+    if isinstance(value, ForeignValue):
+        return value
+    if isinstance(value, dict) and set(value) == {"breakpoints", "values"}:
+        try:
+            return ForeignValue(tuple(float(v) for v in value["breakpoints"]), tuple(float(v) for v in value["values"]))
+        except (TypeError, ValueError) as exc:
+            raise ProblemError(f"variant {name!r}: foreign_value: {exc}", where=("foreign_value",)) from None
+    raise ProblemError(f"variant {name!r}: foreign_value takes a table {{breakpoints = [0, 2, 4], values = [0, 1, "
+                       f"0.5]}} (the value at each number of foreign partners, 0 at 0), a ForeignValue, or false "
+                       f"to leave it out; got {value!r}", where=("foreign_value",))
 
 
 def _change_of(where: tuple[object, ...], changes: dict[str, Any]) -> tuple[object, ...]:

@@ -93,6 +93,14 @@ def test_an_infeasible_but_valid_variant_is_not_an_error(folder):
     assert spec.names[1] == "tight" and spec.variants[1].peers.size_min == 9
 
 
+def test_theta_and_foreign_value_from_a_file(folder):
+    spec = read_comparison(_write(folder, 'base = "alliance-60"\n[[variant]]\nname = "elastic"\ntheta = 0.5\n'
+                                          '[[variant]]\nname = "abroad"\n'
+                                          'foreign_value = { breakpoints = [0, 2, 4], values = [0, 1.0, 0.4] }\n'))
+    assert spec.variants[1].scoring.theta == 0.5
+    assert spec.variants[2].foreign_value.breakpoints == (0.0, 2.0, 4.0)
+
+
 HEAD = 'base = "alliance-60"\n'
 ONE = '[[variant]]\nname = "a"\nbudget = 100\n'
 

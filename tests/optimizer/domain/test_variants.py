@@ -76,8 +76,24 @@ def test_variant_result_differs_where_it_should(base):
     ({"cost_weight": -1}, "cost_weight"),
     ({"subsidies": {"region:Europe": 2.0}}, "subsid"),
     ({"size_min": 9, "size_max": 2}, "size range"),
+    ({"theta": -0.5}, "theta = -0.5"),
+    ({"foreign_value": 3}, "foreign_value takes a table"),
+    ({"foreign_value": {"breakpoints": [0, 2], "values": [1, 2]}}, "foreign_value"),   # must be 0 at 0
 ])
 def test_bad_changes_name_the_variant_the_key_and_the_fix(base, changes, words):
     with pytest.raises(ProblemError, match="variant 'x'") as exc:
         base.variant("x", **changes)
     assert words in str(exc.value)
+
+
+def test_theta_and_foreign_value_are_variant_changes(base):
+    # P6 (the endowment elasticity) and Lavie & Miller's foreign-partner value, from a variant as from a file
+    elastic = base.variant("elastic", theta=0.8)
+    assert elastic.scoring.theta == 0.8 and base.scoring.theta != 0.8
+    gains = elastic.compile().linear_parts["diversity"], base.compile().linear_parts["diversity"]
+    assert not np.allclose(*gains)         # gains scale with (endowment / focal endowment) ** theta
+    shaped = base.variant("foreign", foreign_value={"breakpoints": [0, 2, 4], "values": [0, 1.5, 0.5]})
+    assert shaped.foreign_value.values == (0.0, 1.5, 0.5)
+    comp = shaped.compile()
+    assert "foreign" in comp.linear_parts and "foreign_count_le" in comp.problem.row_names
+    assert shaped.variant("none", foreign_value=False).foreign_value is None
