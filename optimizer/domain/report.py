@@ -20,7 +20,7 @@ from optimizer.core.result import Result, Termination
 from optimizer.core.verify import violations
 from optimizer.domain.compile import CompiledScenario
 from optimizer.domain.limits import WhatLimits, what_limits
-from optimizer.domain.scoring import overlap
+from optimizer.domain.scoring import relative_overlap
 from optimizer.domain.settings import flag_values
 
 
@@ -155,7 +155,7 @@ class PortfolioReport:
                    if cands.size and prof[cands, k].max() >= sc.scoring.coverage_threshold]
         if cands.size > 1:
             a, b = np.triu_indices(cands.size, k=1)
-            red = float(np.mean(overlap(prof, cands[a], cands[b]) > sc.scoring.overlap_threshold))
+            red = float(np.mean(relative_overlap(prof, cands[a], cands[b]) >= sc.scoring.overlap_threshold))
         else:
             red = 0.0
         foreign = flag_values(cand["foreign"])

@@ -10,7 +10,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from optimizer.domain.scoring import overlap
+from optimizer.domain.scoring import relative_overlap
 from optimizer.domain.settings import flag_values
 from optimizer.reports.figures.canvas import (
     CONFLICT_COLOUR,
@@ -76,8 +76,9 @@ def sector_layout(partners: pd.DataFrame, radius: float = 1.0) -> tuple[dict[str
 def portfolio_graph(scenario: Scenario, chosen: pd.DataFrame) -> nx.Graph:
     """The focal cluster, its chosen partners and the edges worth drawing, as a networkx graph.
 
-    Edge kinds: 'alliance' (focal - partner), 'redundant' (two partners whose knowledge overlap
-    exceeds scoring.overlap_threshold), 'conflict' (a rivalry > 0 or a conflict flag in pairs).
+    Edge kinds: 'alliance' (focal - partner), 'redundant' (two partners sharing at least
+    scoring.overlap_threshold of the smaller one's knowledge: scoring.relative_overlap), 'conflict'
+    (a rivalry > 0 or a conflict flag in pairs).
     """
     g = nx.Graph()
     g.add_node("__focal__", focal=True)
@@ -90,9 +91,9 @@ def portfolio_graph(scenario: Scenario, chosen: pd.DataFrame) -> nx.Graph:
     rows = np.array([index[i] for i in ids], dtype=int)
     if rows.size > 1:
         a, b = np.triu_indices(rows.size, k=1)
-        shared = overlap(scenario.profiles(), rows[a], rows[b])
+        shared = relative_overlap(scenario.profiles(), rows[a], rows[b])
         for i, j, v in zip(a, b, shared):
-            if v > scenario.scoring.overlap_threshold:
+            if v >= scenario.scoring.overlap_threshold:
                 g.add_edge(ids[i], ids[j], kind="redundant", overlap=float(v))
     pairs = scenario.pairs
     if pairs is not None and len(pairs) and rows.size > 1:
@@ -264,7 +265,7 @@ def _legends(fig: Figure, base: Scenario, union: pd.DataFrame, colours: dict[str
                        markeredgecolor="white", label=r) for r in shown_regions if r in colours]
     handles += [Line2D([], [], color=TIE_COLOUR, linewidth=0.9, label="alliance"),
                 Line2D([], [], color=REDUNDANT_COLOUR, linewidth=1.3, linestyle=(0, (4, 2.5)),
-                       label=f"redundant (overlap > {base.scoring.overlap_threshold:g})"),
+                       label=f"redundant (share >= {base.scoring.overlap_threshold:g} of the smaller one's knowledge)"),
                 Line2D([], [], color=CONFLICT_COLOUR, linewidth=2.4, label="rivalry / conflict")]
     height = fig.get_figheight()
     # node sizes get a legend row of their own: big sample markers would push the other rows apart

@@ -55,3 +55,23 @@ def test_a_scenario_that_uses_endowments_needs_the_focal_endowment():
     for bad in (0.0, -1.0, float("nan"), float("inf")):
         with pytest.raises(ProblemError, match="focal.endowment is"):
             base.replace(focal=replace(base.focal, endowment=bad))
+
+
+def test_relative_overlap_is_a_share_of_the_smaller_partner_and_separates_industries(example):
+    import numpy as np
+
+    from optimizer.domain.scoring import relative_overlap
+
+    prof = np.array([[0.8, 0.2, 0.0], [0.4, 0.1, 0.0], [0.0, 0.0, 0.9], [0.0, 0.0, 0.0]])
+    i, j = np.array([0, 0, 1, 0]), np.array([1, 2, 0, 3])
+    # the smaller partner's knowledge all held by the bigger one: 1; nothing shared: 0; no knowledge: 0
+    assert relative_overlap(prof, i, j).tolist() == [1.0, 0.0, 1.0, 0.0]
+    p = example.profiles()
+    a, b = np.triu_indices(len(p), k=1)
+    rel = relative_overlap(p, a, b)
+    assert ((rel >= 0) & (rel <= 1 + 1e-12)).all()
+    same = example.candidates["industry"].to_numpy()
+    same = same[a] == same[b]
+    threshold = example.scoring.overlap_threshold
+    # the threshold separates: nearly every same-industry pair is redundant, few of the others
+    assert (rel[same] >= threshold).mean() > 0.9 and (rel[~same] >= threshold).mean() < 0.25
