@@ -24,7 +24,7 @@ from optimizer.domain.settings import Focal, ForeignValue, Level, Peers, Policy,
 TOP_KEYS = ("name", "focal", "limits", "strategy", "peers", "policy", "constraints", "levels", "foreign_value",
             "scoring")
 FOCAL_KEYS = ("name", "region", "country", "diffusion", "tech_change", "endowment", "profile")
-STRATEGY_KEYS = ("reputation_weight", "breadth", "domain_weights")
+STRATEGY_KEYS = ("reputation_weight", "reputation_bar", "breadth", "domain_weights")
 PEERS_KEYS = ("size_min", "size_max", "foreign_share_min", "foreign_share_max")
 POLICY_KEYS = ("subsidies", "bonus")
 CONSTRAINT_KEYS = ("mandatory", "excluded", "required_domains", "region_caps")
@@ -78,7 +78,8 @@ class ScenarioToml(TomlFile):
         out["strategy"] = Strategy(
             domain_weights=weights,
             reputation_weight=self.number(s, ("strategy", "reputation_weight"), sd.reputation_weight),
-            breadth=self.number(s, ("strategy", "breadth"), sd.breadth, low=0, high=1))
+            breadth=self.number(s, ("strategy", "breadth"), sd.breadth, low=0, high=1),
+            reputation_bar=self.number(s, ("strategy", "reputation_bar"), None, low=0))
 
         p = self.section(top, ("peers",), PEERS_KEYS)
         pd_ = Peers()

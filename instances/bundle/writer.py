@@ -35,6 +35,7 @@ def settings_text(s: Scenario) -> str:
                    "profile": {str(d): float(v) for d, v in f.profile.items()}}},
         {"limits": {str(r): _number_out(v) for r, v in s.limits.items()}},
         {"strategy": {"reputation_weight": float(st.reputation_weight), "breadth": float(st.breadth),
+                      **({} if st.reputation_bar is None else {"reputation_bar": _number_out(st.reputation_bar)}),
                       "domain_weights": {str(d): float(v) for d, v in st.domain_weights.items()}}},
         {"peers": {"size_min": int(p.size_min),
                    **({} if p.size_max is None else {"size_max": int(p.size_max)}),

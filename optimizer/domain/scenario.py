@@ -14,7 +14,8 @@ P2 ability to spread outcomes          ``focal.diffusion`` (delta, scales every 
                                        ``diffusion`` resource row (members who can take part)
 P3 knowledge acquisition goals         ``strategy.domain_weights`` (w_d), ``strategy.breadth``
                                        (0 = depth, few strong ties; 1 = breadth, many weak ties)
-P4 image and reputation goals          ``strategy.reputation_weight`` (rho) on ``reputation``;
+P4 image and reputation goals          ``strategy.reputation_weight`` (rho) on ``reputation`` above
+                                       ``strategy.reputation_bar`` (partners below it cost points);
                                        ``peers.size_min``
 P5 rate of technological change        ``focal.tech_change`` (tau): gains x (1 + tau), size target
                                        ``ceil(size_min (1 + tau))``
@@ -170,6 +171,11 @@ class Scenario:
         if not (0 <= self.strategy.breadth <= 1):
             raise ProblemError(f"strategy.breadth is {self.strategy.breadth!r}, expected a value in [0, 1]",
                                where=("strategy", "breadth"))
+        bar = self.strategy.reputation_bar
+        if bar is not None and not (0 <= as_float(bar) <= LARGEST_VALUE):
+            raise ProblemError(f"strategy.reputation_bar is {bar!r}: expected the reputation the goal aims above, a "
+                               f"number >= 0 in the unit of the candidates' reputation column",
+                               where=("strategy", "reputation_bar"))
         if not as_float(self.strategy.reputation_weight) >= 0:
             raise ProblemError(f"strategy.reputation_weight is {self.strategy.reputation_weight!r}, expected a "
                                f"number >= 0", where=("strategy", "reputation_weight"))

@@ -144,8 +144,12 @@ def diversity(scenario) -> np.ndarray:
 
 
 def reputation(scenario) -> np.ndarray:
-    """rho q_i: the reputation goal (P4)."""
-    return scenario.strategy.reputation_weight * scenario.candidates["reputation"].to_numpy(dtype=float)
+    """rho (q_i - q_0): the reputation goal (P4) above the strategy's bar q_0 (strategy.reputation_bar;
+    0 when not stated, which makes the goal a per-partner bonus). Summed over the portfolio it is
+    rho (sum q_i - q_0 |S|): quality above the bar, exact in the canonical form, so a heavier goal
+    raises the partners' reputation instead of only adding partners."""
+    bar = scenario.strategy.reputation_bar or 0.0
+    return scenario.strategy.reputation_weight * (scenario.candidates["reputation"].to_numpy(dtype=float) - bar)
 
 
 def bonus(scenario) -> np.ndarray:

@@ -75,6 +75,10 @@ class Strategy:
     domain_weights: Mapping[str, float] = field(default_factory=dict)  # w_d; missing domains weigh 1
     reputation_weight: float = 0.0   # rho
     breadth: float = 0.5             # 0: depth (few strong ties) .. 1: breadth (many weak ties)
+    #: the reputation the goal aims above (q_0, in the unit of the reputation column): with it the goal
+    #: scores rho (q_i - q_0) per partner, so a heavier goal buys better partners (those below the bar
+    #: cost points) rather than more of them (P4); None: rho q_i per partner, a bonus for any partner
+    reputation_bar: float | None = None
 
 
 @dataclass(frozen=True)

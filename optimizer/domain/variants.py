@@ -7,6 +7,7 @@ The changes a variant accepts (all optional, named by what they are):
     limits={...}          several limits at once (merged into the base's)
     scale_limits={...}    multiply limits, e.g. {"budget": 0.8}
     reputation_weight=    strategy: weight of the partners' reputation (rho >= 0)
+    reputation_bar=       strategy: the reputation the goal aims above (partners below it cost points)
     breadth=              strategy: 0 = depth (few strong ties) .. 1 = breadth (many weak ties)
     domain_weights={...}  strategy: weight per knowledge domain (merged)
     tech_change=          focal: rate of technological change of the industry (tau >= 0)
@@ -39,7 +40,7 @@ from optimizer.domain.settings import ForeignValue
 if TYPE_CHECKING:
     from optimizer.domain.scenario import Scenario
 
-_STRATEGY = ("reputation_weight", "breadth")
+_STRATEGY = ("reputation_weight", "breadth", "reputation_bar")
 _FOCAL = {"tech_change": "tech_change", "diffusion_factor": "diffusion"}
 _PEERS = ("size_min", "size_max", "foreign_share_min", "foreign_share_max")
 _DICTS = ("limits", "scale_limits", "domain_weights", "subsidies", "bonus", "region_caps")

@@ -205,7 +205,7 @@ def full_scenario() -> Scenario:
                     profile={"software": 0.4, "bio tech": 0.1}, diffusion=0.8, tech_change=0.2,
                     endowment=50.0),
         limits={"budget": 100.0, "management": 40.5},
-        strategy=Strategy(domain_weights={"bio tech": 2.0}, reputation_weight=0.5, breadth=0.6),
+        strategy=Strategy(domain_weights={"bio tech": 2.0}, reputation_weight=0.5, breadth=0.6, reputation_bar=0.4),
         peers=Peers(size_min=1, size_max=4, foreign_share_min=0.1, foreign_share_max=0.8),
         policy=Policy(subsidies={"region:Asia": 0.5, "b,2": 0.25},
                       bonus={"country:Japan": 0.1, "industry:ict": 0.2}),

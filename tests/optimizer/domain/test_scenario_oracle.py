@@ -27,6 +27,7 @@ chosen partner with k >= coverage_threshold, hard conflicts.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from dataclasses import dataclass
@@ -104,7 +105,8 @@ class Oracle:
         novelty = np.array([sum(w[d] * max(0.0, K[i, d] - k0[d]) for d in range(len(self.domains)))
                             for i in range(n)])
         self.diversity = f.diffusion * (1.0 + f.tech_change) * efac * novelty
-        self.reputation = st.reputation_weight * cand["reputation"].to_numpy(float)
+        # against the focal cluster's own reputation when stated (the quality bar of the goal)
+        self.reputation = st.reputation_weight * (cand["reputation"].to_numpy(float) - (st.reputation_bar or 0.0))
         self.bonus = self._policy(sc.policy.bonus)
         self.coordination = -s.kappa1 * cand["coord_cost"].to_numpy(float)
         self.subsidy = self._policy(sc.policy.subsidies)
@@ -419,6 +421,10 @@ def random_scenario(seed: int, family: str) -> tuple[Scenario, set[str]]:
             vals = np.concatenate([[0.0], r2(-1.0, 3.0, m - 1)])
             fv = ForeignValue(tuple(bp.tolist()), tuple(vals.tolist()))
 
+    # drawn last, from its own stream, so the earlier draws (and every case before it existed) stay as they were
+    if np.random.default_rng([seed, 7]).random() < 0.5:
+        strategy = dataclasses.replace(strategy,
+                                       reputation_bar=float(np.random.default_rng([seed, 8]).uniform(0.2, 0.7)))
     sc = Scenario(candidates=cand, focal=focal, limits=limits, strategy=strategy, peers=peers, policy=policy,
                   pairs=pairs, levels=levels, mandatory=mandatory, excluded=excluded, region_caps=region_caps,
                   required_domains=required, foreign_value=fv, scoring=scoring, name=f"{family}-{seed}")

@@ -75,3 +75,23 @@ def test_relative_overlap_is_a_share_of_the_smaller_partner_and_separates_indust
     threshold = example.scoring.overlap_threshold
     # the threshold separates: nearly every same-industry pair is redundant, few of the others
     assert (rel[same] >= threshold).mean() > 0.9 and (rel[~same] >= threshold).mean() < 0.25
+
+
+def test_a_heavier_reputation_goal_buys_better_partners_not_more_of_them(example):
+    # P4: a cluster that seeks reputation allies with high-quality clusters. As a per-partner bonus the goal
+    # bought more partners of lower mean reputation (0.830 -> 0.783 on the example as rho went 0 -> 3);
+    # above a bar, partners below it cost points, and the mean reputation never falls as the weight grows
+    from optimizer import solve
+
+    rep = example.candidates.set_index("id")["reputation"]
+    means = []
+    for rho in (0.0, 1.0, 3.0, 6.0):
+        res = solve(example.variant(f"rho {rho}", reputation_weight=rho, reputation_bar=0.85), time_limit=60)
+        means.append(float(rep.loc[list(res.report.partners()["id"])].mean()))
+    assert all(b >= a - 1e-12 for a, b in zip(means, means[1:])), means
+    assert means[-1] > means[0] + 0.05, means
+    # the bar enters the objective exactly: rho (q_i - q_0) per partner
+    comp = example.variant("bar", reputation_weight=2.0, reputation_bar=0.5).compile()
+    partners = comp.partner_items
+    expected = 2.0 * (rep.to_numpy()[comp.item_candidate[partners]] - 0.5)
+    assert comp.linear_parts["reputation"][partners] == pytest.approx(expected)
