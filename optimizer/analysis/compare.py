@@ -109,14 +109,15 @@ class Comparison:
             for pid, row in src.items():
                 if pid not in other:
                     rows.append({"change": change, "id": pid, "name": row["name"], "region": row["region"],
-                                 "level": row["level"], "contribution": row["marginal"], "in": where})
+                                 "level": row["level"], "contribution": row["marginal"], "in": where,
+                                 "kept by": row.get("kept by", "")})
             if change == "added":
                 for pid, row in src.items():  # same partner, another engagement level
                     if pid in other and row["level"] != other[pid]["level"]:
                         rows.append({"change": "level", "id": pid, "name": row["name"], "region": row["region"],
                                      "level": f"{other[pid]['level']} -> {row['level']}",
-                                     "contribution": row["marginal"], "in": where})
-        cols = ["change", "id", "name", "region", "level", "contribution", "in"]
+                                     "contribution": row["marginal"], "in": where, "kept by": row.get("kept by", "")})
+        cols = ["change", "id", "name", "region", "level", "contribution", "in", "kept by"]
         return pd.DataFrame(rows, columns=cols)
 
     def _partners(self, name: str) -> dict[str, dict]:

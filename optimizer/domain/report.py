@@ -20,6 +20,7 @@ from optimizer.core.result import Result, Termination
 from optimizer.core.verify import violations
 from optimizer.domain.compile import CompiledScenario
 from optimizer.domain.limits import WhatLimits, what_limits
+from optimizer.domain.roles import partner_roles
 from optimizer.domain.scoring import relative_overlap
 from optimizer.domain.settings import flag_values
 
@@ -126,6 +127,9 @@ class PortfolioReport:
         marg, feas = self._marginal(items)
         rows["marginal"] = marg
         rows["removable"] = feas
+        roles = partner_roles(comp, items)
+        rows["brings"] = roles["brings"].to_numpy()
+        rows["kept by"] = roles["kept by"].to_numpy()
         for r, name in enumerate(prob.row_names):
             if name in comp.scenario.limits:
                 rows[f"use_{name}"] = prob.A[r, items]
@@ -251,6 +255,14 @@ class PortfolioReport:
                 show = show.drop(columns="level")
             lines.append("\nChosen partners (gain and marginal in points; marginal = objective lost if dropped)")
             lines.append(show.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+            lines.append("\nWhat each partner brings")
+            lines += [f"  {r['name']} ({r['id']}): {r['brings']}" for r in table.to_dict("records")]
+            kept = [r for r in table.to_dict("records") if r["marginal"] < 1e-9]
+            if kept:
+                lines.append("\nPartners that lower the objective, and what keeps them")
+                lines += [f"  {r['name']} ({r['id']}, {r['marginal']:+.4f} points): "
+                          + (f"kept by {r['kept by']}" if r["kept by"] else "kept because dropping it alone leaves "
+                             "the others worse off together (its pair terms)") for r in kept]
         return "\n".join(lines)
 
     def __str__(self) -> str:

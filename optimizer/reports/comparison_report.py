@@ -191,7 +191,9 @@ def scale_sentence(cmp: Comparison, first: str, name: str) -> str:
 
 def _partner_line(row: dict) -> str:
     level = f", level {row['level']}" if str(row.get("level") or "") else ""
-    return (f"{row['name']} ({row['id']}, {row['region']}{level}; contribution {_cell('', row['contribution'])})")
+    kept = f"; kept by {row['kept by']}" if row.get("kept by") else ""
+    return (f"{row['name']} ({row['id']}, {row['region']}{level}; contribution {_cell('', row['contribution'])}"
+            f"{kept})")
 
 
 def _explain(cmp: Comparison, first: str, name: str) -> list[tuple[str, Any]]:
