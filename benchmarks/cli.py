@@ -8,6 +8,7 @@
     alliance compare FILE.toml [--out DIR] [--time-limit T] [--jobs N]
     alliance frontier BUNDLE [--vary budget] [--values 50,80,120 | --points 10] [--out DIR] [--time-limit T]
     alliance why-not BUNDLE PARTNER [PARTNER ...] [--time-limit T]
+    alliance sensitivity BUNDLE [PARTNER ...] [--time-limit T] [--jobs N] [--csv FILE]
 
 FILE is a QKP file (Billionnet-Soutif or edge-list format; --budget picks
 one budget of an edge-list file that lists several); BUNDLE a scenario folder
@@ -290,7 +291,8 @@ def main(argv: list[str] | None = None) -> int:
         status = {"solve": _cmd_solve, "solvers": _cmd_solvers, "bench": bench_command.run,
                   "compare": compare_command.run_compare,
                   "frontier": compare_command.run_frontier,
-                  "why-not": compare_command.run_why_not}[args.command](args)
+                  "why-not": compare_command.run_why_not,
+                  "sensitivity": compare_command.run_sensitivity}[args.command](args)
         sys.stdout.flush()      # a reader that went away shows here, not at the interpreter's exit
         return status
     except BrokenPipeError:

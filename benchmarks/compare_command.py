@@ -4,6 +4,7 @@
     alliance frontier BUNDLE [--vary budget|<limit>|cost_weight] [--values 50,80,120 | --points 10]
                              [--out DIR] [--time-limit T] [--jobs N]
     alliance why-not BUNDLE PARTNER [PARTNER ...] [--time-limit T]
+    alliance sensitivity BUNDLE [PARTNER ...] [--time-limit T] [--jobs N] [--csv FILE]
 
 `compare` reads a comparison file (instances/comparison.py: a base bundle,
 [solve] options and [[variant]] tables), solves every scenario, writes the
@@ -69,6 +70,14 @@ def add_parsers(sub: argparse._SubParsersAction, number: type, whole: type) -> N
     w.add_argument("partners", nargs="+", metavar="PARTNER", help="candidate ids or names (e.g. C017)")
     w.add_argument("--time-limit", type=number, help="seconds per solve")
 
+    s = sub.add_parser("sensitivity", help="what it takes: the gain each partner left out needs to enter, and "
+                                           "how far each chosen one's can fall before it leaves")
+    s.add_argument("bundle", help="scenario bundle folder (scenario.toml, candidates.csv, pairs.csv)")
+    s.add_argument("partners", nargs="*", metavar="PARTNER", help="candidate ids or names (default: all)")
+    s.add_argument("--time-limit", type=number, help="seconds per solve")
+    s.add_argument("--jobs", type=whole, default=1, help="solves at a time, one process each (1)")
+    s.add_argument("--csv", help="also write the table to this CSV file")
+
 
 def run_compare(args: argparse.Namespace) -> int:
     """`alliance compare FILE`."""
@@ -130,4 +139,26 @@ def run_why_not(args: argparse.Namespace) -> int:
           f"({result.objective:.6g} points). {proof_sentence(result)}")
     for partner in args.partners:
         print(report.why_not(partner))
+    return 0
+
+
+def run_sensitivity(args: argparse.Namespace) -> int:
+    """`alliance sensitivity BUNDLE [PARTNER...]`: optimizer.analysis.sensitivity.what_it_takes as a table,
+    ranked: the partners left out closest to entering first, then the chosen ones closest to leaving."""
+    from instances import read_scenario
+    from optimizer.analysis.sensitivity import what_it_takes
+    from optimizer.core.files import write_text
+    from optimizer.domain.report import POINTS, find_candidate
+
+    scenario = read_scenario(args.bundle)
+    ids = [str(scenario.candidates["id"].iloc[find_candidate(scenario.candidates, p)]) for p in args.partners]
+    options = {} if args.time_limit is None else {"time_limit": args.time_limit}
+    table = what_it_takes(scenario, candidates=ids or None, jobs=args.jobs, **options)
+    table = table.sort_values(["status", "threshold"], ascending=[False, True], na_position="last")
+    print(f"{scenario.name}: what it takes, in {POINTS}")
+    shown = table[["id", "name", "status", "threshold", "proven", "portfolio at threshold"]]
+    print(shown.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    if args.csv:
+        write_text(args.csv, table.to_csv(index=False))
+        print(f"table written to {args.csv}")
     return 0

@@ -226,3 +226,18 @@ def test_why_not_suggests_the_closest_partner_for_an_unknown_one(project, capsys
     assert main(["why-not", str(project / "alliance-60"), "Turin Agrifod Cluster"]) == 2
     line = _one_line(capsys.readouterr().err)
     assert "no candidate with id or name 'Turin Agrifod Cluster'" in line and "did you mean C042" in line
+
+
+def test_sensitivity_ranks_what_it_takes_and_writes_the_table(project, capsys, tmp_path):
+    csv = tmp_path / "takes.csv"
+    assert main(["sensitivity", str(project / "alliance-60"), "C017", "Turin Agrifood Cluster", "--time-limit", "60",
+                 "--csv", str(csv)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("base case: what it takes, in points")
+    rows = {line.split()[0]: line for line in out.splitlines()[2:] if line.split() and line.split()[0].startswith("C")}
+    assert "left out" in rows["C017"] and "chosen" in rows["C042"]
+    table = pd.read_csv(csv).set_index("id")
+    assert table.loc["C017", "threshold"] > 0 and bool(table.loc["C017", "proven"])
+    assert "C017" in table.loc["C017", "portfolio at threshold"]
+    assert main(["sensitivity", str(project / "alliance-60"), "Turin Agrifod"]) == 2      # a typo: the suggestion
+    assert "did you mean C042" in capsys.readouterr().err

@@ -1,0 +1,91 @@
+"""What it takes: for each candidate left out, the gain it would need to enter the best portfolio;
+for each chosen partner, how far its gain can fall before it leaves.
+
+    table = what_it_takes(scenario, time_limit=60)
+
+Both thresholds are exact, from one solve each rather than a search: a bonus b on a partner's
+gain (every engagement level of it) raises the value of every portfolio that holds it by b and
+leaves the others unchanged, so
+
+    entry(c) = f* - f*(c in)       a left-out candidate c enters once its gain rises by more
+    margin(p) = f* - f*(p out)     a chosen partner p leaves once its gain falls by more
+
+(f*: the best value; f*(c in): the best value of a portfolio holding c; f*(p out): without p).
+Each row comes with the portfolio at that point (the best one holding c, or the best without p),
+so a manager sees what would change, not only by how much. The thresholds are proven when both
+solves are (`proven`); a candidate no feasible portfolio can hold, or a partner no feasible
+portfolio can do without, says so instead of a number.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+import pandas as pd
+
+from optimizer.core.errors import ProblemError
+from optimizer.core.result import Result, Termination
+from optimizer.domain.scenario import Scenario
+from optimizer.engine.solve import solve
+
+COLUMNS = ("id", "name", "status", "threshold", "proven", "portfolio at threshold", "note")
+
+
+def _solve_variant(scenario: Scenario, change: dict[str, Any], options: dict[str, Any]) -> Result:
+    return solve(scenario.variant(scenario.name, **change), **options)
+
+
+def what_it_takes(scenario: Scenario, *, candidates: Sequence[str] | None = None, jobs: int = 1,
+                  **solve_options: Any) -> pd.DataFrame:
+    """One row per candidate (all, or the ids in `candidates`): for one left out, `threshold` is the gain
+    (points) it would need to gain to enter; for a chosen partner, the gain it can lose before it leaves
+    (see the module docstring). `jobs` > 1 solves the variants in that many processes."""
+    base = solve(scenario, **solve_options)
+    if not base.has_solution:
+        raise ProblemError(f"what_it_takes: scenario {scenario.name!r} has no portfolio ({base.termination.value}"
+                           f"{': ' + base.message if base.message else ''}); there is nothing to measure against")
+    ids = scenario.ids
+    wanted = ids if candidates is None else [str(c) for c in candidates]
+    unknown = [c for c in wanted if c not in set(ids)]
+    if unknown:
+        raise ProblemError(f"what_it_takes: {unknown[0]!r} is not a candidate id (ids are the candidates' id "
+                           f"column: {', '.join(ids[:3])}, ...)", where=("candidates",))
+    chosen = set(base.report.partners()["id"].astype(str))
+    fixed_out, fixed_in = set(map(str, scenario.excluded)), set(map(str, scenario.mandatory))
+    jobs_list = [(cid, {"force_in": [cid]} if cid not in chosen else {"exclude": [cid]}) for cid in wanted
+                 if cid not in fixed_out and cid not in fixed_in]
+    if jobs > 1 and len(jobs_list) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(_solve_variant, scenario, change, solve_options) for _, change in jobs_list]
+            results = dict(zip((cid for cid, _ in jobs_list), (f.result() for f in futures)))
+    else:
+        results = {cid: _solve_variant(scenario, change, solve_options) for cid, change in jobs_list}
+    names = dict(zip(ids, scenario.candidates["name"].astype(str)))
+    rows = [_row(cid, names[cid], cid in chosen, base, results.get(cid), cid in fixed_out, cid in fixed_in)
+            for cid in wanted]
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def _row(cid: str, name: str, chosen: bool, base: Result, res: Result | None, excluded: bool,
+         mandatory: bool) -> dict[str, Any]:
+    status = "chosen" if chosen else "left out"
+    row: dict[str, Any] = {"id": cid, "name": name, "status": status, "threshold": math.nan, "proven": False,
+                           "portfolio at threshold": "", "note": ""}
+    if excluded or mandatory:
+        row["note"] = "excluded by the scenario" if excluded else "mandatory in the scenario"
+        return row
+    assert res is not None
+    if not res.has_solution:
+        row["note"] = ("no feasible portfolio holds it" if not chosen else "no feasible portfolio does without it") \
+            + ("" if res.termination is Termination.INFEASIBLE else f" was found ({res.termination.value})")
+        row["proven"] = res.termination is Termination.INFEASIBLE and base.termination is Termination.OPTIMAL
+        return row
+    row["threshold"] = float(base.objective - res.objective)
+    row["proven"] = base.termination is Termination.OPTIMAL and res.termination is Termination.OPTIMAL
+    row["portfolio at threshold"] = ", ".join(res.report.partners()["id"].astype(str))
+    row["note"] = (f"enters if its gain rises by more than {row['threshold']:.4g} points" if not chosen else
+                   f"leaves if its gain falls by more than {row['threshold']:.4g} points")
+    return row
