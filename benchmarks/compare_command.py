@@ -4,7 +4,7 @@
     alliance frontier BUNDLE [--vary budget|<limit>|cost_weight] [--values 50,80,120 | --points 10]
                              [--out DIR] [--time-limit T] [--jobs N]
     alliance why-not BUNDLE PARTNER [PARTNER ...] [--time-limit T]
-    alliance sensitivity BUNDLE [PARTNER ...] [--time-limit T] [--jobs N] [--csv FILE]
+    alliance sensitivity BUNDLE [PARTNER ...] [--time-limit T] [--jobs N] [--csv FILE] [--resources]
 
 `compare` reads a comparison file (instances/comparison.py: a base bundle,
 [solve] options and [[variant]] tables), solves every scenario, writes the
@@ -77,6 +77,7 @@ def add_parsers(sub: argparse._SubParsersAction, number: type, whole: type) -> N
     s.add_argument("--time-limit", type=number, help="seconds per solve")
     s.add_argument("--jobs", type=whole, default=1, help="solves at a time, one process each (1)")
     s.add_argument("--csv", help="also write the table to this CSV file")
+    s.add_argument("--resources", action="store_true", help="also what one more unit of each limit is worth")
 
 
 def run_compare(args: argparse.Namespace) -> int:
@@ -146,7 +147,7 @@ def run_sensitivity(args: argparse.Namespace) -> int:
     """`alliance sensitivity BUNDLE [PARTNER...]`: optimizer.analysis.sensitivity.what_it_takes as a table,
     ranked: the partners left out closest to entering first, then the chosen ones closest to leaving."""
     from instances import read_scenario
-    from optimizer.analysis.sensitivity import what_it_takes
+    from optimizer.analysis.sensitivity import resource_values, what_it_takes
     from optimizer.core.files import write_text
     from optimizer.domain.report import POINTS, find_candidate
 
@@ -161,4 +162,8 @@ def run_sensitivity(args: argparse.Namespace) -> int:
     if args.csv:
         write_text(args.csv, table.to_csv(index=False))
         print(f"table written to {args.csv}")
+    if args.resources:
+        values = resource_values(scenario, **options)
+        print("\nWhat one more unit of each limit is worth (an exact re-solve)")
+        print(values.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     return 0

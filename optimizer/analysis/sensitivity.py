@@ -2,6 +2,8 @@
 for each chosen partner, how far its gain can fall before it leaves.
 
     table = what_it_takes(scenario, time_limit=60)
+    resources = resource_values(scenario, time_limit=60)    # what one more unit of each limit is worth
+    share = subsidy_to_enter(scenario, "C017", time_limit=60)   # the smallest subsidy that brings C017 in
 
 Both thresholds are exact, from one solve each rather than a search: a bonus b on a partner's
 gain (every engagement level of it) raises the value of every portfolio that holds it by b and
@@ -89,3 +91,52 @@ def _row(cid: str, name: str, chosen: bool, base: Result, res: Result | None, ex
     row["note"] = (f"enters if its gain rises by more than {row['threshold']:.4g} points" if not chosen else
                    f"leaves if its gain falls by more than {row['threshold']:.4g} points")
     return row
+
+
+def resource_values(scenario: Scenario, *, unit: float = 1.0, **solve_options: Any) -> pd.DataFrame:
+    """For each limited resource, the objective gained with `unit` more of it (an exact re-solve at
+    limit + unit, not a dual price of a linearization), with the portfolio there."""
+    base = solve(scenario, **solve_options)
+    if not base.has_solution:
+        raise ProblemError(f"resource_values: scenario {scenario.name!r} has no portfolio ({base.termination.value})")
+    rows = []
+    for resource, limit in scenario.limits.items():
+        res = solve(scenario.variant(scenario.name, **{"limits": {resource: limit + unit}}), **solve_options)
+        value = float(res.objective - base.objective) if res.has_solution else math.nan
+        rows.append({"resource": resource, "limit": limit, "unit": unit, "value of one more unit": value,
+                     "proven": base.termination is Termination.OPTIMAL and res.termination is Termination.OPTIMAL,
+                     "portfolio": ", ".join(res.report.partners()["id"].astype(str)) if res.has_solution else ""})
+    return pd.DataFrame(rows)
+
+
+def subsidy_to_enter(scenario: Scenario, candidate: str, *, tolerance: float = 0.01,
+                     **solve_options: Any) -> tuple[float | None, str]:
+    """The smallest share of `candidate`'s budget cost a subsidy must pay for it to enter the best
+    portfolio (within `tolerance`), and why when there is none. A subsidy only loosens the budget for
+    portfolios that hold the candidate, so entry is monotone in the share and bisection finds it;
+    each step is a solve. Returns (share, '') or (None, reason)."""
+    ids = scenario.ids
+    if str(candidate) not in set(ids):
+        raise ProblemError(f"subsidy_to_enter: {candidate!r} is not a candidate id (ids are the candidates' id "
+                           f"column: {', '.join(ids[:3])}, ...)", where=("candidate",))
+    if "budget" not in scenario.limits:
+        return None, "the scenario has no budget limit for a subsidy to loosen"
+    existing = scenario.policy.subsidies.get(str(candidate), 0.0)
+
+    def enters(share: float) -> bool:
+        variant = scenario.variant(scenario.name, subsidies={str(candidate): share})
+        res = solve(variant, **solve_options)
+        return res.has_solution and str(candidate) in set(res.report.partners()["id"].astype(str))
+
+    if enters(existing):
+        return existing, "already in the best portfolio"
+    row = ids.index(str(candidate))
+    others = scenario.policy_vector({k: v for k, v in scenario.policy.subsidies.items() if k != str(candidate)})[row]
+    top = max(existing, 1.0 - float(others))   # the subsidies a candidate gets add up to at most the whole cost
+    if not enters(top):
+        return None, f"not even a subsidy of {top:.0%} of its budget cost brings it in"
+    low, high = existing, top
+    while high - low > tolerance:
+        mid = (low + high) / 2
+        low, high = (low, mid) if enters(mid) else (mid, high)
+    return high, ""

@@ -231,8 +231,9 @@ def test_why_not_suggests_the_closest_partner_for_an_unknown_one(project, capsys
 def test_sensitivity_ranks_what_it_takes_and_writes_the_table(project, capsys, tmp_path):
     csv = tmp_path / "takes.csv"
     assert main(["sensitivity", str(project / "alliance-60"), "C017", "Turin Agrifood Cluster", "--time-limit", "60",
-                 "--csv", str(csv)]) == 0
+                 "--csv", str(csv), "--resources"]) == 0
     out = capsys.readouterr().out
+    assert "What one more unit of each limit is worth" in out and "budget" in out.split("worth")[1]
     assert out.startswith("base case: what it takes, in points")
     rows = {line.split()[0]: line for line in out.splitlines()[2:] if line.split() and line.split()[0].startswith("C")}
     assert "left out" in rows["C017"] and "chosen" in rows["C042"]

@@ -41,3 +41,36 @@ def test_fixed_candidates_and_bad_ids(example):
     assert math.isnan(row["threshold"]) and row["note"] == "excluded by the scenario"
     with pytest.raises(ProblemError, match="'C999' is not a candidate id"):
         what_it_takes(example, candidates=["C999"], time_limit=30)
+
+
+def test_one_more_unit_of_a_resource_is_an_exact_re_solve(example):
+    from optimizer.analysis.sensitivity import resource_values
+
+    table = resource_values(example, time_limit=60).set_index("resource")
+    base = solve(example, time_limit=60).objective
+    for resource, row in table.iterrows():
+        again = solve(example.variant("more", limits={resource: example.limits[resource] + 1}), time_limit=60)
+        assert row["value of one more unit"] == pytest.approx(again.objective - base, abs=1e-9)
+        assert row["value of one more unit"] >= -1e-9 and row["proven"]
+
+
+def test_the_smallest_subsidy_that_brings_a_partner_in(example):
+    from optimizer.analysis.sensitivity import subsidy_to_enter
+
+    tight = example.variant("tight", scale_limits={"budget": 0.6})
+    chosen = set(solve(tight, time_limit=60).report.partners()["id"])
+    found = None
+    for cid in ["C024", "C017", "C042", "C009"]:     # partners of the full-budget portfolios
+        if cid in chosen:
+            continue
+        share, why = subsidy_to_enter(tight, cid, time_limit=60)
+        if share is not None:
+            found = (cid, share)
+            break
+        assert "not even a subsidy" in why
+    assert found is not None, "no candidate enters with a subsidy"
+    cid, share = found
+    def holds(s):
+        res = solve(tight.variant("probe", subsidies={cid: s}), time_limit=60)
+        return cid in set(res.report.partners()["id"])
+    assert holds(share) and not holds(max(share - 0.01, 0.0))
