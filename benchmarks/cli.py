@@ -8,7 +8,7 @@
     alliance compare FILE.toml [--out DIR] [--time-limit T] [--jobs N]
     alliance frontier BUNDLE [--vary budget] [--values 50,80,120 | --points 10] [--out DIR] [--time-limit T]
     alliance why-not BUNDLE PARTNER [PARTNER ...] [--time-limit T]
-    alliance sensitivity BUNDLE [PARTNER ...] [--time-limit T] [--jobs N] [--csv FILE] [--resources]
+    alliance sensitivity BUNDLE [PARTNER ...] [--time-limit T] [--jobs N] [--csv FILE] [--resources] [--plot PNG]
 
 FILE is a QKP file (Billionnet-Soutif or edge-list format; --budget picks
 one budget of an edge-list file that lists several); BUNDLE a scenario folder

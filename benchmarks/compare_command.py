@@ -4,7 +4,7 @@
     alliance frontier BUNDLE [--vary budget|<limit>|cost_weight] [--values 50,80,120 | --points 10]
                              [--out DIR] [--time-limit T] [--jobs N]
     alliance why-not BUNDLE PARTNER [PARTNER ...] [--time-limit T]
-    alliance sensitivity BUNDLE [PARTNER ...] [--time-limit T] [--jobs N] [--csv FILE] [--resources]
+    alliance sensitivity BUNDLE [PARTNER ...] [--time-limit T] [--jobs N] [--csv FILE] [--resources] [--plot PNG]
 
 `compare` reads a comparison file (instances/comparison.py: a base bundle,
 [solve] options and [[variant]] tables), solves every scenario, writes the
@@ -78,6 +78,7 @@ def add_parsers(sub: argparse._SubParsersAction, number: type, whole: type) -> N
     s.add_argument("--jobs", type=whole, default=1, help="solves at a time, one process each (1)")
     s.add_argument("--csv", help="also write the table to this CSV file")
     s.add_argument("--resources", action="store_true", help="also what one more unit of each limit is worth")
+    s.add_argument("--plot", help="also draw the ranked chart to this PNG file (or folder)")
 
 
 def run_compare(args: argparse.Namespace) -> int:
@@ -162,6 +163,10 @@ def run_sensitivity(args: argparse.Namespace) -> int:
     if args.csv:
         write_text(args.csv, table.to_csv(index=False))
         print(f"table written to {args.csv}")
+    if args.plot:
+        from optimizer.reports.figures import plot_what_it_takes
+
+        print(f"chart written to {plot_what_it_takes(table, args.plot)}")
     if args.resources:
         values = resource_values(scenario, **options)
         print("\nWhat one more unit of each limit is worth (an exact re-solve)")

@@ -231,7 +231,8 @@ def test_why_not_suggests_the_closest_partner_for_an_unknown_one(project, capsys
 def test_sensitivity_ranks_what_it_takes_and_writes_the_table(project, capsys, tmp_path):
     csv = tmp_path / "takes.csv"
     assert main(["sensitivity", str(project / "alliance-60"), "C017", "Turin Agrifood Cluster", "--time-limit", "60",
-                 "--csv", str(csv), "--resources"]) == 0
+                 "--csv", str(csv), "--resources", "--plot", str(tmp_path / "takes.png")]) == 0
+    assert (tmp_path / "takes.png").read_bytes()[:4] == b"\x89PNG"
     out = capsys.readouterr().out
     assert "What one more unit of each limit is worth" in out and "budget" in out.split("worth")[1]
     assert out.startswith("base case: what it takes, in points")

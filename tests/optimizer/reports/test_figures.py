@@ -279,3 +279,23 @@ def test_a_comparison_with_no_portfolio_at_all_still_draws(comparison, tmp_path)
     figs = comparison_figures(only)
     assert figs["network"].axes[0].get_title() == "impossible\ninfeasible"
     assert [p.name for p in plot_comparison(only, tmp_path / "none.png")] == ["none_metrics.png", "none_network.png"]
+
+
+def test_what_it_takes_figure_ranks_both_kinds_and_hatches_unproven(tmp_path):
+    import pandas as pd
+
+    from optimizer.reports.figures import plot_what_it_takes, takes_figure
+
+    table = pd.DataFrame({"id": ["C1", "C2", "C3", "C4"], "name": ["A", "B", "C", "D"],
+                          "status": ["left out", "left out", "chosen", "left out"],
+                          "threshold": [2.0, 0.5, 1.0, float("nan")], "proven": [True, False, True, False]})
+    fig = takes_figure(table)
+    left, right = fig.axes[:2]
+    labels = [t.get_text() for t in left.get_yticklabels()]
+    assert labels == ["A (C1)", "B (C2)"]                 # closest to entering on top (the last tick), no NaN row
+    bars = left.patches
+    assert sorted(round(b.get_width(), 6) for b in bars) == [0.5, 2.0]
+    assert any(b.get_hatch() == "//" for b in bars)      # B's threshold is not proven
+    assert [t.get_text() for t in right.get_yticklabels()] == ["C (C3)"]
+    path = plot_what_it_takes(table, tmp_path)
+    assert path.name == "what_it_takes.png" and path.read_bytes()[:8] == PNG_MAGIC
