@@ -23,7 +23,7 @@ def _codes(oracle: Oracle, portfolio: dict[str, str]) -> np.ndarray:
     return row
 
 
-@pytest.mark.parametrize("family,seed", [("plain", 3), ("pairs", 5), ("levels", 7), ("levels_pairs", 2),
+@pytest.mark.parametrize("family,seed", [("plain", 3), ("levels_pairs", 2),
                                          ("foreign", 4), ("everything", 3)])
 def test_cross_scores_equal_the_oracle_and_the_split_adds_up(family, seed):
     base, _ = random_scenario(seed, family)

@@ -85,7 +85,7 @@ def test_a_heavier_reputation_goal_buys_better_partners_not_more_of_them(example
 
     rep = example.candidates.set_index("id")["reputation"]
     means = []
-    for rho in (0.0, 1.0, 3.0, 6.0):
+    for rho in (0.0, 3.0, 6.0):
         res = solve(example.variant(f"rho {rho}", reputation_weight=rho, reputation_bar=0.85), time_limit=60)
         means.append(float(rep.loc[list(res.report.partners()["id"])].mean()))
     assert all(b >= a - 1e-12 for a, b in zip(means, means[1:])), means
