@@ -40,3 +40,13 @@ def example_budget_frontier(example):
     from optimizer import frontier
 
     return frontier(example, vary="budget", values=FRONTIER_SHARES * example.limits["budget"], time_limit=60)
+
+
+@pytest.fixture(scope="session")
+def example_breadth_result(example):
+    """The example under the established-cluster strategy (breadth, no reputation goal, size 6-12: the
+    size target is raised to 7 by tech change), solved once per test process."""
+    from optimizer import solve
+
+    variant = example.variant("breadth", breadth=1.0, reputation_weight=0.0, size_min=6, size_max=12)
+    return solve(variant, time_limit=60)

@@ -107,12 +107,10 @@ def test_why_not_takes_ids_and_names_and_suggests_for_an_unknown_one(example_res
     assert wn.cost > 0 and "points less than the recommended one" in str(wn)
 
 
-def test_limits_with_slack_that_no_partner_fits_are_named_with_what_is_left(example_result):
+def test_limits_with_slack_that_no_partner_fits_are_named_with_what_is_left(example_breadth_result):
     # the established-cluster strategy left 4.2 of the budget, too little for any partner left out: the text
     # once said "no limit binds" and then "every partner would break a limit" without saying how
-    base = example_result.report.compiled.scenario
-    res = solve(base.variant("breadth", breadth=1.0, reputation_weight=0.0, size_min=6, size_max=12), time_limit=60)
-    limits = res.report.what_limits()
+    limits = example_breadth_result.report.what_limits()
     text = " ".join(limits.sentences())
     assert limits.best_addition is None and not limits.binding()
     assert f"None of the {limits.left_out} partners left out fits" in text and "left) keeps out" in text

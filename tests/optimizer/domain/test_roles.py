@@ -24,10 +24,9 @@ def test_kept_by_names_a_constraint_exactly_when_dropping_the_partner_is_infeasi
         assert (partners["brings"] != "").all()
 
 
-def test_the_report_says_what_keeps_each_partner_that_lowers_the_objective(example):
+def test_the_report_says_what_keeps_each_partner_that_lowers_the_objective(example_breadth_result):
     # the established-cluster strategy: size_min 6 raised to 7 by tech change keeps partners worth less than 0
-    res = solve(example.variant("breadth", breadth=1.0, reputation_weight=0.0, size_min=6, size_max=12),
-                time_limit=60)
+    res = example_breadth_result
     text = res.report.to_text()
     assert "note: size target raised from 6 to 7 by tech_change" in text
     negative = res.report.partners().query("marginal < 0")

@@ -13,7 +13,7 @@ from optimizer.core.result import Termination
 from tests.problem_strategies import enumerate_optimum, problems
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems(max_n=9))
 def test_heuristic_answers_are_verified_and_bounded(problem):
     result = solve(problem, solver="heuristic", time_limit=30)
