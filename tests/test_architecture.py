@@ -222,3 +222,39 @@ def test_reading_a_qkp_file_does_not_load_the_engine():
             "print(','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"import instances.qkp loaded {out.stdout.strip()}"
+
+
+# ------------------------------------------------------------------------------- function size
+MAX_LINES, MAX_POSITIONAL, MAX_PARAMETERS = 100, 8, 12
+
+
+def oversized_functions(sources: dict[str, str]) -> list[str]:
+    """'module.function: why' for every function over MAX_LINES lines, MAX_POSITIONAL positional or
+    MAX_PARAMETERS parameters in all (self and cls not counted): functions no one can hold in their head."""
+    out = []
+    for module, source in sources.items():
+        for node in ast.walk(ast.parse(source)):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            a = node.args
+            positional = [p.arg for p in (*a.posonlyargs, *a.args) if p.arg not in ("self", "cls")]
+            total = len(positional) + len(a.kwonlyargs) + (a.vararg is not None) + (a.kwarg is not None)
+            lines = node.end_lineno - node.lineno + 1
+            why = [w for w, bad in ((f"{lines} lines", lines > MAX_LINES),
+                                    (f"{len(positional)} positional", len(positional) > MAX_POSITIONAL),
+                                    (f"{total} parameters", total > MAX_PARAMETERS)) if bad]
+            if why:
+                out.append(f"{module}.{node.name}: {', '.join(why)}")
+    return out
+
+
+def test_no_function_is_too_long_or_takes_too_many_parameters():
+    found = oversized_functions(module_sources())
+    assert not found, ("split these into one function per step (see docs/architecture.md): " + "; ".join(found))
+
+
+def test_the_size_rule_sees_a_long_function_and_many_parameters():
+    params = ", ".join(f"p{k}" for k in range(9))
+    body = "\n".join(f"    x{k} = {k}" for k in range(101))
+    found = oversized_functions({"demo": f"def wide({params}):\n    pass\n\ndef long():\n{body}\n"})
+    assert found == ["demo.wide: 9 positional", "demo.long: 102 lines"]

@@ -119,22 +119,7 @@ class ScenarioToml(TomlFile):
         out["levels"] = self._levels(top, limits)
 
         if "foreign_value" in top:
-            fv = self.section(top, ("foreign_value",), FOREIGN_VALUE_KEYS)
-            bp = self.numbers(fv, ("foreign_value", "breakpoints"))
-            val = self.numbers(fv, ("foreign_value", "values"))
-            if len(bp) < 2 or any(b2 <= b1 for b1, b2 in zip(bp, bp[1:])) or bp[0] != 0:
-                self.fail(("foreign_value", "breakpoints"), "expected at least two numbers starting at 0 and "
-                                                            f"increasing strictly, found {list(bp)}")
-            if len(val) != len(bp):
-                self.fail(("foreign_value", "values"), f"expected one value per breakpoint ({len(bp)}), "
-                                                       f"found {len(val)}")
-            if val[0] != 0:
-                self.fail(("foreign_value", "values"), f"the first value is {val[0]!r}; the value with no foreign "
-                                                       f"partner is the baseline and must be 0")
-            try:
-                out["foreign_value"] = ForeignValue(bp, val)
-            except ProblemError as exc:      # a rule added to the model later still gets file, line and key
-                self.fail(exc.where or ("foreign_value",), str(exc))
+            out["foreign_value"] = self._foreign_value(top)
 
         sc = self.section(top, ("scoring",), SCORING_KEYS)
         sdef = Scoring()
@@ -160,6 +145,25 @@ class ScenarioToml(TomlFile):
             raise InstanceFormatError(folder / (CANDIDATES_FILE if head == "candidates" else PAIRS_FILE), str(exc),
                                       column=None if column is None else str(column))
         self.fail(toml_path(where), str(exc))
+
+    def _foreign_value(self, top: Mapping[str, Any]) -> ForeignValue:
+        """[foreign_value]: breakpoints from 0, strictly increasing, one value each, 0 at 0."""
+        fv = self.section(top, ("foreign_value",), FOREIGN_VALUE_KEYS)
+        bp = self.numbers(fv, ("foreign_value", "breakpoints"))
+        val = self.numbers(fv, ("foreign_value", "values"))
+        if len(bp) < 2 or any(b2 <= b1 for b1, b2 in zip(bp, bp[1:])) or bp[0] != 0:
+            self.fail(("foreign_value", "breakpoints"), "expected at least two numbers starting at 0 and "
+                                                        f"increasing strictly, found {list(bp)}")
+        if len(val) != len(bp):
+            self.fail(("foreign_value", "values"), f"expected one value per breakpoint ({len(bp)}), "
+                                                   f"found {len(val)}")
+        if val[0] != 0:
+            self.fail(("foreign_value", "values"), f"the first value is {val[0]!r}; the value with no foreign "
+                                                   f"partner is the baseline and must be 0")
+        try:
+            return ForeignValue(bp, val)
+        except ProblemError as exc:      # a rule added to the model later still gets file, line and key
+            self.fail(exc.where or ("foreign_value",), str(exc))
 
     def _levels(self, top: Mapping[str, Any], limits: Mapping[str, float]) -> tuple[Level, ...]:
         raw = top.get("levels", [])
