@@ -40,7 +40,8 @@ class Comparison:
     solve_options: dict[str, Any] = field(default_factory=dict)
     #: variants that could not be built (name -> why): shown as invalid beside the others, never solved
     invalid: dict[str, str] = field(default_factory=dict)
-    _compiled_cache: dict[str, CompiledScenario] = field(default_factory=dict, repr=False, compare=False)
+    _compiled_cache: dict[str, CompiledScenario] = field(default_factory=dict, init=False, repr=False,
+                                                         compare=False)
 
     @property
     def names(self) -> list[str]:

@@ -31,6 +31,7 @@ import pandas as pd
 from optimizer.core.errors import ProblemError
 from optimizer.core.result import Result, Termination
 from optimizer.domain.scenario import Scenario
+from optimizer.domain.settings import Policy
 from optimizer.engine.solve import solve
 
 COLUMNS = ("id", "name", "status", "threshold", "proven", "portfolio at threshold", "note")
@@ -119,8 +120,8 @@ def subsidy_to_enter(scenario: Scenario, candidate: str, *, tolerance: float = 0
     if str(candidate) not in set(ids):
         raise ProblemError(f"subsidy_to_enter: {candidate!r} is not a candidate id (ids are the candidates' id "
                            f"column: {', '.join(ids[:3])}, ...)", where=("candidate",))
-    if "budget" not in scenario.limits:
-        return None, "the scenario has no budget limit for a subsidy to loosen"
+    if Policy.SUBSIDISED_RESOURCE not in scenario.limits:
+        return None, f"the scenario has no {Policy.SUBSIDISED_RESOURCE} limit for a subsidy to loosen"
     existing = scenario.policy.subsidies.get(str(candidate), 0.0)
 
     def enters(share: float) -> bool:

@@ -118,7 +118,11 @@ def test_threads_beyond_the_cores_are_capped_with_a_note():
     assert f"threads=100000 capped at {machine_cores()}" in result.message
 
 
-@pytest.mark.parametrize("solver, wait, limit", [("auto", 2.0, 60), ("auto", 5.0, 20), ("highs", 5.0, 60)])
+# auto past its heuristic runs under slow: the interrupt inside the exact stage is also tested on the kernel
+# (tests/optimizer/algorithms/test_qkp_kernel.py) and on HiGHS (the third case)
+@pytest.mark.parametrize("solver, wait, limit", [("auto", 2.0, 60),
+                                                 pytest.param("auto", 5.0, 20, marks=pytest.mark.slow),
+                                                 ("highs", 5.0, 60)])
 def test_ctrl_c_during_a_solve_returns_what_was_found_as_interrupted(solver, wait, limit):
     code = ("from instances import generate_qkp\nfrom optimizer import solve\n"
             "print('ready', flush=True)\n"
