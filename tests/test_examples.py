@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from instances import generate_alliance, read_scenario
 
@@ -68,6 +69,7 @@ def test_strategy_examples_give_different_portfolios_and_say_why() -> None:
     assert re.search(r"added .*\(Latin America\)", outs["regional_subsidy.py"].split(" vs ", 1)[1])
 
 
+@pytest.mark.slow     # 10 s; `alliance compare` with its report runs by default in tests/benchmarks/test_cli_compare.py
 def test_compare_strategies_example_prints_the_table_and_writes_the_report(tmp_path) -> None:
     done = subprocess.run([sys.executable, str(EXAMPLES / "compare_strategies.py"), "--out", str(tmp_path / "rep")],
                           capture_output=True, text=True, timeout=300)
