@@ -120,6 +120,9 @@ def test_killed_harness_resumes_without_losing_or_duplicating_rows(tmp_path):
     _kill_midway_and_resume(tmp_path, args, total=8, kill_after=3)
 
 
+# slow (12 s): the default suite keeps a kill-and-resume on generated instances (above) and `bench report`
+# against a reference in tests/benchmarks/test_bench_command.py
+@pytest.mark.slow
 def test_standard_suite_resumes_and_every_instance_is_correct(tmp_path):
     # four n = 100, 25% standard instances (the full n = 100 set runs under the slow marker)
     folder = require_qkp_standard()
