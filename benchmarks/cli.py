@@ -9,6 +9,8 @@
     alliance frontier BUNDLE [--vary budget] [--values 50,80,120 | --points 10] [--out DIR] [--time-limit T]
     alliance why-not BUNDLE PARTNER [PARTNER ...] [--time-limit T]
     alliance sensitivity BUNDLE [PARTNER ...] [--time-limit T] [--jobs N] [--csv FILE] [--resources] [--plot PNG]
+    alliance robust BUNDLE [--samples 200] [--seed K] [--relative COL=SHARE,...] [--tail 0.1] [--jobs N]
+                           [--dask local|ADDRESS] [--csv FILE] [--plot PNG]
 
 FILE is a QKP file (Billionnet-Soutif or edge-list format; --budget picks
 one budget of an edge-list file that lists several); BUNDLE a scenario folder
@@ -292,7 +294,8 @@ def main(argv: list[str] | None = None) -> int:
                   "compare": compare_command.run_compare,
                   "frontier": compare_command.run_frontier,
                   "why-not": compare_command.run_why_not,
-                  "sensitivity": compare_command.run_sensitivity}[args.command](args)
+                  "sensitivity": compare_command.run_sensitivity,
+                  "robust": compare_command.run_robust}[args.command](args)
         sys.stdout.flush()      # a reader that went away shows here, not at the interpreter's exit
         return status
     except BrokenPipeError:

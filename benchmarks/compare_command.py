@@ -5,6 +5,8 @@
                              [--out DIR] [--time-limit T] [--jobs N]
     alliance why-not BUNDLE PARTNER [PARTNER ...] [--time-limit T]
     alliance sensitivity BUNDLE [PARTNER ...] [--time-limit T] [--jobs N] [--csv FILE] [--resources] [--plot PNG]
+    alliance robust BUNDLE [--samples 200] [--seed K] [--relative COL=SHARE,...] [--tail 0.1] [--no-robust]
+                           [--time-limit T] [--jobs N] [--dask local|ADDRESS] [--csv FILE] [--plot PNG]
 
 `compare` reads a comparison file (instances/comparison.py: a base bundle,
 [solve] options and [[variant]] tables), solves every scenario, writes the
@@ -45,6 +47,24 @@ def _number_list(text: str) -> list[float]:
     return values
 
 
+def _shares(text: str) -> dict[str, float]:
+    """`reputation=0.2,k_*=0.1` -> {"reputation": 0.2, "k_*": 0.1} (the model checks names and sizes)."""
+    out = {}
+    for item in (t.strip() for t in text.split(",")):
+        if not item:
+            continue
+        column, sep, value = item.partition("=")
+        try:
+            out[column.strip()] = float(value) if sep else math.nan
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected COLUMN=SHARE pairs such as reputation=0.2,k_*=0.1, got "
+                                             f"{item!r}") from None
+        if not sep:
+            raise argparse.ArgumentTypeError(f"expected COLUMN=SHARE pairs such as reputation=0.2,k_*=0.1, got "
+                                             f"{item!r}")
+    return out
+
+
 def add_parsers(sub: argparse._SubParsersAction, number: type, whole: type) -> None:
     """Attach `compare` and `frontier` to the `alliance` parser."""
     c = sub.add_parser("compare", help="solve the scenarios of a comparison file side by side and write a report")
@@ -79,6 +99,25 @@ def add_parsers(sub: argparse._SubParsersAction, number: type, whole: type) -> N
     s.add_argument("--csv", help="also write the table to this CSV file")
     s.add_argument("--resources", action="store_true", help="also what one more unit of each limit is worth")
     s.add_argument("--plot", help="also draw the ranked chart to this PNG file (or folder)")
+
+    r = sub.add_parser("robust", help="robustness to estimates: re-solve samples of the candidate table, "
+                                      "inclusion frequencies, the portfolio's value, a robust portfolio")
+    r.add_argument("bundle", help="scenario bundle folder ([uncertainty] in scenario.toml, uncertainty.csv)")
+    r.add_argument("--samples", type=int, default=200, help="samples of the estimates (200)")
+    r.add_argument("--seed", type=int, default=0, help="seed of the samples (0): a seed gives the same samples")
+    r.add_argument("--relative", type=_shares, help="relative errors, e.g. reputation=0.2,k_*=0.1 (replaces the "
+                                                    "bundle's [uncertainty] shares; its uncertainty.csv ranges stay)")
+    r.add_argument("--tail", type=number, default=0.1, help="the robust portfolio maximizes the mean of this "
+                                                            "share of worst samples (0.1; 0.005 with 200 samples: "
+                                                            "the worst case)")
+    r.add_argument("--no-robust", action="store_true", help="skip the robust portfolio (one model over all samples)")
+    r.add_argument("--time-limit", type=number, help="seconds per solve (each sample, and the robust model)")
+    r.add_argument("--jobs", type=whole, default=1, help="samples solved at a time, one process each (1)")
+    r.add_argument("--dask", metavar="ADDRESS", help="solve the samples on dask.distributed: 'local' (a cluster "
+                                                     "of --jobs workers on loopback) or a scheduler address")
+    r.add_argument("--csv", help="also write the per-sample table to this CSV file (the inclusion table beside it)")
+    r.add_argument("--plot", help="also draw inclusion frequencies and the value distribution to this PNG (or "
+                                  "folder)")
 
 
 def run_compare(args: argparse.Namespace) -> int:
@@ -171,4 +210,37 @@ def run_sensitivity(args: argparse.Namespace) -> int:
         values = resource_values(scenario, **options)
         print("\nWhat one more unit of each limit is worth (an exact re-solve)")
         print(values.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    return 0
+
+
+def run_robust(args: argparse.Namespace) -> int:
+    """`alliance robust BUNDLE`: optimizer.analysis.robust.robustness, summarized for a manager."""
+    from tqdm import tqdm
+
+    from instances import read_scenario
+    from optimizer.analysis.robust import robustness
+    from optimizer.core.files import write_text
+    from optimizer.domain.uncertainty import Uncertainty
+
+    scenario = read_scenario(args.bundle)
+    uncertainty = scenario.uncertainty
+    if args.relative is not None:
+        uncertainty = Uncertainty(relative=args.relative, ranges=None if uncertainty is None else uncertainty.ranges)
+    options = {} if args.time_limit is None else {"time_limit": args.time_limit}
+    with tqdm(total=max(args.samples, 0), unit="sample", desc="samples", file=sys.stderr, dynamic_ncols=True,
+              disable=not sys.stderr.isatty()) as bar:
+        rob = robustness(scenario, uncertainty, samples=args.samples, seed=args.seed, tail=args.tail,
+                         robust=not args.no_robust, jobs=args.jobs, dask=args.dask,
+                         progress=lambda done, total: bar.update(done - bar.n), **options)
+    if args.csv:
+        path = Path(args.csv)
+        write_text(path, rob.samples.drop(columns=["portfolio"]).to_csv(index=False))
+        inclusion = path.with_name(path.stem + "_inclusion.csv")
+        write_text(inclusion, rob.inclusion.to_csv(index=False))
+        print(f"tables written to {path} and {inclusion}")
+    if args.plot:
+        from optimizer.reports.figures import plot_robustness
+
+        print(f"chart written to {plot_robustness(rob, args.plot)}")
+    print(rob.summary())
     return 0

@@ -38,6 +38,8 @@ from pathlib import Path
 from benchmarks.harness.instance_sets import SuiteError
 from benchmarks.harness.store import ResultsStore, explain
 from benchmarks.harness.suite import Cell
+from optimizer.core.errors import SolverUnavailableError
+from optimizer.engine.parallel import dask_client
 
 #: packages whose versions every row records
 PACKAGES = ("numpy", "pandas", "highspy", "pyomo", "networkx", "pyscipopt", "gurobipy")
@@ -433,25 +435,10 @@ def _run_local(todo: list[Cell], jobs: int, record: Callable[[dict | None], None
 def _run_dask(todo: list[Cell], address: str, record: Callable[[dict], None], jobs: int = 1,
               keep_logs: bool = False) -> None:
     try:
-        from distributed import Client, LocalCluster
-    except ImportError:
-        raise SuiteError("--dask needs dask.distributed: pip install 'alliance-portfolio[distributed]'") from None
-    cluster = None
-    if address == "local":  # a throw-away cluster on loopback only, `jobs` single-threaded workers
-        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None)
-        address = cluster.scheduler_address
-    try:
-        try:
-            client = Client(address, timeout="30s")
-        except OSError as exc:
-            raise SuiteError(f"--dask {address}: cannot reach the scheduler ({exc}); start one with "
-                             f"'dask scheduler' or use --dask local") from None
-        with client:
+        with dask_client(address, jobs) as client:
             _gather(client, todo, record, keep_logs)
-    finally:
-        if cluster is not None:
-            cluster.close()
+    except SolverUnavailableError as exc:
+        raise SuiteError(f"--{exc}") from None
 
 
 def _gather(client, todo: list[Cell], record: Callable[[dict], None], keep_logs: bool = False) -> None:

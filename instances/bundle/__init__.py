@@ -1,4 +1,5 @@
-"""Scenario bundles: a folder with ``scenario.toml``, ``candidates.csv`` and optional ``pairs.csv``.
+"""Scenario bundles: a folder with ``scenario.toml``, ``candidates.csv``, optional ``pairs.csv`` and
+``uncertainty.csv``.
 
 People fill a bundle in with a spreadsheet and a text editor, so every complaint
 names the file, the line or spreadsheet row, the column or TOML key, and what was
@@ -32,14 +33,15 @@ import secrets
 import shutil
 from pathlib import Path
 
-from instances.bundle.files import CANDIDATES_FILE, PAIRS_FILE, SCENARIO_FILE
+from instances.bundle.files import CANDIDATES_FILE, PAIRS_FILE, SCENARIO_FILE, UNCERTAINTY_FILE
 from instances.bundle.schema import ScenarioToml
-from instances.bundle.tables import read_candidates, read_pairs
+from instances.bundle.tables import read_candidates, read_pairs, read_ranges
 from instances.bundle.writer import settings_text, table_text
 from instances.errors import BundleWriteError, InstanceFormatError, require_existing
 from optimizer.core.errors import ProblemError
 from optimizer.core.files import replace_files, write_text
 from optimizer.domain.scenario import Scenario
+from optimizer.domain.uncertainty import Uncertainty
 
 
 def read_scenario(path: str | os.PathLike) -> Scenario:
@@ -67,6 +69,9 @@ def read_scenario(path: str | os.PathLike) -> Scenario:
     candidates = read_candidates(folder / CANDIDATES_FILE, settings)
     ids = candidates["id"].tolist()
     pairs = read_pairs(folder / PAIRS_FILE, ids) if (folder / PAIRS_FILE).exists() else None
+    if (folder / UNCERTAINTY_FILE).exists():   # per-candidate ranges, on top of [uncertainty]'s shares
+        relative = settings["uncertainty"].relative if "uncertainty" in settings else {}
+        settings["uncertainty"] = Uncertainty(relative=relative, ranges=read_ranges(folder / UNCERTAINTY_FILE))
     try:
         return Scenario(candidates=candidates, pairs=pairs, **settings)
     except (ProblemError, ValueError) as exc:
@@ -90,14 +95,17 @@ def write_scenario(scenario: Scenario, path: str | os.PathLike, *, overwrite: bo
     bundle untouched; a new bundle appears with a single folder rename. An
     existing bundle (a folder with ``scenario.toml``) is
     replaced; a non-empty folder that is not a bundle is refused with
-    :class:`BundleWriteError` unless ``overwrite=True``. A stale ``pairs.csv``
-    is removed when the scenario has no pair table.
+    :class:`BundleWriteError` unless ``overwrite=True``. A stale ``pairs.csv`` or
+    ``uncertainty.csv`` is removed when the scenario has no pair table or ranges.
     """
     folder = Path(path)
     # Serialize everything first: a bad value fails here, before any file is touched.
     files = {CANDIDATES_FILE: table_text(scenario.candidates)}
     if scenario.pairs is not None:
         files[PAIRS_FILE] = table_text(scenario.pairs)
+    ranges = None if scenario.uncertainty is None else scenario.uncertainty.ranges
+    if ranges is not None and len(ranges):
+        files[UNCERTAINTY_FILE] = table_text(ranges)
     files[SCENARIO_FILE] = settings_text(scenario)    # last: renamed last, so it marks a complete bundle
     if folder.exists():
         if not folder.is_dir():
@@ -108,7 +116,7 @@ def write_scenario(scenario: Scenario, path: str | os.PathLike, *, overwrite: bo
                 f"{folder}: folder is not empty and is not a scenario bundle (no {SCENARIO_FILE}); "
                 f"pass overwrite=True to write the bundle files into it anyway")
         replace_files({folder / name: text for name, text in files.items()},
-                      remove=() if scenario.pairs is not None else (folder / PAIRS_FILE,))
+                      remove=tuple(folder / name for name in (PAIRS_FILE, UNCERTAINTY_FILE) if name not in files))
         return
     folder.parent.mkdir(parents=True, exist_ok=True)
     # A new bundle is built in a hidden sibling folder and renamed in one step.
@@ -123,4 +131,4 @@ def write_scenario(scenario: Scenario, path: str | os.PathLike, *, overwrite: bo
         raise
 
 
-__all__ = ["CANDIDATES_FILE", "PAIRS_FILE", "SCENARIO_FILE", "read_scenario", "write_scenario"]
+__all__ = ["CANDIDATES_FILE", "PAIRS_FILE", "SCENARIO_FILE", "UNCERTAINTY_FILE", "read_scenario", "write_scenario"]

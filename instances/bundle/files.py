@@ -3,3 +3,4 @@
 SCENARIO_FILE = "scenario.toml"
 CANDIDATES_FILE = "candidates.csv"
 PAIRS_FILE = "pairs.csv"
+UNCERTAINTY_FILE = "uncertainty.csv"

@@ -13,16 +13,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
-from instances.bundle.files import CANDIDATES_FILE, PAIRS_FILE
+from instances.bundle.files import CANDIDATES_FILE, PAIRS_FILE, UNCERTAINTY_FILE
 from instances.errors import InstanceFormatError
 from instances.toml_file import KeyPath, TomlFile, describe
 from optimizer.core.errors import ProblemError
 from optimizer.domain.scoring import Scoring
 from optimizer.domain.settings import Focal, ForeignValue, Level, Peers, Policy, Strategy
+from optimizer.domain.uncertainty import Uncertainty
 
 #: accepted keys per TOML table (limits, profile, weights, caps and policy tables take free keys)
 TOP_KEYS = ("name", "focal", "limits", "strategy", "peers", "policy", "constraints", "levels", "foreign_value",
-            "scoring")
+            "scoring", "uncertainty")
 FOCAL_KEYS = ("name", "region", "country", "diffusion", "tech_change", "endowment", "profile")
 STRATEGY_KEYS = ("reputation_weight", "reputation_bar", "breadth", "domain_weights")
 PEERS_KEYS = ("size_min", "size_max", "foreign_share_min", "foreign_share_max")
@@ -121,6 +122,9 @@ class ScenarioToml(TomlFile):
         if "foreign_value" in top:
             out["foreign_value"] = self._foreign_value(top)
 
+        if "uncertainty" in top:   # column (or k_*, use_*) -> relative error; the model checks the columns
+            out["uncertainty"] = Uncertainty(relative=self.number_map(top, ("uncertainty",), low=0))
+
         sc = self.section(top, ("scoring",), SCORING_KEYS)
         sdef = Scoring()
         values = {k: self.number(sc, ("scoring", k), getattr(sdef, k), low=0) for k in SCORING_KEYS}
@@ -140,6 +144,12 @@ class ScenarioToml(TomlFile):
         if not where:
             raise InstanceFormatError(folder, str(exc))
         head = where[0]
+        if head == "uncertainty" and len(where) > 1 and where[1] == "ranges":
+            row, column = (where[2], where[3]) if len(where) > 3 else (None, None)
+            raise InstanceFormatError(folder / UNCERTAINTY_FILE, str(exc), row=None if row is None else int(row) + 2,
+                                      column=None if column is None else str(column))
+        if head == "uncertainty" and len(where) > 2:     # ("uncertainty", "relative", key): [uncertainty] key
+            self.fail(("uncertainty", where[2]), str(exc))
         if head in ("candidates", "pairs"):
             column = where[2] if len(where) > 2 else None
             raise InstanceFormatError(folder / (CANDIDATES_FILE if head == "candidates" else PAIRS_FILE), str(exc),

@@ -18,11 +18,12 @@ from typing import Any, NoReturn
 import numpy as np
 import pandas as pd
 
-from instances.bundle.files import CANDIDATES_FILE, PAIRS_FILE, SCENARIO_FILE
+from instances.bundle.files import CANDIDATES_FILE, PAIRS_FILE, SCENARIO_FILE, UNCERTAINTY_FILE
 from instances.errors import InstanceFormatError, read_bytes
 from instances.toml_file import INT64_RANGE, range_text
 from optimizer.core.problem import LARGEST_VALUE
 from optimizer.domain.settings import PAIR_COLUMNS, REQUIRED_COLUMNS
+from optimizer.domain.uncertainty import RANGE_COLUMNS
 
 #: cell spellings of a flag (compared after strip + lower)
 FLAG_VALUES = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
@@ -264,6 +265,24 @@ def _check_levels(table: _Table, names: list[str]) -> None:
                                           f"(separate several by ';', blank = all)")
             if t in tokens[:k]:
                 table.fail(rec, "levels", f"level {t!r} is listed twice")
+
+
+def read_ranges(path: Path) -> pd.DataFrame:
+    """uncertainty.csv: one range [low, high] per candidate and column (checked against the table by the model)."""
+    table = _Table(path)
+    for col in table.header:
+        if col not in RANGE_COLUMNS:
+            table.header_fail(col, f"unknown column in the header; {UNCERTAINTY_FILE} takes the columns "
+                                   f"{', '.join(RANGE_COLUMNS)}")
+    for col in RANGE_COLUMNS:
+        if col not in table.header:
+            table.header_fail(col, f"missing from the header; {UNCERTAINTY_FILE} needs the columns "
+                                   f"{', '.join(RANGE_COLUMNS)} (a candidate id, one of its number columns, and the "
+                                   f"range its value lies in)")
+    return pd.DataFrame({"id": _series(table.ids("id", f"a candidate id from {CANDIDATES_FILE}"), _TEXT_DTYPE),
+                         "column": _series(table.ids("column", "a column of candidates.csv"), _TEXT_DTYPE),
+                         "low": table.numbers("low", low=0), "high": table.numbers("high", low=0)},
+                        columns=list(RANGE_COLUMNS))
 
 
 def read_pairs(path: Path, ids: list[str]) -> pd.DataFrame:

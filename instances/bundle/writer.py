@@ -60,6 +60,8 @@ def settings_text(s: Scenario) -> str:
         chunks.append(tomli_w.dumps({"foreign_value": {
             "breakpoints": [float(v) for v in s.foreign_value.breakpoints],
             "values": [float(v) for v in s.foreign_value.values]}}))
+    if s.uncertainty is not None and s.uncertainty.relative:
+        chunks.append(tomli_w.dumps({"uncertainty": {str(k): float(v) for k, v in s.uncertainty.relative.items()}}))
     chunks.append(tomli_w.dumps({"scoring": {k: float(getattr(s.scoring, k)) for k in SCORING_KEYS}}))
     return "\n".join(chunks)
 

@@ -14,7 +14,6 @@ write_comparison_report): nothing here draws.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +23,7 @@ from optimizer.core.errors import ProblemError
 from optimizer.core.result import Result
 from optimizer.domain.compile import CompiledScenario
 from optimizer.domain.scenario import Scenario
+from optimizer.engine.parallel import run_all
 from optimizer.engine.solve import solve
 
 
@@ -212,10 +212,6 @@ def compare(scenarios: Sequence[Scenario] | Mapping[str, Scenario], *, jobs: int
     ids = [tuple(sorted(sc.candidates["id"].astype(str))) for sc in named.values()]
     if len(set(ids)) > 1:
         raise ProblemError("compare() takes variants of one scenario: the candidate tables differ")
-    if jobs > 1 and len(named) > 1:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(named))) as pool:
-            futures = {n: pool.submit(_solve_one, sc, solve_options) for n, sc in named.items()}
-            results = {n: f.result() for n, f in futures.items()}
-    else:
-        results = {n: _solve_one(sc, solve_options) for n, sc in named.items()}
+    solved = run_all(_solve_one, [(sc, solve_options) for sc in named.values()], jobs=jobs)
+    results = dict(zip(named, solved))
     return Comparison(named, results, dict(solve_options), dict(invalid or {}))

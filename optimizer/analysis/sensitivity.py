@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import pandas as pd
@@ -32,6 +31,7 @@ from optimizer.core.errors import ProblemError
 from optimizer.core.result import Result, Termination
 from optimizer.domain.scenario import Scenario
 from optimizer.domain.settings import Policy
+from optimizer.engine.parallel import run_all
 from optimizer.engine.solve import solve
 
 COLUMNS = ("id", "name", "status", "threshold", "proven", "portfolio at threshold", "note")
@@ -60,12 +60,8 @@ def what_it_takes(scenario: Scenario, *, candidates: Sequence[str] | None = None
     fixed_out, fixed_in = set(map(str, scenario.excluded)), set(map(str, scenario.mandatory))
     jobs_list = [(cid, {"force_in": [cid]} if cid not in chosen else {"exclude": [cid]}) for cid in wanted
                  if cid not in fixed_out and cid not in fixed_in]
-    if jobs > 1 and len(jobs_list) > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_solve_variant, scenario, change, solve_options) for _, change in jobs_list]
-            results = dict(zip((cid for cid, _ in jobs_list), (f.result() for f in futures)))
-    else:
-        results = {cid: _solve_variant(scenario, change, solve_options) for cid, change in jobs_list}
+    solved = run_all(_solve_variant, [(scenario, change, solve_options) for _, change in jobs_list], jobs=jobs)
+    results = dict(zip((cid for cid, _ in jobs_list), solved))
     names = dict(zip(ids, scenario.candidates["name"].astype(str)))
     rows = [_row(cid, names[cid], cid in chosen, base, results.get(cid), cid in fixed_out, cid in fixed_in)
             for cid in wanted]

@@ -354,6 +354,12 @@ class CompiledScenario:
             x[k] = 1.0
         return self.with_foreign_count(x)
 
+    def portfolio_of(self, x: np.ndarray) -> dict[str, str]:
+        """The portfolio an item vector chooses: partner id -> engagement level ('' without levels);
+        the inverse of portfolio_x."""
+        ids = self.scenario.ids
+        return {ids[self.item_candidate[k]]: self.item_level[k] for k in self.partner_items if x[k] > 0.5}
+
     def breakdown(self, x: np.ndarray) -> dict[str, float]:
         """Objective of x split into its named terms; the terms sum to the objective."""
         x = np.asarray(x, dtype=float)

@@ -53,6 +53,7 @@ from optimizer.domain.settings import (
     as_float,
     check_flags,
 )
+from optimizer.domain.uncertainty import Uncertainty
 from optimizer.domain.variants import apply_changes
 
 
@@ -75,6 +76,7 @@ class Scenario:
     foreign_value: ForeignValue | None = None
     scoring: Scoring = field(default_factory=Scoring)
     name: str = "scenario"
+    uncertainty: Uncertainty | None = None  # how far the candidate table's estimates may be off
 
     def __post_init__(self) -> None:
         self._check_candidates()
@@ -85,6 +87,8 @@ class Scenario:
         self._check_levels()
         if self.pairs is not None:
             self._check_pairs(set(self.candidates["id"].astype(str)))
+        if self.uncertainty is not None:
+            self.uncertainty.check(self.candidates, self.estimated_columns)
 
     def _check_candidates(self) -> None:
         """The candidate table: required columns, unique ids, one k_ column per domain, numbers in range."""
@@ -114,8 +118,7 @@ class Scenario:
                 + (f"no domain for {', '.join(extra)}; " if extra else "")
                 + (f"missing {', '.join(lacking)}" if lacking else ""),
                                where=("candidates", None, (extra or lacking)[0]))
-        numeric = ["endowment", "reputation", "coord_cost"] + expected + [f"use_{r}" for r in self.limits]
-        for col in numeric:
+        for col in self.estimated_columns:
             if col not in cand.columns:
                 raise ProblemError(f"candidates: missing column {col!r} (limit {col[4:]!r} needs each candidate's use)",
                                    where=("candidates", None, col))
@@ -320,6 +323,12 @@ class Scenario:
     def domains(self) -> tuple[str, ...]:
         """Knowledge domains, in the order of the focal profile."""
         return tuple(self.focal.profile)
+
+    @property
+    def estimated_columns(self) -> list[str]:
+        """The numeric candidate columns: estimates a scenario's uncertainty may cover."""
+        return (["endowment", "reputation", "coord_cost"] + [f"k_{d}" for d in self.domains]
+                + [f"use_{r}" for r in self.limits])
 
     @property
     def ids(self) -> list[str]:

@@ -243,3 +243,31 @@ def test_sensitivity_ranks_what_it_takes_and_writes_the_table(project, capsys, t
     assert "C017" in table.loc["C017", "portfolio at threshold"]
     assert main(["sensitivity", str(project / "alliance-60"), "Turin Agrifod"]) == 2      # a typo: the suggestion
     assert "did you mean C042" in capsys.readouterr().err
+
+
+def test_robust_summarizes_the_samples_and_writes_tables_and_chart(tmp_path, capsys):
+    from instances import generate_alliance, write_scenario
+    from optimizer.domain.uncertainty import Uncertainty
+
+    bundle = tmp_path / "small"
+    write_scenario(generate_alliance(14, n_domains=4, seed=3).replace(
+        name="small", uncertainty=Uncertainty(relative={"reputation": 0.3, "k_*": 0.1})), bundle)
+    csv = tmp_path / "samples.csv"
+    assert main(["robust", str(bundle), "--samples", "5", "--seed", "2", "--time-limit", "60", "--csv", str(csv),
+                 "--plot", str(tmp_path / "rob.png")]) == 0
+    out = capsys.readouterr().out
+    assert "Robustness of 'small' to its estimates (reputation +-30%, k_* +-10%), 5 samples, seed 2:" in out
+    assert "The robust portfolio (best mean of the worst 10% of samples" in out
+    assert (tmp_path / "rob.png").read_bytes()[:4] == b"\x89PNG"
+    samples = pd.read_csv(csv)
+    assert list(samples["sample"]) == [0, 1, 2, 3, 4] and "recommended value" in samples
+    inclusion = pd.read_csv(tmp_path / "samples_inclusion.csv")
+    assert inclusion["frequency"].between(0, 1).all() and inclusion["recommended"].any()
+    # --relative replaces the bundle's shares; bad input is one line naming the field, exit status 2
+    assert main(["robust", str(bundle), "--samples", "2", "--relative", "use_budget=0.1", "--no-robust"]) == 0
+    assert "(use_budget +-10%)" in capsys.readouterr().out
+    for args, words in ((["--samples", "-2"], "samples is -2"), (["--relative", "budget=0.1"], "'budget' is not an "
+                                                                 "estimated column"),
+                        (["--relative", "reputation=1.5"], "larger than the values' range")):
+        assert main(["robust", str(bundle), *args]) == 2
+        assert words in _one_line(capsys.readouterr().err)

@@ -754,3 +754,40 @@ def test_docs_example_is_a_valid_bundle(tmp_path):
     s.compile()
     write_scenario(s, tmp_path / "copy")
     assert_same_scenario(s, read_scenario(tmp_path / "copy"))
+
+
+def test_round_trip_uncertainty_shares_and_ranges(tmp_path):
+    from optimizer.domain.uncertainty import Uncertainty
+
+    ranges = pd.DataFrame({"id": ["b,2", "007"], "column": ["reputation", "use_budget"], "low": [0.6, 25.0],
+                           "high": [0.9, 42.5]})
+    s = full_scenario().replace(uncertainty=Uncertainty(relative={"k_*": 0.1, "reputation": 0.25}, ranges=ranges))
+    write_scenario(s, tmp_path / "b")
+    back = read_scenario(tmp_path / "b")
+    assert dict(back.uncertainty.relative) == {"k_*": 0.1, "reputation": 0.25}
+    pd.testing.assert_frame_equal(back.uncertainty.ranges, ranges)
+    assert '"k_*" = 0.1' in (tmp_path / "b" / "scenario.toml").read_text(encoding="utf-8")
+    write_scenario(s.replace(uncertainty=Uncertainty(relative={"reputation": 0.1})), tmp_path / "b")
+    assert not (tmp_path / "b" / "uncertainty.csv").exists()          # a stale range table is removed
+    assert read_scenario(tmp_path / "b").uncertainty.ranges is None
+
+
+def test_bad_uncertainty_is_reported_in_its_file(tmp_path):
+    toml = BASE_TOML + "\n[uncertainty]\nreputaton = 0.2\n"
+    err = bad_bundle_error(tmp_path / "a", toml=toml)
+    assert_names(err, "scenario.toml", key="uncertainty.reputaton")
+    assert "not an estimated column" in str(err)
+    err = bad_bundle_error(tmp_path / "b", toml=BASE_TOML + "\n[uncertainty]\nreputation = 1.2\n")
+    assert_names(err, "scenario.toml", key="uncertainty.reputation")
+    assert "larger than the values' range" in str(err)
+    folder = make_bundle(tmp_path / "c")
+    (folder / "uncertainty.csv").write_text("id,column,low,high\nc1,reputation,0.0,1.0\nc2,k_software,0.0,1.5\n",
+                                            encoding="utf-8")
+    with pytest.raises(InstanceFormatError) as info:
+        read_scenario(folder)
+    assert_names(info.value, "uncertainty.csv", row=3, column="high")
+    assert "larger than the values' range" in str(info.value)
+    (folder / "uncertainty.csv").write_text("id,column,low,hi\nc1,reputation,0.0,1.0\n", encoding="utf-8")
+    with pytest.raises(InstanceFormatError, match="unknown column in the header") as info:
+        read_scenario(folder)
+    assert_names(info.value, "uncertainty.csv", row=1, column="hi")
