@@ -5,14 +5,15 @@
                              [--out DIR] [--time-limit T] [--jobs N]
     alliance why-not BUNDLE PARTNER [PARTNER ...] [--time-limit T]
     alliance sensitivity BUNDLE [PARTNER ...] [--time-limit T] [--jobs N] [--csv FILE] [--resources] [--plot PNG]
+                                [--out DIR]
     alliance robust BUNDLE [--samples 200] [--seed K] [--relative COL=SHARE,...] [--tail 0.1] [--no-robust]
-                           [--time-limit T] [--jobs N] [--dask local|ADDRESS] [--csv FILE] [--plot PNG]
+                           [--time-limit T] [--jobs N] [--dask local|ADDRESS] [--csv FILE] [--plot PNG] [--out DIR]
 
 `compare` reads a comparison file (instances/comparison.py: a base bundle,
-[solve] options and [[variant]] tables), solves every scenario, writes the
-report folder (the file's `output`, or --out) and prints the table. A variant
-the model refuses is shown as invalid beside the others, and the command then
-exits with status 3 (0 when every variant was valid).
+[solve] options, [[variant]] tables, and optionally [what_it_takes] and [robust]
+for the base), solves every scenario, writes the report folder (the file's
+`output`, or --out) and prints the table. A variant the model refuses is
+shown as invalid beside the others, and the command then exits with status 3 (0 when every variant was valid).
 `frontier` solves the bundle at each value of one limit (or of the cost
 weight), prints the frontier and writes frontier.csv, frontier.png and
 report.md to --out (default: <bundle name>-frontier in the current folder).
@@ -24,6 +25,10 @@ import argparse
 import math
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: `alliance compare` ran and wrote its report, but some variants were invalid (shown as such in it)
 EXIT_INVALID_VARIANT = 3
@@ -99,6 +104,7 @@ def add_parsers(sub: argparse._SubParsersAction, number: type, whole: type) -> N
     s.add_argument("--csv", help="also write the table to this CSV file")
     s.add_argument("--resources", action="store_true", help="also what one more unit of each limit is worth")
     s.add_argument("--plot", help="also draw the ranked chart to this PNG file (or folder)")
+    s.add_argument("--out", help="also write a report folder: what_it_takes.csv, the chart, report.md and .html")
 
     r = sub.add_parser("robust", help="robustness to estimates: re-solve samples of the candidate table, "
                                       "inclusion frequencies, the portfolio's value, a robust portfolio")
@@ -118,6 +124,7 @@ def add_parsers(sub: argparse._SubParsersAction, number: type, whole: type) -> N
     r.add_argument("--csv", help="also write the per-sample table to this CSV file (the inclusion table beside it)")
     r.add_argument("--plot", help="also draw inclusion frequencies and the value distribution to this PNG (or "
                                   "folder)")
+    r.add_argument("--out", help="also write a report folder: the tables, the chart, report.md and report.html")
 
 
 def run_compare(args: argparse.Namespace) -> int:
@@ -132,13 +139,37 @@ def run_compare(args: argparse.Namespace) -> int:
         options["time_limit"] = args.time_limit
     out = Path(args.out) if args.out else spec.output
     cmp = compare(spec.variants, jobs=args.jobs, invalid=spec.invalid, **options)
+    takes = rob = None
+    if spec.what_it_takes is not None:
+        from optimizer.analysis.sensitivity import what_it_takes
+
+        takes = what_it_takes(spec.base, jobs=args.jobs, **spec.what_it_takes, **options)
+    if spec.robust is not None:
+        from optimizer.analysis.robust import robustness
+
+        rob = robustness(spec.base, jobs=args.jobs, **spec.robust, **options)
     # the files first: a reader that stops early (`| head`) must not cost the report
-    path = write_comparison_report(cmp, out, title=spec.title)
+    path = write_comparison_report(cmp, out, title=spec.title, takes=takes, robust=rob)
     print(format_comparison(cmp))
+    if takes is not None:
+        print(f"\n{_takes_text(takes)}")
+    if rob is not None:
+        print(f"\n{rob.summary()}")
     print(f"report written to {path}")
     for name, why in spec.invalid.items():
         print(f"alliance: invalid variant {name!r}: {why}", file=sys.stderr)
     return EXIT_INVALID_VARIANT if spec.invalid else 0
+
+
+def _takes_text(table: pd.DataFrame) -> str:
+    """what_it_takes's table ranked for a terminal: the left-out candidates closest to entering first,
+    then the chosen ones closest to leaving."""
+    from optimizer.domain.report import POINTS
+
+    table = table.sort_values(["status", "threshold"], ascending=[False, True], na_position="last")
+    shown = table[["id", "name", "status", "threshold", "proven", "portfolio at threshold"]]
+    return (f"{table.attrs.get('scenario', 'scenario')}: what it takes, in {POINTS}\n"
+            + shown.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
 
 
 def run_frontier(args: argparse.Namespace) -> int:
@@ -189,16 +220,17 @@ def run_sensitivity(args: argparse.Namespace) -> int:
     from instances import read_scenario
     from optimizer.analysis.sensitivity import resource_values, what_it_takes
     from optimizer.core.files import write_text
-    from optimizer.domain.report import POINTS, find_candidate
+    from optimizer.domain.report import find_candidate
 
     scenario = read_scenario(args.bundle)
     ids = [str(scenario.candidates["id"].iloc[find_candidate(scenario.candidates, p)]) for p in args.partners]
     options = {} if args.time_limit is None else {"time_limit": args.time_limit}
     table = what_it_takes(scenario, candidates=ids or None, jobs=args.jobs, **options)
-    table = table.sort_values(["status", "threshold"], ascending=[False, True], na_position="last")
-    print(f"{scenario.name}: what it takes, in {POINTS}")
-    shown = table[["id", "name", "status", "threshold", "proven", "portfolio at threshold"]]
-    print(shown.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    if args.out:
+        from optimizer.reports.decision_report import write_takes_report
+
+        print(f"report written to {write_takes_report(table, args.out, title=f'What it takes: {scenario.name}')}")
+    print(_takes_text(table))
     if args.csv:
         write_text(args.csv, table.to_csv(index=False))
         print(f"table written to {args.csv}")
@@ -242,5 +274,9 @@ def run_robust(args: argparse.Namespace) -> int:
         from optimizer.reports.figures import plot_robustness
 
         print(f"chart written to {plot_robustness(rob, args.plot)}")
+    if args.out:
+        from optimizer.reports.decision_report import write_robustness_report
+
+        print(f"report written to {write_robustness_report(rob, args.out)}")
     print(rob.summary())
     return 0

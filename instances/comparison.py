@@ -9,6 +9,12 @@
     [solve]                         # options for optimizer.engine.solve
     time_limit = 60                 # time_limit, mip_gap, threads, seed, solver, formulation
 
+    [what_it_takes]                 # optional: the what-it-takes section, for the base scenario
+    candidates = ["C017", "C042"]   # optional: these candidates only (default: all)
+    [robust]                        # optional: the robustness section, for the base scenario
+    samples = 200                   # seed = 0, tail = 0.1; relative = { reputation = 0.2 } replaces
+                                    # the base bundle's [uncertainty] shares
+
     [[variant]]
     name = "lean budget"            # every variant needs a name of its own
     scale_limits = { budget = 0.7 } # then any change Scenario.variant() accepts
@@ -46,10 +52,15 @@ from instances.errors import InstanceFormatError, require_existing
 from instances.toml_file import TomlFile, describe
 from optimizer.core.errors import ProblemError
 from optimizer.domain.scenario import Scenario
+from optimizer.domain.uncertainty import Uncertainty
 from optimizer.domain.variants import KNOWN as VARIANT_CHANGES
 
 #: accepted top-level keys of a comparison file
-COMPARISON_KEYS = ("base", "base_name", "output", "include_base", "title", "solve", "variant")
+COMPARISON_KEYS = ("base", "base_name", "output", "include_base", "title", "solve", "variant", "what_it_takes",
+                   "robust")
+#: accepted keys of [what_it_takes] and [robust] (options of what_it_takes and robustness)
+WHAT_IT_TAKES_KEYS = ("candidates",)
+ROBUST_KEYS = ("samples", "seed", "tail", "relative")
 #: accepted keys of [solve] (options of optimizer.engine.solve)
 SOLVE_KEYS = ("time_limit", "mip_gap", "threads", "seed", "solver", "formulation")
 #: variant changes that Scenario.variant() passes on unchecked: typed here, with the line and key
@@ -70,6 +81,10 @@ class ComparisonSpec:
     output: Path = Path("comparison-report")
     path: Path | None = None          # the comparison file
     title: str | None = None
+    #: [what_it_takes] and [robust]: options of optimizer.analysis's what_it_takes and robustness for the
+    #: base scenario, or None when the file does not ask for that section
+    what_it_takes: dict[str, Any] | None = None
+    robust: dict[str, Any] | None = None
 
     @property
     def names(self) -> list[str]:
@@ -116,7 +131,46 @@ class _ComparisonToml(TomlFile):
         solve = self._solve(top)
         variants, invalid = self._variants(top, base, include_base)
         return ComparisonSpec(base=base, variants=([base] if include_base else []) + variants, invalid=invalid,
-                              solve=solve, output=output, path=self.path, title=title)
+                              solve=solve, output=output, path=self.path, title=title,
+                              what_it_takes=self._what_it_takes(top, base), robust=self._robust(top, base))
+
+    def _what_it_takes(self, top: dict, base: Scenario) -> dict[str, Any] | None:
+        """[what_it_takes]: the candidates to measure (all when not given), each a candidate id of the base."""
+        if "what_it_takes" not in top:
+            return None
+        t = self.section(top, ("what_it_takes",), WHAT_IT_TAKES_KEYS)
+        if "candidates" not in t:
+            return {}
+        ids = self.strings(t, ("what_it_takes", "candidates"))
+        for cid in ids:
+            if cid not in set(base.ids):
+                close = difflib.get_close_matches(cid, base.ids, n=1)
+                self.fail(("what_it_takes", "candidates"), f"{cid!r} is not a candidate id of the base"
+                          + (f" (did you mean {close[0]!r}?)" if close else ""))
+        return {"candidates": ids}
+
+    def _robust(self, top: dict, base: Scenario) -> dict[str, Any] | None:
+        """[robust]: samples, seed, tail and the relative errors (else the base bundle's [uncertainty])."""
+        if "robust" not in top:
+            return None
+        r = self.section(top, ("robust",), ROBUST_KEYS)
+        out: dict[str, Any] = {"samples": self.integer(r, ("robust", "samples"), 200, low=1),
+                               "seed": self.integer(r, ("robust", "seed"), 0, low=0),
+                               "tail": self.number(r, ("robust", "tail"), 0.1, low=0, high=1, low_open=True)}
+        uncertainty = base.uncertainty
+        if "relative" in r:
+            shares = self.number_map(r, ("robust", "relative"), low=0)
+            uncertainty = Uncertainty(relative=shares, ranges=None if uncertainty is None else uncertainty.ranges)
+            try:
+                uncertainty.check(base.candidates, base.estimated_columns)
+            except ProblemError as exc:
+                key = exc.where[2] if len(exc.where) > 2 and exc.where[1] == "relative" else None
+                self.fail(("robust", "relative") + ((str(key),) if key is not None else ()), str(exc))
+        if uncertainty is None:
+            self.fail(("robust",), "the base bundle has no [uncertainty] to sample; give the shares here, e.g. "
+                                   "relative = { reputation = 0.2, \"k_*\" = 0.1 }")
+        out["uncertainty"] = uncertainty
+        return out
 
     def _base(self, top: dict, folder: Path) -> Scenario:
         if "base" not in top:

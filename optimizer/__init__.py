@@ -22,6 +22,7 @@ _EXPORTS: dict[str, str] = {
     "Termination": "optimizer.core.result",
     **dict.fromkeys(("Focal", "ForeignValue", "Level", "Peers", "Policy", "Strategy"), "optimizer.domain.settings"),
     "Scenario": "optimizer.domain.scenario",
+    "Uncertainty": "optimizer.domain.uncertainty",
     "Scoring": "optimizer.domain.scoring",
     "PortfolioReport": "optimizer.domain.report",
     "WhyNot": "optimizer.domain.report",
@@ -31,6 +32,13 @@ _EXPORTS: dict[str, str] = {
     "compare": "optimizer.analysis.compare",
     "Frontier": "optimizer.analysis.frontier",
     "frontier": "optimizer.analysis.frontier",
+    "what_it_takes": "optimizer.analysis.sensitivity",
+    "Robustness": "optimizer.analysis.robust",
+    "robustness": "optimizer.analysis.robust",
+    "plot_robustness": "optimizer.reports.figures",
+    "plot_what_it_takes": "optimizer.reports.figures",
+    "write_robustness_report": "optimizer.reports.decision_report",
+    "write_takes_report": "optimizer.reports.decision_report",
     "plot_comparison": "optimizer.reports.figures",
     "plot_frontier": "optimizer.reports.figures",
     "write_comparison_report": "optimizer.reports.comparison_report",
@@ -46,6 +54,8 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
 if TYPE_CHECKING:  # what static checkers and editors see
     from optimizer.analysis.compare import Comparison, compare
     from optimizer.analysis.frontier import Frontier, frontier
+    from optimizer.analysis.robust import Robustness, robustness
+    from optimizer.analysis.sensitivity import what_it_takes
     from optimizer.core.errors import (
         AllianceError,
         FormulationError,
@@ -61,7 +71,9 @@ if TYPE_CHECKING:  # what static checkers and editors see
     from optimizer.domain.scenario import Scenario
     from optimizer.domain.scoring import Scoring
     from optimizer.domain.settings import Focal, ForeignValue, Level, Peers, Policy, Strategy
+    from optimizer.domain.uncertainty import Uncertainty
     from optimizer.engine.solve import solve
     from optimizer.reports.comparison_report import write_comparison_report, write_frontier_report
-    from optimizer.reports.figures import plot_comparison, plot_frontier
+    from optimizer.reports.decision_report import write_robustness_report, write_takes_report
+    from optimizer.reports.figures import plot_comparison, plot_frontier, plot_robustness, plot_what_it_takes
     from optimizer.solvers import available_solvers

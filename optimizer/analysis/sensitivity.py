@@ -65,7 +65,9 @@ def what_it_takes(scenario: Scenario, *, candidates: Sequence[str] | None = None
     names = dict(zip(ids, scenario.candidates["name"].astype(str)))
     rows = [_row(cid, names[cid], cid in chosen, base, results.get(cid), cid in fixed_out, cid in fixed_in)
             for cid in wanted]
-    return pd.DataFrame(rows, columns=list(COLUMNS))
+    table = pd.DataFrame(rows, columns=list(COLUMNS))
+    table.attrs["scenario"] = scenario.name
+    return table
 
 
 def _row(cid: str, name: str, chosen: bool, base: Result, res: Result | None, excluded: bool,

@@ -15,8 +15,6 @@ a report file's name is replaced, never followed.
 
 from __future__ import annotations
 
-import base64
-import html
 import math
 import numbers
 import os
@@ -29,12 +27,15 @@ import pandas as pd
 
 from optimizer.core.files import write_text
 from optimizer.domain.terms import BY_NAME, Term
+from optimizer.reports.decision_report import robust_blocks, takes_blocks, write_robustness_tables
+from optimizer.reports.document import draw_figures, write_document
 from optimizer.reports.figures import plot_comparison, plot_frontier
 from optimizer.reports.markdown import markdown_table
 
 if TYPE_CHECKING:
     from optimizer.analysis.compare import Comparison
     from optimizer.analysis.frontier import Frontier
+    from optimizer.analysis.robust import Robustness
 
 #: rows of the terminal table (then every objective term)
 TERMINAL_ROWS = ("termination", "objective", "gap", "size", "domains_covered", "foreign_share")
@@ -240,13 +241,15 @@ def _size(cmp: Comparison, name: str) -> int:
 
 # ============================================================================ files
 def write_comparison_report(cmp: Comparison, folder: str | os.PathLike, title: str | None = None,
-                            frontier: Frontier | None = None) -> Path:
+                            frontier: Frontier | None = None, takes: pd.DataFrame | None = None,
+                            robust: Robustness | None = None) -> Path:
     """Write the comparison into `folder` (created if needed) and return the path of report.md.
 
     Files: summary.csv (one column per scenario), portfolios.csv (partners x scenarios), diffs.csv
     (partners added, dropped or at another level in each scenario against the first), the figures
     (comparison_metrics.png, comparison_network.png; frontier.png with `frontier`), report.md and
-    the self-contained report.html.
+    the self-contained report.html. `takes` (what_it_takes's table) and `robust` (robustness's answer)
+    add their sections, charts and CSV files (optimizer.reports.decision_report).
     """
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
@@ -292,7 +295,7 @@ def write_comparison_report(cmp: Comparison, folder: str | os.PathLike, title: s
     for name, why in cmp.invalid.items():
         blocks += [("h3", f"{name} vs {first}"), ("p", f"Invalid variant, not solved: {why}")]
 
-    figures = _figures(lambda: plot_comparison(cmp, out / "comparison.png"), out)
+    figures = draw_figures(lambda: plot_comparison(cmp, out / "comparison.png"), out)
     if isinstance(figures, str):
         blocks += [("h2", "Figures"), ("p", f"Figures not drawn: {figures}.")]
     elif figures:
@@ -300,7 +303,13 @@ def write_comparison_report(cmp: Comparison, folder: str | os.PathLike, title: s
         blocks += [("img", p) for p in figures]
     if frontier is not None:
         blocks += _frontier_blocks(frontier, out, level="h2")
-    return _write_reports(blocks, out, title)
+    if takes is not None:
+        write_text(out / "what_it_takes.csv", takes.to_csv(index=False))
+        blocks += takes_blocks(takes, out, subject=takes.attrs.get("scenario", ""))
+    if robust is not None:
+        write_robustness_tables(robust, out)
+        blocks += robust_blocks(robust, out)
+    return write_document(blocks, out, title)
 
 
 def write_frontier_report(fr: Frontier, folder: str | os.PathLike, title: str | None = None) -> Path:
@@ -312,7 +321,7 @@ def write_frontier_report(fr: Frontier, folder: str | os.PathLike, title: str | 
     title = title or f"Efficient frontier: {fr.vary}"
     blocks: list[tuple[str, Any]] = [("h1", title)]
     blocks += _frontier_blocks(fr, out, level=None)
-    return _write_reports(blocks, out, title)
+    return write_document(blocks, out, title)
 
 
 def _frontier_blocks(fr: Frontier, out: Path, level: str | None) -> list[tuple[str, Any]]:
@@ -343,7 +352,7 @@ def _frontier_blocks(fr: Frontier, out: Path, level: str | None) -> list[tuple[s
         blocks += [("p", changes[1]), ("ul", changes[2:])]
     elif len(table) > 1:
         blocks.append(("p", "The portfolio is the same at every point."))
-    figure = _figures(lambda: [plot_frontier(fr, out / "frontier.png")], out)
+    figure = draw_figures(lambda: [plot_frontier(fr, out / "frontier.png")], out)
     if isinstance(figure, str):
         blocks.append(("p", f"Figure not drawn: {figure}."))
     else:
@@ -385,74 +394,6 @@ def _shown_summary(summary: pd.DataFrame) -> pd.DataFrame:
     shown = pd.DataFrame({c: [_cell(r, summary.at[r, c]) for r in summary.index] for c in summary.columns},
                          index=summary.index)
     return shown[[any(v != "" for v in row) for row in shown.itertuples(index=False)]]
-
-
-def _figures(draw, out: Path) -> list[Path] | str:
-    """Draw figures; the paths inside `out`, or why there are none (matplotlib missing)."""
-    try:
-        paths = list(draw())
-    except RuntimeError as exc:     # optimizer.reports.figures: matplotlib (the `plots` extra) is not installed
-        return str(exc)
-    root = out.resolve()
-    return [Path(p) for p in paths if Path(p).resolve().is_relative_to(root)]
-
-
-# ============================================================================ rendering
-def _write_reports(blocks: list[tuple[str, Any]], out: Path, title: str) -> Path:
-    md = out / "report.md"
-    write_text(md, _markdown(blocks, out))
-    write_text(out / "report.html", _html(blocks, out, title))
-    return md
-
-
-def _markdown(blocks: Iterable[tuple[str, Any]], out: Path) -> str:
-    parts = []
-    for kind, content in blocks:
-        if kind in ("h1", "h2", "h3"):
-            parts.append("#" * int(kind[1]) + " " + _md_text(content))
-        elif kind == "p":
-            parts.append(_md_text(content))
-        elif kind == "ul":
-            parts.append("\n".join(f"- {_md_text(item)}" for item in content))
-        elif kind == "table":
-            parts.append(markdown_table(content))
-        elif kind == "img":
-            rel = Path(content).resolve().relative_to(out.resolve()).as_posix()
-            parts.append(f"![{Path(content).stem.replace('_', ' ')}]({rel.replace(' ', '%20')})")
-    return "\n\n".join(parts) + "\n"
-
-
-def _md_text(text: str) -> str:
-    """Plain text for Markdown: characters that would start markup are escaped."""
-    out = str(text)
-    for ch in ("\\", "*", "`", "<", "[", "]"):
-        out = out.replace(ch, "\\" + ch)
-    return out.replace("\n", " ")
-
-
-_CSS = """body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:70rem;margin:2rem auto;
-padding:0 1rem;color:#222;line-height:1.45}h1,h2,h3{line-height:1.2}h2{margin-top:2rem;border-bottom:1px solid #ddd}
-table{border-collapse:collapse;margin:1rem 0;font-size:.9rem}th,td{border:1px solid #ccc;padding:.25rem .5rem;
-text-align:right}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}img{max-width:100%;
-margin:1rem 0;border:1px solid #eee}li{margin:.3rem 0}"""
-
-
-def _html(blocks: Iterable[tuple[str, Any]], out: Path, title: str) -> str:
-    parts = [f"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-             f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>"]
-    for kind, content in blocks:
-        if kind in ("h1", "h2", "h3", "p"):
-            parts.append(f"<{kind}>{html.escape(str(content))}</{kind}>")
-        elif kind == "ul":
-            parts.append("<ul>" + "".join(f"<li>{html.escape(str(i))}</li>" for i in content) + "</ul>")
-        elif kind == "table":
-            parts.append(content.to_html(na_rep="", border=0, escape=True))
-        elif kind == "img":
-            data = base64.b64encode(Path(content).read_bytes()).decode("ascii")
-            alt = html.escape(Path(content).stem.replace("_", " "))
-            parts.append(f"<img alt=\"{alt}\" src=\"data:image/png;base64,{data}\">")
-    parts.append("</body>\n</html>\n")
-    return "\n".join(parts)
 
 
 __all__ = ["describe_term_changes", "format_comparison", "format_frontier", "limit_sentences", "markdown_table",

@@ -271,3 +271,21 @@ def test_robust_summarizes_the_samples_and_writes_tables_and_chart(tmp_path, cap
                         (["--relative", "reputation=1.5"], "larger than the values' range")):
         assert main(["robust", str(bundle), *args]) == 2
         assert words in _one_line(capsys.readouterr().err)
+
+
+def test_compare_adds_what_it_takes_and_robustness_when_the_file_asks(tmp_path, capsys):
+    from instances import generate_alliance, write_scenario
+    from optimizer.domain.uncertainty import Uncertainty
+
+    write_scenario(generate_alliance(12, n_domains=3, seed=9).replace(
+        name="small", uncertainty=Uncertainty(relative={"reputation": 0.2})), tmp_path / "small")
+    study = tmp_path / "study.toml"
+    study.write_text('base = "small"\n[solve]\ntime_limit = 60\n[[variant]]\nname = "wide"\nbreadth = 1.0\n'
+                     '[what_it_takes]\n[robust]\nsamples = 3\nseed = 2\n', encoding="utf-8")
+    assert main(["compare", str(study)]) == 0
+    out = capsys.readouterr().out
+    assert "small: what it takes, in points" in out
+    assert "Robustness of 'small' to its estimates (reputation +-20%), 3 samples, seed 2:" in out
+    report = (tmp_path / "study-report" / "report.md").read_text(encoding="utf-8")
+    assert "## What it takes: small" in report and "## How sure is the recommendation?" in report
+    assert len(pd.read_csv(tmp_path / "study-report" / "robustness_samples.csv")) == 3

@@ -147,6 +147,18 @@ BAD = {
                           ["key 'output'", "leads out of the comparison file's folder", "without '..'"]),
     "output is the folder itself": (HEAD + 'output = "."\n' + ONE, ["key 'output'", "does not name a folder"]),
     "output empty": (HEAD + 'output = ""\n' + ONE, ["key 'output'", "does not name a folder"]),
+    "negative sample count": (HEAD + ONE + "[robust]\nsamples = -5\n",
+                              ["study.toml:6", "robust.samples", "whole number >= 1"]),
+    "uncertainty of an unknown column": (HEAD + ONE + "[robust]\nrelative = { budget = 0.1 }\n",
+                                         ["study.toml:6", "robust.relative.budget", "not an estimated column",
+                                          "use_budget"]),
+    "uncertainty larger than the range": (HEAD + ONE + '[robust]\nrelative = { "k_*" = 1.5 }\n',
+                                          ['robust.relative."k_*"', "larger than the values' range"]),
+    "unknown robust option": (HEAD + ONE + "[robust]\nsampels = 5\n", ["robust.sampels", "did you mean 'samples'"]),
+    "tail of 0": (HEAD + ONE + "[robust]\ntail = 0\n", ["robust.tail", "out of range"]),
+    "what it takes of an unknown candidate": (HEAD + ONE + '[what_it_takes]\ncandidates = ["C0017"]\n',
+                                              ["what_it_takes.candidates", "'C0017' is not a candidate id",
+                                               "did you mean 'C017'"]),
 }
 
 
@@ -223,3 +235,22 @@ def test_output_through_a_symbolic_link_that_leaves_the_folder_is_refused(folder
     (folder / "link2").symlink_to(folder / "inside", target_is_directory=True)
     spec = read_comparison(_write(folder, HEAD + 'output = "link2/report"\n' + ONE))
     assert spec.output == (folder / "inside" / "report").resolve()
+
+
+def test_what_it_takes_and_robust_sections(folder, base):
+    spec = read_comparison(_write(folder, HEAD + ONE + '[what_it_takes]\ncandidates = ["C017", "C042"]\n'
+                                          '[robust]\nsamples = 40\nseed = 3\ntail = 0.05\n'))
+    assert spec.what_it_takes == {"candidates": ("C017", "C042")}
+    assert {k: spec.robust[k] for k in ("samples", "seed", "tail")} == {"samples": 40, "seed": 3, "tail": 0.05}
+    assert dict(spec.robust["uncertainty"].relative) == dict(base.uncertainty.relative)   # the bundle's own
+    spec = read_comparison(_write(folder, HEAD + ONE + "[robust]\nrelative = { reputation = 0.3 }\n"))
+    assert dict(spec.robust["uncertainty"].relative) == {"reputation": 0.3} and spec.robust["samples"] == 200
+    assert read_comparison(_write(folder, HEAD + ONE)).robust is None
+
+
+def test_robust_needs_some_uncertainty(folder):
+    toml = folder / "alliance-60" / "scenario.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text[:text.index("[uncertainty]")] + text[text.index("[scoring]"):], encoding="utf-8")
+    with pytest.raises(InstanceFormatError, match="the base bundle has no \\[uncertainty\\] to sample"):
+        read_comparison(_write(folder, HEAD + ONE + "[robust]\nsamples = 4\n"))
