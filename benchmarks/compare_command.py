@@ -105,6 +105,9 @@ def add_parsers(sub: argparse._SubParsersAction, number: type, whole: type) -> N
     s.add_argument("--resources", action="store_true", help="also what one more unit of each limit is worth")
     s.add_argument("--plot", help="also draw the ranked chart to this PNG file (or folder)")
     s.add_argument("--out", help="also write a report folder: what_it_takes.csv, the chart, report.md and .html")
+    s.add_argument("--entry", action="store_true", help="also, for each partner named (or the 3 left out closest to "
+                                                        "entering), the smallest subsidy share and budget that bring "
+                                                        "it in")
 
     r = sub.add_parser("robust", help="robustness to estimates: re-solve samples of the candidate table, "
                                       "inclusion frequencies, the portfolio's value, a robust portfolio")
@@ -172,6 +175,20 @@ def _takes_text(table: pd.DataFrame) -> str:
             + shown.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
 
 
+def _entries(scenario, table: pd.DataFrame, ids: list[str], options: dict) -> list:
+    """subsidy_to_enter and limit_to_enter (budget) for the named partners left out, or the 3 closest."""
+    from optimizer.analysis.sensitivity import limit_to_enter, subsidy_to_enter
+
+    left = table[table["status"] == "left out"].dropna(subset=["threshold"]).sort_values("threshold")
+    wanted = [c for c in ids if c in set(left["id"])] if ids else list(left["id"].head(3))
+    out = []
+    for cid in wanted:
+        out.append(subsidy_to_enter(scenario, cid, **options))
+        if "budget" in scenario.limits:
+            out.append(limit_to_enter(scenario, cid, "budget", **options))
+    return out
+
+
 def run_frontier(args: argparse.Namespace) -> int:
     """`alliance frontier BUNDLE`."""
     from instances import read_scenario
@@ -226,11 +243,18 @@ def run_sensitivity(args: argparse.Namespace) -> int:
     ids = [str(scenario.candidates["id"].iloc[find_candidate(scenario.candidates, p)]) for p in args.partners]
     options = {} if args.time_limit is None else {"time_limit": args.time_limit}
     table = what_it_takes(scenario, candidates=ids or None, jobs=args.jobs, **options)
+    entries = _entries(scenario, table, ids, options) if args.entry else []
     if args.out:
         from optimizer.reports.decision_report import write_takes_report
 
-        print(f"report written to {write_takes_report(table, args.out, title=f'What it takes: {scenario.name}')}")
+        path = write_takes_report(table, args.out, title=f"What it takes: {scenario.name}", entries=entries)
+        print(f"report written to {path}")
     print(_takes_text(table))
+    if entries:
+        print("\nWhat would bring them in")
+        print("\n".join(f"  {entry}" for entry in entries))
+    elif args.entry:
+        print("\nWhat would bring them in: no partner left out has a feasible portfolio that holds it")
     if args.csv:
         write_text(args.csv, table.to_csv(index=False))
         print(f"table written to {args.csv}")

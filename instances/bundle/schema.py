@@ -30,7 +30,7 @@ PEERS_KEYS = ("size_min", "size_max", "foreign_share_min", "foreign_share_max")
 POLICY_KEYS = ("subsidies", "bonus")
 CONSTRAINT_KEYS = ("mandatory", "excluded", "required_domains", "region_caps")
 LEVEL_KEYS = ("name", "gain", "strong", "use")
-FOREIGN_VALUE_KEYS = ("breakpoints", "values")
+FOREIGN_VALUE_KEYS = ("breakpoints", "values", "over")
 SCORING_KEYS = tuple(f.name for f in dataclasses.fields(Scoring))
 
 
@@ -157,7 +157,8 @@ class ScenarioToml(TomlFile):
         self.fail(toml_path(where), str(exc))
 
     def _foreign_value(self, top: Mapping[str, Any]) -> ForeignValue:
-        """[foreign_value]: breakpoints from 0, strictly increasing, one value each, 0 at 0."""
+        """[foreign_value]: breakpoints from 0, strictly increasing, one value each, 0 at 0; over = "count"
+        (the number of foreign partners, the default) or "share" (their share of the portfolio)."""
         fv = self.section(top, ("foreign_value",), FOREIGN_VALUE_KEYS)
         bp = self.numbers(fv, ("foreign_value", "breakpoints"))
         val = self.numbers(fv, ("foreign_value", "values"))
@@ -170,8 +171,12 @@ class ScenarioToml(TomlFile):
         if val[0] != 0:
             self.fail(("foreign_value", "values"), f"the first value is {val[0]!r}; the value with no foreign "
                                                    f"partner is the baseline and must be 0")
+        over = self.string(fv, ("foreign_value", "over"), "count")
+        if over not in ("count", "share"):
+            self.fail(("foreign_value", "over"), f"{over!r}: expected \"count\" (the breakpoints are numbers of "
+                                                 f"foreign partners) or \"share\" (foreign shares from 0 to 1)")
         try:
-            return ForeignValue(bp, val)
+            return ForeignValue(bp, val, over=over)
         except ProblemError as exc:      # a rule added to the model later still gets file, line and key
             self.fail(exc.where or ("foreign_value",), str(exc))
 

@@ -59,7 +59,8 @@ def settings_text(s: Scenario) -> str:
     if s.foreign_value is not None:
         chunks.append(tomli_w.dumps({"foreign_value": {
             "breakpoints": [float(v) for v in s.foreign_value.breakpoints],
-            "values": [float(v) for v in s.foreign_value.values]}}))
+            "values": [float(v) for v in s.foreign_value.values],
+            **({"over": "share"} if s.foreign_value.over == "share" else {})}}))
     if s.uncertainty is not None and s.uncertainty.relative:
         chunks.append(tomli_w.dumps({"uncertainty": {str(k): float(v) for k, v in s.uncertainty.relative.items()}}))
     chunks.append(tomli_w.dumps({"scoring": {k: float(getattr(s.scoring, k)) for k in SCORING_KEYS}}))

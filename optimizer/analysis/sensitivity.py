@@ -3,7 +3,8 @@ for each chosen partner, how far its gain can fall before it leaves.
 
     table = what_it_takes(scenario, time_limit=60)
     resources = resource_values(scenario, time_limit=60)    # what one more unit of each limit is worth
-    share = subsidy_to_enter(scenario, "C017", time_limit=60)   # the smallest subsidy that brings C017 in
+    entry = subsidy_to_enter(scenario, "C017", time_limit=60)   # the smallest subsidy that brings C017 in
+    entry = limit_to_enter(scenario, "C017", "budget")          # the smallest budget that brings it in
 
 Both thresholds are exact, from one solve each rather than a search: a bonus b on a partner's
 gain (every engagement level of it) raises the value of every portfolio that holds it by b and
@@ -23,10 +24,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from optimizer.analysis.frontier import frontier
 from optimizer.core.errors import ProblemError
 from optimizer.core.result import Result, Termination
 from optimizer.domain.scenario import Scenario
@@ -108,34 +112,108 @@ def resource_values(scenario: Scenario, *, unit: float = 1.0, **solve_options: A
     return pd.DataFrame(rows)
 
 
+@dataclass(frozen=True)
+class EntryPoint:
+    """The smallest change of one setting at which a candidate left out enters the best portfolio."""
+
+    candidate: str
+    setting: str                      # a limit's name ("budget") or "subsidy share"
+    value: float | None               # the setting's value there; None: no such value (`note` says why)
+    portfolio: tuple[str, ...] = ()   # the best portfolio at that value (partner ids)
+    proven: bool = False              # every solve behind the value proven optimal
+    note: str = ""
+
+    def __str__(self) -> str:
+        if self.value is None:
+            return f"{self.candidate}: {self.note}"
+        at = f"{self.value:.0%}" if self.setting == "subsidy share" else f"{self.value:.6g}"
+        text = f"{self.candidate} enters at {self.setting} {at}"
+        if self.portfolio:
+            text += f" (portfolio there: {', '.join(self.portfolio)})"
+        return text + ("" if self.proven else " [not proven: a solve stopped early]") + \
+            (f"; {self.note}" if self.note else "")
+
+
+def _check_candidate(scenario: Scenario, candidate: str, caller: str) -> str:
+    if str(candidate) not in set(scenario.ids):
+        raise ProblemError(f"{caller}: {candidate!r} is not a candidate id (ids are the candidates' id column: "
+                           f"{', '.join(scenario.ids[:3])}, ...)", where=("candidate",))
+    return str(candidate)
+
+
+def _partners(res: Result) -> tuple[str, ...]:
+    return tuple(res.report.partners()["id"].astype(str)) if res.has_solution else ()
+
+
 def subsidy_to_enter(scenario: Scenario, candidate: str, *, tolerance: float = 0.01,
-                     **solve_options: Any) -> tuple[float | None, str]:
+                     **solve_options: Any) -> EntryPoint:
     """The smallest share of `candidate`'s budget cost a subsidy must pay for it to enter the best
-    portfolio (within `tolerance`), and why when there is none. A subsidy only loosens the budget for
+    portfolio (within `tolerance`), with the portfolio there. A subsidy only loosens the budget for
     portfolios that hold the candidate, so entry is monotone in the share and bisection finds it;
-    each step is a solve. Returns (share, '') or (None, reason)."""
-    ids = scenario.ids
-    if str(candidate) not in set(ids):
-        raise ProblemError(f"subsidy_to_enter: {candidate!r} is not a candidate id (ids are the candidates' id "
-                           f"column: {', '.join(ids[:3])}, ...)", where=("candidate",))
+    each step is a solve."""
+    cid = _check_candidate(scenario, candidate, "subsidy_to_enter")
+    setting = "subsidy share"
     if Policy.SUBSIDISED_RESOURCE not in scenario.limits:
-        return None, f"the scenario has no {Policy.SUBSIDISED_RESOURCE} limit for a subsidy to loosen"
-    existing = scenario.policy.subsidies.get(str(candidate), 0.0)
+        return EntryPoint(cid, setting, None, note=f"the scenario has no {Policy.SUBSIDISED_RESOURCE} limit for "
+                                                   f"a subsidy to loosen")
+    existing = scenario.policy.subsidies.get(cid, 0.0)
+    solved: dict[float, Result] = {}
 
     def enters(share: float) -> bool:
-        variant = scenario.variant(scenario.name, subsidies={str(candidate): share})
-        res = solve(variant, **solve_options)
-        return res.has_solution and str(candidate) in set(res.report.partners()["id"].astype(str))
+        solved[share] = solve(scenario.variant(scenario.name, subsidies={cid: share}), **solve_options)
+        return cid in _partners(solved[share])
+
+    def proven() -> bool:
+        return all(r.termination is Termination.OPTIMAL for r in solved.values())
 
     if enters(existing):
-        return existing, "already in the best portfolio"
-    row = ids.index(str(candidate))
-    others = scenario.policy_vector({k: v for k, v in scenario.policy.subsidies.items() if k != str(candidate)})[row]
+        return EntryPoint(cid, setting, existing, _partners(solved[existing]), proven(),
+                          "already in the best portfolio")
+    row = scenario.ids.index(cid)
+    others = scenario.policy_vector({k: v for k, v in scenario.policy.subsidies.items() if k != cid})[row]
     top = max(existing, 1.0 - float(others))   # the subsidies a candidate gets add up to at most the whole cost
     if not enters(top):
-        return None, f"not even a subsidy of {top:.0%} of its budget cost brings it in"
+        return EntryPoint(cid, setting, None, proven=proven(),
+                          note=f"not even a subsidy of {top:.0%} of its budget cost brings it in")
     low, high = existing, top
     while high - low > tolerance:
         mid = (low + high) / 2
         low, high = (low, mid) if enters(mid) else (mid, high)
-    return high, ""
+    return EntryPoint(cid, setting, high, _partners(solved[high]), proven())
+
+
+def limit_to_enter(scenario: Scenario, candidate: str, resource: str = "budget", *, points: int = 5,
+                   **solve_options: Any) -> EntryPoint:
+    """The smallest `resource` limit (at or above today's) at which `candidate` enters the best
+    portfolio, with the portfolio there; exact, from the frontier of that limit.
+
+    Beyond the use U of the best portfolio with no limit on the resource nothing changes, so the
+    frontier from today's limit to U (`points` values, refined wherever the portfolio changes:
+    optimizer.analysis.frontier) lists every best portfolio in between; the candidate enters at the
+    use of the first one that holds it."""
+    cid = _check_candidate(scenario, candidate, "limit_to_enter")
+    if resource not in scenario.limits:
+        raise ProblemError(f"limit_to_enter: {resource!r} is not a limit of the scenario (limits: "
+                           f"{', '.join(scenario.limits)})", where=("resource",))
+    today = float(scenario.limits[resource])
+    problem = scenario.compile().problem
+    row = problem.A[problem.row_names.index(resource)]
+    unlimited = solve(scenario.variant(scenario.name, limits={resource: max(today, float(row[row > 0].sum()))}),
+                      **solve_options)
+    if not unlimited.has_solution:
+        return EntryPoint(cid, resource, None, note=f"no portfolio is feasible even with no {resource} limit")
+    top = float(row @ unlimited.x)
+    fr = frontier(scenario, vary=resource, values=np.linspace(today, max(today, top), max(2, points)) if top > today
+                  else [today], **solve_options)
+    table = fr.table
+    for k in range(len(table)):
+        point = table.iloc[k]
+        chosen = fr.comparison._partners(point["scenario"]) if point["termination"] != "infeasible" else {}
+        if cid in chosen:
+            proven = bool(table["optimal"].iloc[:k + 1].all() and (k == 0 or point["exact"]))
+            value = today if k == 0 else float(point["used"])
+            note = "already in the best portfolio" if k == 0 else ""
+            return EntryPoint(cid, resource, value, tuple(sorted(chosen)), proven, note)
+    return EntryPoint(cid, resource, None, proven=bool(table["optimal"].all()),
+                      note=f"no {resource} increase brings it in: the best portfolio at every {resource} from "
+                           f"{today:.6g} up to {top:.6g}, where the limit stops binding, leaves it out")

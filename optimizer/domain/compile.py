@@ -13,7 +13,7 @@ import numpy as np
 from optimizer.core.errors import ProblemError
 from optimizer.core.problem import SelectionProblem
 from optimizer.domain.scoring import level_gain
-from optimizer.domain.settings import Level, Policy, flag_values
+from optimizer.domain.settings import ForeignValue, Level, Policy, flag_values
 from optimizer.domain.terms import BY_NAME, Term, default_linear_terms, default_pair_terms
 
 if TYPE_CHECKING:  # compile takes a Scenario but never imports the module that defines it
@@ -110,11 +110,14 @@ class _Rows:
 
 @dataclass
 class _Auxiliary:
-    """Items that are not partners (the count of foreign partners), their gains and the rows that tie them."""
+    """Items that are not partners (unary counts of foreign partners and of partners), their gains,
+    the pair terms between them, and which count each belongs to."""
 
     gain: list[float] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
-    term: str = ""                                  # the linear term their gains belong to
+    term: str = ""                                  # the term their gains (or pair terms) belong to
+    counts: dict[str, list[int]] = field(default_factory=dict)   # "foreign" / "size" -> aux items, in order
+    pairs: list[tuple[int, int, float]] = field(default_factory=list)   # (aux i, aux j, term), i < j
 
 
 def compile_scenario(scenario: Scenario, *, linear_terms: Callable = default_linear_terms,
@@ -147,7 +150,10 @@ def compile_scenario(scenario: Scenario, *, linear_terms: Callable = default_lin
     n_all = items.n + n_aux
     c = sum(linear_parts.values()) if linear_parts else np.zeros(items.n)
     linear_parts = {k: np.concatenate([v, np.zeros(n_aux)]) for k, v in linear_parts.items()}
-    if n_aux:
+    if aux.pairs:
+        ii, jj, pair_parts = _with_aux_pairs(ii, jj, pair_parts, aux, items.n)
+        declared[aux.term] = BY_NAME[aux.term]
+    elif n_aux:
         linear_parts[aux.term] = np.concatenate([np.zeros(items.n), np.array(aux.gain)])
         declared[aux.term] = BY_NAME[aux.term]
     problem = SelectionProblem(
@@ -161,7 +167,19 @@ def compile_scenario(scenario: Scenario, *, linear_terms: Callable = default_lin
                             item_candidate=np.concatenate([items.candidate, np.full(n_aux, -1)]),
                             item_level=tuple(lv.name for lv in items.levels) + ("",) * n_aux,
                             linear_parts=linear_parts, pair_parts=pair_parts,
-                            terms={k: declared[k] for k in (*linear_parts, *pair_parts)}, notes=notes)
+                            terms={k: declared[k] for k in (*linear_parts, *pair_parts)}, notes=notes,
+                            counts={k: items.n + np.array(v, dtype=np.int64) for k, v in aux.counts.items()})
+
+
+def _with_aux_pairs(ii: np.ndarray, jj: np.ndarray, parts: dict[str, np.ndarray], aux: _Auxiliary,
+                    n: int) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """The pair list with the auxiliary items' pair terms appended (their own part; zeros in the others)."""
+    ai = n + np.array([p[0] for p in aux.pairs], dtype=np.int64)
+    aj = n + np.array([p[1] for p in aux.pairs], dtype=np.int64)
+    values = np.array([p[2] for p in aux.pairs], dtype=float)
+    out = {k: np.concatenate([v, np.zeros(values.size)]) for k, v in parts.items()}
+    out[aux.term] = np.concatenate([np.zeros(ii.size), values])
+    return np.concatenate([ii, ai]), np.concatenate([jj, aj]), out
 
 
 def _items(scenario: Scenario) -> _Items:
@@ -251,33 +269,64 @@ def _size_range(scenario: Scenario, notes: list[str]) -> tuple[int, int]:
 
 
 def _foreign_count(scenario: Scenario, items: _Items, rows: _Rows, size_min: int, size_max: int) -> _Auxiliary:
-    """Lavie & Miller's value of the number of foreign partners: one auxiliary item z_k per count
-    (z_k = 1 when at least k foreign partners are chosen, z_1 >= z_2 >= ...), gaining the value's
-    increment; the size range then becomes two rows over partner items only."""
-    if scenario.foreign_value is None:
+    """Lavie & Miller's value of internationalization, exactly, with unary counts as auxiliary items.
+
+    Over the count F of foreign partners: one item u_f per count (u_f = 1 when at least f foreign
+    partners are chosen, u_1 >= u_2 >= ...), gaining the value's increment v(f) - v(f - 1).
+    Over the share F / N: also one item w_n per size (w_n = 1 when at least n partners are chosen);
+    with u_0 = w_0 = 1 the value G(F, N) = v(F / N) is sum_{f, n} D(f, n) u_f w_n, D the mixed second
+    difference of G (the sum telescopes to G at the chosen counts), so each D(f, n) != 0 is a pair
+    term between u_f and w_n. Either way the size range becomes two rows over partner items only."""
+    fv = scenario.foreign_value
+    if fv is None:
         return _Auxiliary()
     nc = len(scenario.candidates)
     foreign = flag_values(scenario.candidates["foreign"])
     excluded = set(map(str, scenario.excluded))
     n_foreign = int(sum(1 for k in range(nc) if foreign[k] and scenario.ids[k] not in excluded))
     top = min(n_foreign, size_max)
-    aux = _Auxiliary(gain=np.diff(scenario.foreign_value(np.arange(top + 1))).tolist(),
-                     names=[f"foreign>={k}" for k in range(1, top + 1)], term="foreign")
-    n_aux = len(aux.gain)
-    if not n_aux:
+    if fv.over == "count":
+        aux = _Auxiliary(gain=np.diff(fv(np.arange(top + 1))).tolist(),
+                         names=[f"foreign>={k}" for k in range(1, top + 1)], term="foreign")
+    else:
+        n_top = min(size_max, nc - len(excluded))
+        aux = _Auxiliary(gain=[0.0] * (top + n_top), names=[f"foreign>={k}" for k in range(1, top + 1)]
+                         + [f"size>={k}" for k in range(1, n_top + 1)], term="foreign share",
+                         pairs=_share_pairs(fv, top, n_top))
+        aux.counts["size"] = list(range(top, top + n_top))
+    aux.counts["foreign"] = list(range(top))
+    if not aux.gain:
         return aux
-    n_all = items.n + n_aux
-    f_item = np.concatenate([foreign[items.candidate].astype(float), np.zeros(n_aux)])
-    z = np.concatenate([np.zeros(items.n), np.ones(n_aux)])
-    rows.add("foreign_count_le", f_item - z, 0.0)     # number of foreign partners == sum of z
-    rows.add("foreign_count_ge", z - f_item, 0.0)
-    for k in range(n_aux - 1):                        # z_{k+1} <= z_k keeps z a unary count
-        order = np.zeros(n_all)
-        order[items.n + k + 1], order[items.n + k] = 1.0, -1.0
-        rows.add(f"foreign_order_{k + 1}", order, 0.0)
+    n_all = items.n + len(aux.gain)
+    for kind, weight in (("foreign", foreign[items.candidate].astype(float)), ("size", np.ones(items.n))):
+        if kind in aux.counts and aux.counts[kind]:
+            _unary_count(rows, kind, np.concatenate([weight, np.zeros(len(aux.gain))]),
+                         items.n + np.array(aux.counts[kind]), n_all)
     rows.add("size_max", np.ones(items.n), size_max)   # size limits on partners only
     rows.add("size_min", -np.ones(items.n), -size_min)
     return aux
+
+
+def _unary_count(rows: _Rows, kind: str, weight: np.ndarray, z: np.ndarray, n_all: int) -> None:
+    """Rows that make the items z a unary count of weight . x: sum z = weight . x, z_{k+1} <= z_k."""
+    ones = np.zeros(n_all)
+    ones[z] = 1.0
+    rows.add(f"{kind}_count_le", weight - ones, 0.0)
+    rows.add(f"{kind}_count_ge", ones - weight, 0.0)
+    for k in range(z.size - 1):
+        order = np.zeros(n_all)
+        order[z[k + 1]], order[z[k]] = 1.0, -1.0
+        rows.add(f"{kind}_order_{k + 1}", order, 0.0)
+
+
+def _share_pairs(fv: ForeignValue, f_top: int, n_top: int) -> list[tuple[int, int, float]]:
+    """D(f, n) = G(f, n) - G(f-1, n) - G(f, n-1) + G(f-1, n-1) between u_f (aux f-1) and w_n (aux f_top+n-1),
+    with G(f, n) = v(min(f, n) / n) and G(., 0) = 0."""
+    f, n = np.meshgrid(np.arange(f_top + 1), np.arange(n_top + 1), indexing="ij")
+    grid = np.asarray(fv.of_portfolio(f, n), dtype=float)
+    mixed = grid[1:, 1:] - grid[:-1, 1:] - grid[1:, :-1] + grid[:-1, :-1]
+    fi, ni = np.nonzero(np.abs(mixed) > 1e-12)
+    return [(int(a), int(f_top + b), float(mixed[a, b])) for a, b in zip(fi, ni)]
 
 
 def _constraint_sets(scenario: Scenario, items: _Items,
@@ -320,6 +369,8 @@ class CompiledScenario:
     pair_parts: dict[str, np.ndarray]    # objective parts on the problem's pairs: synergy, redundancy, ...
     terms: dict[str, Term] = field(default_factory=dict)  # the table row of every part (gain or cost, ...)
     notes: list[str] = field(default_factory=list)
+    #: auxiliary items that count the chosen partners, in order: "foreign" (foreign partners), "size" (all)
+    counts: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def partner_items(self) -> np.ndarray:
@@ -327,14 +378,17 @@ class CompiledScenario:
         return np.flatnonzero(self.item_candidate >= 0)
 
     def with_foreign_count(self, x: np.ndarray) -> np.ndarray:
-        """x with the auxiliary foreign-count items set to match its chosen partners (a copy)."""
-        aux = np.flatnonzero(self.item_candidate < 0)
+        """x with the auxiliary count items (foreign partners, partners) set to match its chosen partners
+        (a copy)."""
         x = np.array(x, dtype=float)
-        if aux.size:
-            partners = self.partner_items
-            foreign = flag_values(self.scenario.candidates["foreign"])
-            x[aux] = 0.0
-            x[aux[:int(round(x[partners] @ foreign[self.item_candidate[partners]]))]] = 1.0
+        partners = self.partner_items
+        chosen = x[partners] > 0.5
+        foreign = flag_values(self.scenario.candidates["foreign"])[self.item_candidate[partners]]
+        for kind, count in (("foreign", int(np.count_nonzero(chosen & foreign))),
+                            ("size", int(np.count_nonzero(chosen)))):
+            items = self.counts.get(kind, np.zeros(0, dtype=np.int64))
+            x[items] = 0.0
+            x[items[:count]] = 1.0
         return x
 
     def portfolio_x(self, portfolio: Mapping[str, str]) -> np.ndarray:

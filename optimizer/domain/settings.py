@@ -114,16 +114,24 @@ class Level:
 
 @dataclass(frozen=True)
 class ForeignValue:
-    """Lavie & Miller's term: a piecewise-linear value of the number of foreign partners.
+    """Lavie & Miller's term: a piecewise-linear value of the portfolio's internationalization.
 
-    ``values[k]`` is the value at ``breakpoints[k]`` foreign partners; in between
-    it is interpolated linearly, beyond the last breakpoint it stays flat.
+    ``over="count"``: ``values[k]`` is the value at ``breakpoints[k]`` foreign partners.
+    ``over="share"``: at a foreign share of ``breakpoints[k]`` (foreign partners / partners, in
+    [0, 1]; an empty portfolio scores 0): Lavie & Miller's sideways S, where performance falls
+    at low internationalization, rises at moderate and falls again at high, is a share curve
+    (`sideways_s`). In between breakpoints the value is interpolated linearly, beyond the last
+    it stays flat. Both are modelled exactly (optimizer/domain/compile.py).
     """
 
     breakpoints: tuple[float, ...]
     values: tuple[float, ...]
+    over: str = "count"        # "count" (number of foreign partners) or "share" (foreign partners / partners)
 
     def __post_init__(self) -> None:
+        if self.over not in ("count", "share"):
+            raise ProblemError(f"foreign_value: over is {self.over!r}; expected 'count' (the number of foreign "
+                               f"partners) or 'share' (foreign partners / partners)", where=("foreign_value", "over"))
         bp, val = np.asarray(self.breakpoints, float), np.asarray(self.values, float)
         if bp.size < 2 or bp.shape != val.shape:
             raise ProblemError("foreign_value: give at least two breakpoints and one value per breakpoint",
@@ -134,14 +142,34 @@ class ForeignValue:
         if bp[0] != 0 or np.any(np.diff(bp) <= 0):
             raise ProblemError("foreign_value: breakpoints must start at 0 and increase strictly",
                                where=("foreign_value", "breakpoints"))
+        if self.over == "share" and bp[-1] > 1:
+            raise ProblemError(f"foreign_value: breakpoints are foreign shares (over = 'share'), from 0 to 1; the "
+                               f"last is {bp[-1]:g}", where=("foreign_value", "breakpoints"))
         if val[0] != 0:
             raise ProblemError(f"foreign_value: values[0] is {val[0]!r}; the value with no foreign partner is the "
                                f"baseline and must be 0 (subtract it from every value)",
                                where=("foreign_value", "values"))
 
-    def __call__(self, count: np.ndarray | float) -> np.ndarray:
-        """Value at a number (or numbers) of foreign partners."""
-        return np.interp(count, self.breakpoints, self.values)
+    def __call__(self, at: np.ndarray | float) -> np.ndarray:
+        """Value at a number of foreign partners (over="count") or a foreign share (over="share")."""
+        return np.interp(at, self.breakpoints, self.values)
+
+    def of_portfolio(self, foreign: np.ndarray | float, size: np.ndarray | float) -> np.ndarray:
+        """Value of portfolios with `foreign` foreign partners out of `size` (0 for an empty one)."""
+        foreign, size = np.asarray(foreign, float), np.asarray(size, float)
+        if self.over == "count":
+            return self(foreign)
+        return np.where(size > 0, self(np.minimum(foreign, size) / np.maximum(size, 1.0)), 0.0)
+
+    @classmethod
+    def sideways_s(cls, low: float = 0.2, high: float = 0.7, dip: float = 0.3, peak: float = 1.0,
+                   fall: float = 0.4, scale: float = 1.0) -> ForeignValue:
+        """Lavie & Miller's sideways S over the foreign share: down by `dip` up to the share `low`,
+        up to `peak` at `high`, down by `fall` to an all-foreign portfolio (each times `scale`)."""
+        if not 0 < low < high < 1:
+            raise ProblemError(f"foreign_value: sideways_s needs 0 < low < high < 1, got low={low!r}, high={high!r}",
+                               where=("foreign_value", "breakpoints"))
+        return cls((0.0, low, high, 1.0), (0.0, -dip * scale, peak * scale, (peak - fall) * scale), over="share")
 
     @classmethod
     def sigmoid(cls, midpoint: float = 3.0, steepness: float = 1.5, scale: float = 1.0,

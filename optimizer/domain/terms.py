@@ -36,7 +36,8 @@ class Term:
     colour: str = ""              # in the figures ("": one of the spare colours); redundancy and conflict
                                   # match the network figure's edges
     score: Callable[..., np.ndarray] | None = None   # the default scoring function (optimizer/domain/scoring.py);
-                                                     # None: compile makes the term itself (foreign)
+                                                     # None: compile makes the term itself (foreign,
+                                                     # foreign share)
 
     def words(self, rising: bool) -> str:
         """What a change of the term means for people."""
@@ -54,6 +55,8 @@ TERMS: tuple[Term, ...] = (
          scoring.coordination),
     Term("foreign", "linear", "gain", False, "more value from foreign partners", "less value from foreign partners",
          "#76b7b2"),
+    Term("foreign share", "pair", "gain", False, "a foreign share worth more", "a foreign share worth less",
+         "#499894"),
     Term("synergy", "pair", "gain", True, "more synergy between partners", "less synergy between partners",
          "#8cd17d", scoring.synergy),
     Term("redundancy", "pair", "cost", True, "less overlap between the partners' knowledge",

@@ -25,7 +25,8 @@ The changes a variant accepts (all optional, named by what they are):
                           of costs against knowledge diversity (scoring.cost_weight)
     theta=                the endowment elasticity (P6, scoring.theta >= 0): gains scale with
                           (endowment / focal endowment) ** theta
-    foreign_value=        Lavie & Miller's value of the number of foreign partners: a ForeignValue, a table
+    foreign_value=        Lavie & Miller's value of internationalization (the number or the share of foreign
+                          partners): a ForeignValue, a table
                           {"breakpoints": [...], "values": [...]}, or None / False to leave it out
 """
 
@@ -147,19 +148,21 @@ def apply_changes(base: Scenario, name: str, changes: dict[str, Any]) -> Scenari
 
 
 def _foreign_value(name: str, value: Any) -> ForeignValue | None:
-    """A foreign-partner value from a variant: a ForeignValue, a {breakpoints, values} table, or None/False."""
+    """A foreign-partner value from a variant: a ForeignValue, a {breakpoints, values[, over]} table, or None/False."""
     if value is None or value is False:
         return None
     if isinstance(value, ForeignValue):
         return value
-    if isinstance(value, dict) and set(value) == {"breakpoints", "values"}:
+    if isinstance(value, dict) and {"breakpoints", "values"} <= set(value) <= {"breakpoints", "values", "over"}:
         try:
-            return ForeignValue(tuple(float(v) for v in value["breakpoints"]), tuple(float(v) for v in value["values"]))
+            return ForeignValue(tuple(float(v) for v in value["breakpoints"]), tuple(float(v) for v in value["values"]),
+                                over=str(value.get("over", "count")))
         except (TypeError, ValueError) as exc:
             raise ProblemError(f"variant {name!r}: foreign_value: {exc}", where=("foreign_value",)) from None
     raise ProblemError(f"variant {name!r}: foreign_value takes a table {{breakpoints = [0, 2, 4], values = [0, 1, "
-                       f"0.5]}} (the value at each number of foreign partners, 0 at 0), a ForeignValue, or false "
-                       f"to leave it out; got {value!r}", where=("foreign_value",))
+                       f"0.5]}} (the value at each number of foreign partners, 0 at 0; over = 'share' for foreign "
+                       f"shares from 0 to 1), a ForeignValue, or false to leave it out; got {value!r}",
+                       where=("foreign_value",))
 
 
 def _change_of(where: tuple[object, ...], changes: dict[str, Any]) -> tuple[object, ...]:

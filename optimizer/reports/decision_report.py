@@ -12,6 +12,7 @@ The same sections go into a comparison report when its comparison file asks for 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,12 +25,15 @@ from optimizer.reports.figures import plot_robustness, plot_what_it_takes
 
 if TYPE_CHECKING:
     from optimizer.analysis.robust import Robustness
+    from optimizer.analysis.sensitivity import EntryPoint
 
 SHOWN = 10     # rows of each ranked table in a report (the CSV has them all)
 
 
-def takes_blocks(table: pd.DataFrame, out: Path, level: str = "h2", subject: str = "") -> list[Block]:
-    """What it takes (optimizer.analysis.sensitivity.what_it_takes) as report blocks, the chart drawn into `out`."""
+def takes_blocks(table: pd.DataFrame, out: Path, level: str = "h2", subject: str = "",
+                 entries: Sequence[EntryPoint] = ()) -> list[Block]:
+    """What it takes (optimizer.analysis.sensitivity.what_it_takes) as report blocks, the chart drawn into `out`;
+    `entries` (subsidy_to_enter, limit_to_enter) add what other change would bring a partner in."""
     blocks: list[Block] = [(level, "What it takes" + (f": {subject}" if subject else ""))]
     blocks.append(("p", "For each candidate left out, how many points its gain would have to rise for it to enter "
                         "the best portfolio; for each chosen partner, how far its gain can fall before it leaves. "
@@ -44,6 +48,9 @@ def takes_blocks(table: pd.DataFrame, out: Path, level: str = "h2", subject: str
     notes = table[table["note"].astype(str).str.startswith(("no feasible", "excluded", "mandatory"))]
     if len(notes):
         blocks.append(("ul", [f"{r.name} ({r.id}): {r.note}" for r in notes.itertuples()]))
+    if entries:
+        blocks += [("p", "What else would bring a partner in (the smallest subsidy share of its budget cost, the "
+                         "smallest budget), each with the portfolio there:"), ("ul", [str(e) for e in entries])]
     figure = draw_figures(lambda: [plot_what_it_takes(table, out / "what_it_takes.png")], out)
     blocks += [("p", f"Figure not drawn: {figure}.")] if isinstance(figure, str) else [("img", p) for p in figure]
     return blocks
@@ -80,13 +87,14 @@ def write_robustness_tables(rob: Robustness, out: Path) -> list[Path]:
     return paths
 
 
-def write_takes_report(table: pd.DataFrame, folder: str | os.PathLike, title: str | None = None) -> Path:
+def write_takes_report(table: pd.DataFrame, folder: str | os.PathLike, title: str | None = None,
+                       entries: Sequence[EntryPoint] = ()) -> Path:
     """Write what_it_takes.csv, what_it_takes.png, report.md and report.html into `folder`; the .md path."""
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     write_text(out / "what_it_takes.csv", table.to_csv(index=False))
     title = title or "What it takes"
-    return write_document([("h1", title), *takes_blocks(table, out, level="h2")[1:]], out, title)
+    return write_document([("h1", title), *takes_blocks(table, out, level="h2", entries=entries)[1:]], out, title)
 
 
 def write_robustness_report(rob: Robustness, folder: str | os.PathLike, title: str | None = None) -> Path:

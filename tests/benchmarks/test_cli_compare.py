@@ -281,7 +281,8 @@ def test_compare_adds_what_it_takes_and_robustness_when_the_file_asks(tmp_path, 
         name="small", uncertainty=Uncertainty(relative={"reputation": 0.2})), tmp_path / "small")
     study = tmp_path / "study.toml"
     study.write_text('base = "small"\n[solve]\ntime_limit = 60\n[[variant]]\nname = "wide"\nbreadth = 1.0\n'
-                     '[what_it_takes]\n[robust]\nsamples = 3\nseed = 2\n', encoding="utf-8")
+                     '[what_it_takes]\ncandidates = ["C001", "C002", "C003"]\n[robust]\nsamples = 3\nseed = 2\n',
+                     encoding="utf-8")
     assert main(["compare", str(study)]) == 0
     out = capsys.readouterr().out
     assert "small: what it takes, in points" in out
@@ -289,3 +290,17 @@ def test_compare_adds_what_it_takes_and_robustness_when_the_file_asks(tmp_path, 
     report = (tmp_path / "study-report" / "report.md").read_text(encoding="utf-8")
     assert "## What it takes: small" in report and "## How sure is the recommendation?" in report
     assert len(pd.read_csv(tmp_path / "study-report" / "robustness_samples.csv")) == 3
+
+
+def test_sensitivity_entry_says_what_else_would_bring_partners_in(tmp_path, capsys):
+    from instances import generate_alliance, write_scenario
+
+    write_scenario(generate_alliance(14, n_domains=4, seed=6).replace(name="small"), tmp_path / "small")
+    assert main(["sensitivity", str(tmp_path / "small"), "C011", "--entry", "--time-limit", "60",
+                 "--out", str(tmp_path / "takes")]) == 0
+    out = capsys.readouterr().out
+    lines = out.split("What would bring them in\n")[1].splitlines()
+    assert any(" enters at subsidy share " in line or "not even a subsidy" in line for line in lines)
+    assert any(" enters at budget " in line or "no budget increase brings it in" in line for line in lines)
+    report = (tmp_path / "takes" / "report.md").read_text(encoding="utf-8")
+    assert report.startswith("# What it takes: small") and "What else would bring a partner in" in report

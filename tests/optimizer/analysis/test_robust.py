@@ -12,7 +12,7 @@ from optimizer.analysis.robust import robustness, tail_mean
 from optimizer.core.verify import is_feasible
 from optimizer.domain.uncertainty import Uncertainty
 
-SAMPLES = 8
+SAMPLES = 6
 UNCERTAINTY = Uncertainty(relative={"k_*": 0.15, "reputation": 0.3, "use_budget": 0.1})
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from instances import generate_alliance
 from optimizer import ProblemError, solve
-from optimizer.analysis.sensitivity import resource_values, subsidy_to_enter, what_it_takes
+from optimizer.analysis.sensitivity import limit_to_enter, resource_values, subsidy_to_enter, what_it_takes
 
 STEP = 1e-3     # points either side of a threshold
 
@@ -70,11 +70,28 @@ def test_the_smallest_subsidy_that_brings_a_partner_in(scenario, chosen):
     tight = scenario.variant("tight", scale_limits={"budget": 0.7})
     in_tight = set(solve(tight, time_limit=60).report.partners()["id"])
     for cid in sorted(chosen - in_tight):    # partners the budget cut pushed out: a subsidy can bring them back
-        share, why = subsidy_to_enter(tight, cid, time_limit=60)
-        if share is None:
-            assert "not even a subsidy" in why
+        entry = subsidy_to_enter(tight, cid, time_limit=60)
+        if entry.value is None:
+            assert "not even a subsidy" in entry.note
             continue
-        assert _holds(tight, cid, subsidies={cid: share})
-        assert not _holds(tight, cid, subsidies={cid: max(share - 0.01, 0.0)})
+        assert entry.proven and _holds(tight, cid, subsidies={cid: entry.value})
+        assert not _holds(tight, cid, subsidies={cid: max(entry.value - 0.01, 0.0)})
+        assert cid in entry.portfolio and f"{cid} enters at subsidy share {entry.value:.0%}" in str(entry)
         return
     pytest.fail("no partner the budget cut pushed out came back with a subsidy")
+
+
+def test_the_smallest_budget_that_brings_a_partner_in(scenario, chosen):
+    tight = scenario.variant("tight", scale_limits={"budget": 0.7})
+    in_tight = set(solve(tight, time_limit=60).report.partners()["id"])
+    cid = sorted(chosen - in_tight)[0]       # in the best portfolio at the full budget: some budget brings it in
+    entry = limit_to_enter(tight, cid, "budget", time_limit=60)
+    today = tight.limits["budget"]
+    assert entry.proven and today < entry.value <= scenario.limits["budget"] + 1e-9
+    assert _holds(tight, cid, limits={"budget": entry.value})
+    assert not _holds(tight, cid, limits={"budget": entry.value - 1e-3})
+    assert cid in entry.portfolio and entry.setting == "budget"
+    inside = sorted(in_tight)[0]
+    assert limit_to_enter(tight, inside, time_limit=60).note == "already in the best portfolio"
+    with pytest.raises(ProblemError, match="'money' is not a limit"):
+        limit_to_enter(tight, cid, "money")

@@ -59,7 +59,7 @@ COUNTRIES = ("DE", "FR", "US")
 INDUSTRIES = ("ict", "health")
 GROUP_KEYS = ("region", "country", "industry")
 BREAKDOWN_TERMS = ("diversity", "reputation", "bonus", "coordination", "synergy", "redundancy", "ties", "conflict",
-                   "complexity", "foreign")
+                   "complexity", "foreign", "foreign share")
 
 
 def close(a: float, b: float, tol: float = TOL) -> bool:
@@ -188,7 +188,7 @@ class Oracle:
             "bonus": X @ self.bonus,
             "coordination": X @ self.coordination,
             "synergy": np.zeros(T), "redundancy": np.zeros(T), "ties": np.zeros(T), "conflict": np.zeros(T),
-            "complexity": np.zeros(T), "foreign": np.zeros(T),
+            "complexity": np.zeros(T), "foreign": np.zeros(T), "foreign share": np.zeros(T),
         }
         feasible = np.ones(T, bool)
         for i, j in itertools.combinations(range(n), 2):
@@ -202,9 +202,14 @@ class Oracle:
             if (i, j) in self.hard:
                 feasible &= both == 0
         n_foreign = X @ self.foreign.astype(float)
-        if sc.foreign_value is not None:
-            terms["foreign"] = np.interp(n_foreign, np.asarray(sc.foreign_value.breakpoints, float),
-                                         np.asarray(sc.foreign_value.values, float))
+        fv = sc.foreign_value
+        if fv is not None and fv.over == "count":
+            terms["foreign"] = np.interp(n_foreign, np.asarray(fv.breakpoints, float), np.asarray(fv.values, float))
+        elif fv is not None:     # Lavie & Miller over the foreign share; an empty portfolio scores 0
+            n_chosen = chosen.sum(axis=1)
+            share = np.divide(n_foreign, n_chosen, out=np.zeros(T), where=n_chosen > 0)
+            terms["foreign share"] = np.where(n_chosen > 0, np.interp(share, np.asarray(fv.breakpoints, float),
+                                                                      np.asarray(fv.values, float)), 0.0)
         objective = sum(terms.values())
 
         # resources
@@ -293,8 +298,9 @@ SEEDS_PER_FAMILY = 16       # in the default suite; SLOW_SEEDS more per family u
 SLOW_SEEDS = 32
 
 
-def random_scenario(seed: int, family: str) -> tuple[Scenario, set[str]]:
-    """A small random scenario; the family's features are on, the others on with probability 0.3."""
+def random_scenario(seed: int, family: str, share_values: bool = True) -> tuple[Scenario, set[str]]:
+    """A small random scenario; the family's features are on, the others on with probability 0.3.
+    `share_values=False` keeps every foreign value over the count, as cases were before share values."""
     rng = np.random.default_rng(seed)
     on = set(FAMILIES[family]) | {f for f in FEATURES if rng.random() < 0.3}
     if "levels" in on:
@@ -421,7 +427,14 @@ def random_scenario(seed: int, family: str) -> tuple[Scenario, set[str]]:
             vals = np.concatenate([[0.0], r2(-1.0, 3.0, m - 1)])
             fv = ForeignValue(tuple(bp.tolist()), tuple(vals.tolist()))
 
-    # drawn last, from its own stream, so the earlier draws (and every case before it existed) stay as they were
+    # drawn last, from their own streams, so the earlier draws (and every case before they existed) stay as they were
+    # over the foreign share instead, half of the time
+    if fv is not None and share_values and np.random.default_rng([seed, 9]).random() < 0.5:
+        own = np.random.default_rng([seed, 10])
+        m = int(own.integers(2, 5))
+        bp = np.concatenate([[0.0], np.sort(own.choice(np.arange(1, 20), m - 1, replace=False)) / 20.0])
+        fv = ForeignValue(tuple(bp.tolist()), tuple(np.concatenate([[0.0], own.uniform(-1.0, 3.0, m - 1)]).tolist()),
+                          over="share")
     if np.random.default_rng([seed, 7]).random() < 0.5:
         strategy = dataclasses.replace(strategy,
                                        reputation_bar=float(np.random.default_rng([seed, 8]).uniform(0.2, 0.7)))

@@ -297,7 +297,7 @@ def test_highs_warm_start_that_presolve_mistranslates_still_gives_the_optimum(fo
     # from -0.126 to 1.194 and claimed it optimal; the adapter must solve again without it
     from tests.optimizer.domain.test_scenario_oracle import random_scenario
 
-    problem = random_scenario(2015, "levels")[0].compile().problem
+    problem = random_scenario(2015, "levels", share_values=False)[0].compile().problem
     problem = problem.replace(forced_out=np.array([3, 4]))
     start = np.zeros(problem.n)
     start[[5, 9, 10, 11]] = 1
