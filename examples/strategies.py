@@ -12,6 +12,7 @@ from pathlib import Path
 
 from instances import read_scenario
 from optimizer import Comparison, Scenario, compare
+from optimizer.reports.comparison_report import describe_term_changes, scale_sentence
 
 BUNDLE = Path(__file__).resolve().parent / "alliance-60"
 
@@ -23,8 +24,10 @@ def load_base(argv: list[str] | None = None) -> Scenario:
 
 
 def young_cluster(base: Scenario) -> Scenario:
-    """A young cluster seeking reputation: few, strong, visible partners (depth over breadth)."""
-    return base.variant("young cluster, reputation", reputation_weight=2.0, breadth=0.1, size_max=4)
+    """A young cluster seeking reputation: few, strong, visible partners (depth over breadth). Reputation is
+    a goal of quality: partners above 0.7 (the top quarter of the list) earn points, those below cost points."""
+    return base.variant("young cluster, reputation", reputation_weight=2.0, reputation_bar=0.7, breadth=0.1,
+                        size_max=4)
 
 
 def established_cluster(base: Scenario) -> Scenario:
@@ -46,7 +49,9 @@ STRATEGIES = (young_cluster, established_cluster, fast_changing_industry, region
 
 
 def explain(cmp: Comparison, base: str, variant: str) -> str:
-    """What the variant changed against the base: partners in and out, and the objective terms that moved."""
+    """What the variant changed against the base: partners in and out, and the objective terms that moved,
+    each split into what the partners made and what the strategy's weights made (Comparison.decompose),
+    so that a strategy that only rescales the objective is not read as a better portfolio."""
     lines = [f"{variant} vs {base}:"]
     rb, rv = cmp.results[base], cmp.results[variant]
     if not rv.has_solution:
@@ -57,10 +62,13 @@ def explain(cmp: Comparison, base: str, variant: str) -> str:
         lines.append(f"  {row.change:<8} {row.name} ({row.region}), contribution {row.contribution:+.4f}")
     if diff.empty:
         lines.append("  same partners")
-    moved = cmp.term_changes(base, variant)
-    moved = moved[moved.abs() > 1e-9].sort_values(key=abs, ascending=False)
-    if len(moved):
-        lines.append("  objective terms that moved: " + ", ".join(f"{k} {v:+.3f}" for k, v in moved.items()))
+    lines += [f"  Note: {note}" for note in rv.report.compiled.notes]   # targets the scenario raised, ...
+    scale = scale_sentence(cmp, base, variant)
+    if scale:
+        lines.append(f"  {scale}")
+    moved = describe_term_changes(cmp.decompose(base, variant))
+    if moved:
+        lines.append(f"  objective terms that moved: {moved}")
     return "\n".join(lines)
 
 

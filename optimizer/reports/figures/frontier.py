@@ -124,14 +124,16 @@ def _steps(ax: Axes, fr: Frontier, table: pd.DataFrame) -> None:
 
 def _change_notes(ax: Axes, fig: Figure, table: pd.DataFrame, limit: bool) -> float:
     """A dotted line at the first value with a new portfolio, +added / -dropped in a box at the top; a box
-    close to the one before steps down below it instead of covering it. Returns the lowest box's bottom
-    (axes fraction; 1.0 without changes)."""
+    that would cover one already placed (close on the x axis, at the same height) goes below it instead.
+    Returns the lowest box's bottom (axes fraction; 1.0 without changes)."""
     changed = (table["changed"].fillna(False).astype(bool).to_numpy() if "changed" in table.columns
                else np.zeros(len(table), bool))
     v = table["value"].astype(float).to_numpy()
     span = float(v.max() - v.min()) if len(v) > 1 else 1.0
     line_h = 7.5 * 1.1 / 72 / (ax.get_position().height * fig.get_figheight())  # one text line, axes fraction
-    lowest, prev = 1.0, None  # prev: (x, top, bottom) of the last box
+    # one character's width in data units (the x axis spans 1.12 x the values; 0.6 em a character)
+    char_w = 7.5 * 0.6 / 72 / (ax.get_position().width * fig.get_figwidth()) * 1.12 * span
+    lowest, placed = 1.0, []   # placed: (left, right, top, bottom) of every box
     used = pd.to_numeric(table["used"], errors="coerce").to_numpy(dtype=float) if "used" in table.columns \
         else np.full(len(table), np.nan)
     for i in np.flatnonzero(changed):
@@ -139,11 +141,13 @@ def _change_notes(ax: Axes, fig: Figure, table: pd.DataFrame, limit: bool) -> fl
         ax.axvline(x, color=MUTED, linestyle=":", linewidth=1, zorder=0)
         lines = _change_lines(table["added"].iloc[i] if "added" in table.columns else "",
                               table["dropped"].iloc[i] if "dropped" in table.columns else "") or ["changed"]
-        top = 0.985
-        if prev is not None and x - prev[0] < 0.13 * span and prev[1] == 0.985:
-            top = prev[2] - 0.02
-        bottom = top - len(lines) * line_h - 0.02
-        prev = (x, top, bottom)
+        half = (max(len(t) for t in lines) + 2) * char_w / 2
+        height = len(lines) * line_h + 0.02
+        near = [b for b in placed if b[0] < x + half and x - half < b[1]]
+        top = next(t for t in sorted({0.985, *(b[3] - 0.015 for b in near)}, reverse=True)
+                   if all(t - height >= b[2] or t <= b[3] for b in near))
+        bottom = top - height
+        placed.append((x - half, x + half, top, bottom))
         lowest = min(lowest, bottom)
         ax.text(x, top, "\n".join(lines), transform=ax.get_xaxis_transform(), ha="center", va="top",
                 fontsize=7.5, linespacing=1.0, zorder=5,
@@ -168,13 +172,23 @@ def _trade_off_panel(ax2: Axes, fr: Frontier, table: pd.DataFrame) -> None:
     groups: dict[tuple[float, float], list[str]] = {}
     for x, y, val in zip(cost[ok], gain[ok], v[ok]):
         groups.setdefault((round(x, 6), round(y, 6)), []).append(f"{val:.4g}")
+    ax2.margins(0.15)
+    ax2.autoscale_view()
+    to_axes = ax2.transData + ax2.transAxes.inverted()
+    placed: list[tuple[float, float]] = []
     for (x, y), vals in groups.items():
-        ax2.annotate(", ".join(vals), (x, y), xytext=(6, -4), textcoords="offset points", fontsize=7.5,
-                     va="top")
+        ax_x, ax_y = to_axes.transform((x, y))
+        # right of the point unless a label already sits there, then left, then above
+        for dx, dy, ha in ((6, -4, "left"), (-6, -4, "right"), (6, 12, "left")):
+            spot = (ax_x + dx / 400 + (0.08 if ha == "left" else -0.08), ax_y + dy / 300)
+            if all(abs(spot[0] - p[0]) > 0.16 or abs(spot[1] - p[1]) > 0.05 for p in placed):
+                break
+        placed.append(spot)
+        ax2.annotate(", ".join(vals), (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=7.5,
+                     va="top", ha=ha)
     ax2.set_xlabel("cost (coordination, redundancy, ties, conflict, complexity)")
     ax2.set_ylabel("gain (diversity, reputation, bonus, synergy, ...)")
     ax2.set_title(f"trade-off: gain against cost (points labelled by {fr.vary})", fontsize=10, loc="left")
-    ax2.margins(0.15)
     if ok.any():
         ax2.legend(loc="upper center", bbox_to_anchor=(0.5, -0.11), ncol=2, fontsize=7.5, frameon=False)
     else:
