@@ -11,6 +11,7 @@
     alliance sensitivity BUNDLE [PARTNER ...] [--time-limit T] [--jobs N] [--csv FILE] [--resources] [--plot PNG]
     alliance robust BUNDLE [--samples 200] [--seed K] [--relative COL=SHARE,...] [--tail 0.1] [--jobs N]
                            [--dask local|ADDRESS] [--csv FILE] [--plot PNG]
+    alliance app [BUNDLE] [--port 8050] [--host 127.0.0.1]     (the web page; the `app` extra)
 
 FILE is a QKP file (Billionnet-Soutif or edge-list format; --budget picks
 one budget of an edge-list file that lists several); BUNDLE a scenario folder
@@ -135,10 +136,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "selected 1 or 0); for a scenario item,id,level,name,selected, one row per partner "
                         "(and engagement level)")
     sub.add_parser("solvers", help="list solvers and whether they can run here")
-    from benchmarks import bench_command, compare_command
+    from benchmarks import app_command, bench_command, compare_command
 
     bench_command.add_parser(sub, _positive_float, _positive_int, _gap, _seed)
     compare_command.add_parsers(sub, _positive_float, _positive_int)
+    app_command.add_parser(sub, _positive_int)
     return ap
 
 
@@ -288,9 +290,9 @@ def main(argv: list[str] | None = None) -> int:
     from optimizer.core.errors import AllianceError, SolverError, VerificationError
 
     try:
-        from benchmarks import bench_command, compare_command
+        from benchmarks import app_command, bench_command, compare_command
 
-        status = {"solve": _cmd_solve, "solvers": _cmd_solvers, "bench": bench_command.run,
+        status = {"app": app_command.run, "solve": _cmd_solve, "solvers": _cmd_solvers, "bench": bench_command.run,
                   "compare": compare_command.run_compare,
                   "frontier": compare_command.run_frontier,
                   "why-not": compare_command.run_why_not,

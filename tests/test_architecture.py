@@ -26,6 +26,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("engine", ("optimizer.engine", "instances")),
     ("analysis", ("optimizer.analysis",)),
     ("reports", ("optimizer.reports",)),
+    ("app", ("optimizer.app",)),              # the web page: everything below, imported only by the CLI
     ("public API", ("optimizer",)),          # optimizer/__init__.py: lazy re-exports of the above
     ("interfaces", ("benchmarks",)),
 )

@@ -54,6 +54,15 @@ def save(fig: Figure, path: Path) -> Path:
     return path
 
 
+def png_bytes(fig: Figure) -> bytes:
+    """The figure as PNG bytes, as `save` would write it (for a page that shows it inline)."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=_DPI, bbox_inches="tight", pad_inches=0.2)
+    return buf.getvalue()
+
+
 def region_colours(regions: Iterable[Any]) -> dict[str, str]:
     """One distinct hex colour per region (sorted by name, so the same regions always get the
     same colours); beyond the palette, colours are spread around the hue circle."""
