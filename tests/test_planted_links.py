@@ -140,6 +140,8 @@ ALLOWED = {
     ("benchmarks/harness/runner.py", "open"): "cell and stderr files in the runner's own fresh temporary folder",
     ("benchmarks/harness/worker.py", "open"): "appends result lines to the runner's file in that folder",
     ("optimizer/solvers/highs.py", "open"): "the null device",
+    ("optimizer/reports/figures/canvas.py", "savefig"): "png_bytes: into memory (io.BytesIO) for the web page; "
+                                                        "save() writes through replacing",
 }
 _WRITE_METHODS = ("savefig", "to_csv", "to_parquet", "to_html", "to_json", "to_excel", "write_text", "write_bytes")
 

@@ -18,14 +18,18 @@ from typing import Any
 
 from instances.errors import InstanceFormatError
 from optimizer.analysis.compare import Comparison
-from optimizer.app.jobs import Jobs, compare_scenarios, solve_scenario
+from optimizer.app.jobs import Jobs, compare_scenarios, frontier_of, robustness_of, solve_scenario, takes_of
 from optimizer.app.session import Session, bundle_zip, controls, read_bundle_zip
-from optimizer.app.views import comparison_view, result_view
+from optimizer.app.views import comparison_view, frontier_view, result_view, robust_view, takes_view
 from optimizer.core.errors import AllianceError, ProblemError
 from optimizer.domain.scenario import Scenario
 
 #: the time limit a solve gets unless the page says otherwise (seconds)
 DEFAULT_TIME_LIMIT = 60.0
+#: the analyses the page offers: kind -> (label, the view of its answer)
+ANALYSES = {"frontier": ("efficient frontier over a limit", frontier_view),
+            "takes": ("what it takes (every candidate)", takes_view),
+            "robust": ("robustness to the estimates", robust_view)}
 
 
 def grid_columns(scenario: Scenario) -> list[dict[str, Any]]:
@@ -88,6 +92,10 @@ class AppState:
             scenario = read_bundle_zip(data, name)
         except (InstanceFormatError, ProblemError) as exc:
             return {"error": str(exc)}
+        return self._opened(sid, scenario)
+
+    def _opened(self, sid: str, scenario: Scenario) -> dict[str, Any]:
+        """The tab now works on `scenario` (its variants and comparison belonged to the old one)."""
         session = self.session(sid)
         session.base, session.variants, session.comparison = scenario, {}, None
         return {"scenario": scenario.name, "controls": controls(scenario), "rows": grid_rows(scenario),
@@ -112,6 +120,44 @@ class AppState:
             return {"errors": errors}
         return {"job": self.jobs.start("solve", solve_scenario, (scenario, limit), time_limit=limit, session=sid)}
 
+    def analyse(self, sid: str, values: dict[str, Any], rows: list[dict[str, Any]] | None, kind: str,
+                option: Any, time_limit: Any) -> dict[str, Any]:
+        """Start an analysis of the page's scenario: 'frontier' over the limit `option` (default the first),
+        'takes', or 'robust' with `option` samples (default 50): {'job': id} or {'errors'}."""
+        if kind not in ANALYSES:
+            return {"errors": {"analysis": f"unknown analysis {kind!r}; choose one of {', '.join(ANALYSES)}"}}
+        limit, why = _time_limit(time_limit)
+        if why:
+            return {"errors": {"time_limit": why}}
+        scenario, errors = self.session(sid).scenario(values, rows)
+        if scenario is None:
+            return {"errors": errors}
+        if kind == "frontier":
+            vary = str(option or next(iter(scenario.limits), ""))
+            if vary not in scenario.limits:
+                limits = ", ".join(scenario.limits)
+                return {"errors": {"analysis": f"{vary!r} is not a limit of the scenario ({limits})"}}
+            return {"job": self.jobs.start(kind, frontier_of, (scenario, vary, 6, limit), session=sid)}
+        if kind == "takes":
+            return {"job": self.jobs.start(kind, takes_of, (scenario, limit), session=sid)}
+        samples = _whole(option, 50)
+        if samples is None:
+            return {"errors": {"analysis": f"samples: {option!r}; give a whole number >= 1"}}
+        if scenario.uncertainty is None:
+            return {"errors": {"analysis": "the scenario says nothing about how far its estimates may be off: give "
+                                           "its bundle an [uncertainty] table (reputation = 0.2 for +-20%)"}}
+        return {"job": self.jobs.start(kind, robustness_of, (scenario, samples, limit), session=sid)}
+
+    def open_folder(self, sid: str, path: Any) -> dict[str, Any]:
+        """A bundle folder on this machine (the page is local): as `upload`."""
+        from instances.bundle import read_scenario
+
+        try:
+            scenario = read_scenario(str(path or "").strip() or ".")
+        except (InstanceFormatError, ProblemError) as exc:
+            return {"error": str(exc)}
+        return self._opened(sid, scenario)
+
     def cancel(self, job_id: str | None) -> dict[str, Any]:
         """Ask a running job to stop; the engine returns the best portfolio found so far."""
         job = self.jobs.cancel(job_id) if job_id else None
@@ -128,6 +174,9 @@ class AppState:
             stop = " (stopping...)" if job.cancelled_at is not None else ""
             limit = f" of {job.time_limit:g} s" if job.time_limit else ""
             out["status"] = f"{job.kind}: {job.elapsed:.1f} s{limit}{stop}"
+        elif job.state == "done" and job.kind in ANALYSES:
+            out["analysis"] = ANALYSES[job.kind][1](job.result)
+            out["status"] = f"{ANALYSES[job.kind][0]}: done in {job.elapsed:.1f} s"
         elif job.state == "done" and job.kind == "solve":
             out["result"] = result_view(job.result)
             out["status"] = f"solved in {job.elapsed:.1f} s: {job.result.termination.value}"
@@ -199,6 +248,17 @@ def _time_limit(value: Any) -> tuple[float | None, str]:
     if not limit > 0 or limit == float("inf"):
         return None, f"time limit: {value!r}; give a number of seconds > 0"
     return limit, ""
+
+
+def _whole(value: Any, default: int) -> int | None:
+    """A whole number >= 1 from a control (blank: `default`), or None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return int(number) if number >= 1 and number == int(number) else None
 
 
 def _file_name(name: str) -> str:

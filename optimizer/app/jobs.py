@@ -45,6 +45,27 @@ def compare_scenarios(scenarios: Sequence[Scenario], time_limit: float | None) -
     return compare(list(scenarios), time_limit=time_limit)
 
 
+def frontier_of(scenario: Scenario, vary: str, points: int, time_limit: float | None) -> Any:
+    """The efficient frontier over one limit, as a job runs it."""
+    from optimizer.analysis.frontier import frontier
+
+    return frontier(scenario, vary=vary, points=points, time_limit=time_limit)
+
+
+def takes_of(scenario: Scenario, time_limit: float | None) -> Any:
+    """What it takes for every candidate, as a job runs it."""
+    from optimizer.analysis.sensitivity import what_it_takes
+
+    return what_it_takes(scenario, time_limit=time_limit)
+
+
+def robustness_of(scenario: Scenario, samples: int, time_limit: float | None) -> Any:
+    """Robustness to the scenario's uncertainty, as a job runs it."""
+    from optimizer.analysis.robust import robustness
+
+    return robustness(scenario, samples=samples, time_limit=time_limit)
+
+
 def _work(conn: Connection, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
     """The worker: run, send ("done", result) or ("failed", message), exit."""
     try:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from optimizer.app.handlers import DEFAULT_TIME_LIMIT, AppState, grid_columns, grid_rows
+from optimizer.app.handlers import ANALYSES, DEFAULT_TIME_LIMIT, AppState, grid_columns, grid_rows
 from optimizer.app.session import Control, controls
 from optimizer.domain.scenario import Scenario
 
@@ -75,6 +75,9 @@ def layout(state: AppState, sid: str) -> html.Div:
         dcc.Interval(id="tick", interval=POLL_MS, disabled=True),
         html.H2(["Alliance portfolio: ", html.Span(scenario.name, id="scenario-name")]),
         html.Div([dcc.Upload(id="upload", children=html.Button("Open a bundle (zip)"), accept=".zip", multiple=False),
+                  dcc.Input(id="folder", type="text", placeholder="or a bundle folder on this machine",
+                            style={"width": "18rem"}),
+                  html.Button("Open folder", id="open-folder"),
                   html.Button("Download scenario (zip)", id="download-bundle"),
                   html.Span(id="upload-error", style=_ERROR)], style={"display": "flex", "gap": "0.6rem"}),
         html.Div(style={"display": "flex", "gap": "1.5rem", "alignItems": "flex-start"}, children=[
@@ -99,6 +102,16 @@ def layout(state: AppState, sid: str) -> html.Div:
                           html.Span(id="variant-error", style=_ERROR)], style={"display": "flex", "gap": "0.6rem"}),
                 dcc.Checklist(id="variants", options=[], value=[], inline=True),
                 html.Div(id="comparison"),
+                html.H3("Analyses"),
+                html.Div([dcc.Dropdown(id="analysis-kind", options=[{"label": label, "value": kind}
+                                                                    for kind, (label, _) in ANALYSES.items()],
+                                       value="frontier", clearable=False, style={"width": "18rem"}),
+                          dcc.Input(id="analysis-option", type="text",
+                                    placeholder="limit (frontier) or samples (robustness)"),
+                          html.Button("Run analysis", id="run-analysis"),
+                          html.Span(id="analysis-error", style=_ERROR)],
+                         style={"display": "flex", "gap": "0.6rem", "alignItems": "center"}),
+                html.Div(id="analysis"),
             ]),
         ]),
     ])
@@ -128,6 +141,17 @@ def result_children(view: dict[str, Any]) -> list[Any]:
     return head
 
 
+def analysis_children(view: dict[str, Any]) -> list[Any]:
+    """An analysis's view (views.frontier_view, takes_view, robust_view) as components."""
+    out: list[Any] = [html.H4(view["title"], id="analysis-title")]
+    if view["text"]:
+        out.append(html.Pre(view["text"], id="analysis-text", style={"fontSize": "0.8rem", "whiteSpace": "pre-wrap"}))
+    if view["figure"]:
+        out.append(html.Img(src=view["figure"], alt=view["title"], style={"maxWidth": "100%"}))
+    out.append(_table(view["records"], "analysis-table"))
+    return out
+
+
 def comparison_children(view: dict[str, Any]) -> list[Any]:
     """A comparison's view (views.comparison_view) as components."""
     return [html.H4("Every portfolio scored with every variant's weights"), _table(view["scores"], "scores"),
@@ -146,14 +170,18 @@ def register(app: Dash, state: AppState) -> None:  # noqa: C901 - one short call
         return [errors.get(i["key"], "") for i in ids], errors.get("table", "")
 
     @app.callback(Output("job", "data"), Output("tick", "disabled"), Output("time-limit-error", "children"),
-                  Input("solve", "n_clicks"), Input("compare", "n_clicks"),
+                  Input("solve", "n_clicks"), Input("compare", "n_clicks"), Input("run-analysis", "n_clicks"),
                   State(setting, "value"), State(setting, "id"), State("grid", "rowData"), State("time-limit", "value"),
-                  State("variants", "value"), State("session", "data"), prevent_initial_call=True)
-    def start(_solve, _compare, values, ids, rows, limit, picked, sid):
+                  State("variants", "value"), State("analysis-kind", "value"), State("analysis-option", "value"),
+                  State("session", "data"), prevent_initial_call=True)
+    def start(_solve, _compare, _analyse, values, ids, rows, limit, picked, kind, option, sid):
         if ctx.triggered_id == "compare":
             out = state.compare(sid, picked, limit)
             return (({"id": out["job"]}, False, "") if "job" in out else (no_update, True, out["error"]))
-        out = state.solve(sid, _values(ids, values), rows, limit)
+        if ctx.triggered_id == "run-analysis":
+            out = state.analyse(sid, _values(ids, values), rows, kind, option, limit)
+        else:
+            out = state.solve(sid, _values(ids, values), rows, limit)
         if "job" in out:
             return {"id": out["job"]}, False, ""
         return no_update, True, "; ".join(out["errors"].values())
@@ -165,21 +193,27 @@ def register(app: Dash, state: AppState) -> None:  # noqa: C901 - one short call
         return "stopping: the best portfolio found so far comes next"
 
     @app.callback(Output("progress", "value"), Output("status", "children"), Output("result", "children"),
-                  Output("comparison", "children"), Output("tick", "disabled", allow_duplicate=True),
+                  Output("comparison", "children"), Output("analysis", "children"),
+                  Output("tick", "disabled", allow_duplicate=True),
                   Input("tick", "n_intervals"), State("job", "data"), prevent_initial_call=True)
     def tick(_n, job):
         out = state.poll((job or {}).get("id"))
         running = out["state"] == "running"
         result = result_children(out["result"]) if "result" in out else no_update
         comparison = comparison_children(out["comparison"]) if "comparison" in out else no_update
-        return out["progress"], out["status"], result, comparison, not running
+        analysis = analysis_children(out["analysis"]) if "analysis" in out else no_update
+        return out["progress"], out["status"], result, comparison, analysis, not running
 
     @app.callback(Output("controls", "children"), Output("grid", "rowData"), Output("grid", "columnDefs"),
                   Output("scenario-name", "children"), Output("upload-error", "children"),
-                  Output("variants", "options"), Input("upload", "contents"), State("upload", "filename"),
-                  State("session", "data"), prevent_initial_call=True)
-    def upload(contents, filename, sid):
-        out = state.upload(sid, contents, filename)
+                  Output("variants", "options"), Input("upload", "contents"), Input("open-folder", "n_clicks"),
+                  State("upload", "filename"), State("folder", "value"), State("session", "data"),
+                  prevent_initial_call=True)
+    def upload(contents, _open, filename, folder, sid):
+        if ctx.triggered_id == "open-folder":
+            out = state.open_folder(sid, folder)
+        else:
+            out = state.upload(sid, contents, filename)
         if "error" in out:
             return no_update, no_update, no_update, no_update, out["error"], no_update
         scenario = state.session(sid).base

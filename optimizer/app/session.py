@@ -22,6 +22,7 @@ import pandas as pd
 from instances.bundle import read_scenario, write_scenario
 from instances.errors import InstanceFormatError
 from optimizer.core.errors import ProblemError
+from optimizer.core.files import write_bytes
 from optimizer.domain.scenario import Scenario
 
 #: the bundle's files a zip may hold (anything else in it is ignored)
@@ -224,7 +225,7 @@ def read_bundle_zip(data: bytes, name: str = "upload.zip") -> Scenario:
                 continue        # only the bundle's own files, at the top or one folder down; never a path out
             if info.file_size > MAX_ZIP_BYTES:
                 raise InstanceFormatError(f"{name}/{info.filename}", "is too large for a bundle file")
-            (folder / member.name).write_bytes(zf.read(info))
+            write_bytes(folder / member.name, zf.read(info))
             found += 1
         if not found:
             raise InstanceFormatError(name, f"holds none of {', '.join(BUNDLE_FILES)}; upload a zip of a "

@@ -60,6 +60,44 @@ def network_uri(result: Result) -> str:
     return "data:image/png;base64," + base64.b64encode(png_bytes(fig)).decode("ascii")
 
 
+def _figure_uri(draw: Any) -> str:
+    """A figure drawn by `draw()` as a PNG data URI ('' without matplotlib)."""
+    try:
+        from optimizer.reports.figures.canvas import png_bytes
+
+        return "data:image/png;base64," + base64.b64encode(png_bytes(draw())).decode("ascii")
+    except (ImportError, RuntimeError):
+        return ""
+
+
+def frontier_view(fr: Any) -> dict[str, Any]:
+    """A frontier for the page: its steps (one row per portfolio) and the figure."""
+    from optimizer.reports.figures import frontier_figure
+
+    steps = fr.steps()
+    return {"kind": "frontier", "title": f"Efficient frontier: {fr.vary}", "records": _records(steps),
+            "text": "", "figure": _figure_uri(lambda: frontier_figure(fr))}
+
+
+def takes_view(table: pd.DataFrame) -> dict[str, Any]:
+    """What it takes for the page: the table ranked (closest to changing first) and the chart."""
+    from optimizer.reports.figures import takes_figure
+
+    ranked = table.sort_values(["status", "threshold"], ascending=[False, True], na_position="last")
+    shown = ranked[["id", "name", "status", "threshold", "proven", "portfolio at threshold", "note"]]
+    return {"kind": "takes", "title": "What it takes", "records": _records(shown), "text": "",
+            "figure": _figure_uri(lambda: takes_figure(table))}
+
+
+def robust_view(rob: Any) -> dict[str, Any]:
+    """Robustness for the page: the summary, inclusion frequencies and the chart."""
+    from optimizer.reports.figures import robust_figure
+
+    inclusion = rob.inclusion[rob.inclusion["frequency"] > 0]
+    return {"kind": "robust", "title": "How sure is the recommendation?", "records": _records(inclusion),
+            "text": rob.summary(), "figure": _figure_uri(lambda: robust_figure(rob))}
+
+
 def comparison_view(cmp: Comparison) -> dict[str, Any]:
     """A comparison for the page: the terminal text (cross-evaluated, with what limits each portfolio) and
     the portfolios x scorings matrix."""

@@ -1,8 +1,8 @@
 """The web page in a real headless Chromium (Debian's, driven by Playwright): load, solve the bundled
-example, change the budget, save two variants, compare them, download the report, and upload a broken
-bundle whose error names the file, row and column. Screenshots go to $BROWSER_ARTIFACTS (default
-browser-artifacts/). Run with `make test-browser` (it installs Chromium); skipped with the reason where
-Chromium or Playwright is missing."""
+example, change the budget, save two variants, compare them, download the report, run the budget
+frontier, and upload a broken bundle whose error names the file, row and column. Screenshots go to
+$BROWSER_ARTIFACTS (default browser-artifacts/). Run with `make test-browser` (it installs Chromium);
+skipped with the reason where Chromium or Playwright is missing."""
 
 from __future__ import annotations
 
@@ -122,6 +122,12 @@ def test_a_manager_solves_compares_downloads_and_sees_upload_errors(page, server
     download.value.save_as(saved)
     assert {"report.md", "report.html"} <= set(zipfile.ZipFile(saved).namelist())
 
+    page.fill("#analysis-option", "budget")         # the frontier over the budget (the default analysis)
+    page.click("#run-analysis")
+    page.wait_for_selector("#analysis-title")
+    assert "frontier" in page.inner_text("#analysis-title") and page.locator("#analysis-table .ag-row").count() >= 2
+    _shot(page, "4-frontier")
+
     broken = tmp_path / "broken.zip"
     with zipfile.ZipFile(broken, "w") as zf:
         for name in ("scenario.toml", "pairs.csv"):
@@ -137,7 +143,7 @@ def test_a_manager_solves_compares_downloads_and_sees_upload_errors(page, server
     error = page.inner_text("#upload-error")
     assert "broken.zip/candidates.csv" in error and "row 6" in error and "'reputation'" in error
     assert page.inner_text("#scenario-name") == "base case"      # the scenario the user had is kept
-    _shot(page, "4-upload-error")
+    _shot(page, "5-upload-error")
     print(f"browser flow: {time.monotonic() - t0:.1f} s")
 
 

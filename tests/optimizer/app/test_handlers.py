@@ -124,7 +124,7 @@ def test_cancel_returns_the_best_portfolio_found_so_far(state):
     local = AppState(big)
     try:
         out = local.solve(local.new_session(), _values(big), None, 120)
-        time.sleep(4.0)              # past start-up, into the search
+        time.sleep(3.0)              # past the worker's start-up (about 1 s), into the search
         local.cancel(out["job"])
         done = _wait(local, out["job"], 30)
         assert done["state"] == "done", done
@@ -197,3 +197,39 @@ def test_variants_compare_cross_evaluated_and_the_report_downloads(state, small)
 def test_a_tab_the_server_does_not_know_starts_again_from_the_base(state, small):
     assert state.session("gone-after-restart").base is small
     assert state.poll("no-such-job")["state"] == "unknown"
+
+
+def test_analyses_run_as_jobs_and_come_back_as_tables_and_figures(state, small):
+    from optimizer.domain.uncertainty import Uncertainty
+
+    sid = state.new_session()
+    rows = grid_rows(small)
+    frontier = _wait(state, state.analyse(sid, _values(small), rows, "frontier", "budget", 60)["job"])
+    view = frontier["analysis"]
+    starts = [r["start"] for r in view["records"]]
+    assert view["kind"] == "frontier" and len(starts) >= 2 and starts == sorted(starts)
+    takes = _wait(state, state.analyse(sid, _values(small), rows, "takes", None, 60)["job"])["analysis"]
+    assert {r["id"] for r in takes["records"]} == set(small.ids)
+    state.session(sid).base = small.replace(uncertainty=Uncertainty(relative={"reputation": 0.3}))
+    robust = _wait(state, state.analyse(sid, _values(small), rows, "robust", "3", 60)["job"])["analysis"]
+    assert "3 samples" in robust["text"] and robust["records"]
+    assert all(r["frequency"] > 0 for r in robust["records"])
+
+
+@pytest.mark.parametrize(("kind", "option", "words"), [
+    ("pareto", None, "unknown analysis 'pareto'"),
+    ("frontier", "money", "'money' is not a limit"),
+    ("robust", "many", "samples: 'many'"),
+    ("robust", "5", "says nothing about how far its estimates"),
+])
+def test_a_bad_analysis_request_says_what_is_wrong(state, small, kind, option, words):
+    out = state.analyse(state.new_session(), _values(small), grid_rows(small), kind, option, 60)
+    assert words in out["errors"]["analysis"]
+
+
+def test_a_bundle_folder_on_this_machine_opens_like_an_upload(state, tmp_path):
+    sid = state.new_session()
+    out = state.open_folder(sid, str(EXAMPLE))
+    assert out["scenario"] == "base case" and len(out["rows"]) == 60
+    assert "no such folder" in state.open_folder(sid, str(tmp_path / "nowhere"))["error"]
+    assert state.session(sid).base.name == "base case"
