@@ -31,7 +31,7 @@ def example_comparison(example):
 
 
 #: budget limits of the example's frontier, as shares of its budget (any order: solved in increasing order)
-FRONTIER_SHARES = np.array([1.1, 0.8, 0.6])
+FRONTIER_SHARES = np.array([1.1, 0.8])
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +21,16 @@ def _run(script: str) -> str:
     done = subprocess.run([sys.executable, str(EXAMPLES / script)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+def _run_here(script: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run an example script as __main__ in this process (its code as written; no new interpreter to start)."""
+    monkeypatch.setattr(sys, "argv", [str(EXAMPLES / script)])
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        runpy.run_path(str(EXAMPLES / script), run_name="__main__")
+    return out.getvalue()
 
 
 def test_portfolio_report_example() -> None:
@@ -49,13 +62,13 @@ def test_large_sparse_example_on_a_smaller_network() -> None:
     assert "bound" in done.stdout and "Lagrangian" in done.stdout
 
 
-def test_strategy_examples_give_different_portfolios_and_say_why() -> None:
+def test_strategy_examples_give_different_portfolios_and_say_why(monkeypatch: pytest.MonkeyPatch) -> None:
     import re
 
     portfolios, outs = {}, {}
     for script, term in (("young_cluster_reputation.py", "reputation +"), ("established_cluster_breadth.py", None),
                          ("fast_changing_industry.py", "diversity +"), ("regional_subsidy.py", None)):
-        out = outs[script] = _run(script)
+        out = outs[script] = _run_here(script, monkeypatch)
         assert "Proven best" in out, out
         explanation = out.split(" vs ", 1)[1]
         assert "objective" in explanation and "objective terms that moved" in explanation

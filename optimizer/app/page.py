@@ -155,7 +155,16 @@ def analysis_children(view: dict[str, Any]) -> list[Any]:
 def comparison_children(view: dict[str, Any]) -> list[Any]:
     """A comparison's view (views.comparison_view) as components."""
     return [html.H4("Every portfolio scored with every variant's weights"), _table(view["scores"], "scores"),
+            html.H4("Why the portfolios differ"),
+            html.Ul([html.Li(text) for text in view["explanations"]], id="explanations"),
             html.Pre(view["text"], id="comparison-text", style={"fontSize": "0.8rem", "whiteSpace": "pre-wrap"})]
+
+
+def _started(out: dict[str, Any]) -> tuple[Any, bool, str]:
+    """(job store, interval disabled, error text) for a handler's answer to Solve, Compare or Run."""
+    if "job" in out:
+        return {"id": out["job"]}, False, ""
+    return no_update, True, out.get("error") or "; ".join(out.get("errors", {}).values())
 
 
 def register(app: Dash, state: AppState) -> None:  # noqa: C901 - one short callback per control
@@ -169,22 +178,24 @@ def register(app: Dash, state: AppState) -> None:  # noqa: C901 - one short call
         errors = state.check(sid, _values(ids, values), rows)
         return [errors.get(i["key"], "") for i in ids], errors.get("table", "")
 
-    @app.callback(Output("job", "data"), Output("tick", "disabled"), Output("time-limit-error", "children"),
-                  Input("solve", "n_clicks"), Input("compare", "n_clicks"), Input("run-analysis", "n_clicks"),
-                  State(setting, "value"), State(setting, "id"), State("grid", "rowData"), State("time-limit", "value"),
-                  State("variants", "value"), State("analysis-kind", "value"), State("analysis-option", "value"),
+    started = (Output("job", "data", allow_duplicate=True), Output("tick", "disabled", allow_duplicate=True),
+               Output("time-limit-error", "children", allow_duplicate=True))
+    page = (State(setting, "value"), State(setting, "id"), State("grid", "rowData"), State("time-limit", "value"),
+            State("session", "data"))
+
+    @app.callback(*started, Input("solve", "n_clicks"), *page, prevent_initial_call=True)
+    def solve(_n, values, ids, rows, limit, sid):
+        return _started(state.solve(sid, _values(ids, values), rows, limit))
+
+    @app.callback(*started, Input("run-analysis", "n_clicks"), *page, State("analysis-kind", "value"),
+                  State("analysis-option", "value"), prevent_initial_call=True)
+    def analyse(_n, values, ids, rows, limit, sid, kind, option):
+        return _started(state.analyse(sid, _values(ids, values), rows, kind, option, limit))
+
+    @app.callback(*started, Input("compare", "n_clicks"), State("variants", "value"), State("time-limit", "value"),
                   State("session", "data"), prevent_initial_call=True)
-    def start(_solve, _compare, _analyse, values, ids, rows, limit, picked, kind, option, sid):
-        if ctx.triggered_id == "compare":
-            out = state.compare(sid, picked, limit)
-            return (({"id": out["job"]}, False, "") if "job" in out else (no_update, True, out["error"]))
-        if ctx.triggered_id == "run-analysis":
-            out = state.analyse(sid, _values(ids, values), rows, kind, option, limit)
-        else:
-            out = state.solve(sid, _values(ids, values), rows, limit)
-        if "job" in out:
-            return {"id": out["job"]}, False, ""
-        return no_update, True, "; ".join(out["errors"].values())
+    def compare(_n, picked, limit, sid):
+        return _started(state.compare(sid, picked, limit))
 
     @app.callback(Output("status", "children", allow_duplicate=True), Input("cancel", "n_clicks"),
                   State("job", "data"), prevent_initial_call=True)

@@ -11,7 +11,7 @@ import pandas as pd
 from optimizer.analysis.compare import Comparison
 from optimizer.core.result import Result
 from optimizer.domain.report import proof_sentence
-from optimizer.reports.comparison_report import format_comparison
+from optimizer.reports.comparison_report import describe_term_changes, format_comparison
 
 #: the columns of the partner table on the page
 PARTNER_COLUMNS = ("id", "name", "level", "region", "foreign", "gain", "marginal", "brings", "kept by")
@@ -102,5 +102,21 @@ def comparison_view(cmp: Comparison) -> dict[str, Any]:
     """A comparison for the page: the terminal text (cross-evaluated, with what limits each portfolio) and
     the portfolios x scorings matrix."""
     scores = cmp.cross_scores()
-    return {"text": format_comparison(cmp), "names": list(cmp.names),
+    return {"text": format_comparison(cmp), "names": list(cmp.names), "explanations": explanations(cmp),
             "scores": _records(scores.rename_axis("portfolio").reset_index())}
+
+
+def explanations(cmp: Comparison) -> list[str]:
+    """Each variant against the first: partners in and out, and the terms that moved, each split into
+    what the partners made and what the weights made."""
+    first = cmp.names[0]
+    out = []
+    for name in cmp.names[1:]:
+        if not (cmp.results[first].has_solution and cmp.results[name].has_solution):
+            out.append(f"{name} vs {first}: no portfolio to compare ({cmp.results[name].termination.value})")
+            continue
+        diff = cmp.diff(first, name)
+        moves = [f"{row.change} {row.name} ({row.id})" for row in diff.itertuples()] or ["same partners"]
+        terms = describe_term_changes(cmp.decompose(first, name))
+        out.append(f"{name} vs {first}: " + "; ".join(moves) + (f". Objective terms: {terms}" if terms else ""))
+    return out

@@ -95,7 +95,7 @@ def test_budget_frontier_is_monotone_and_marks_changes(base, budget_frontier):
     assert t["value"].is_monotonic_increasing
     assert set(np.round(values, 9)) <= set(np.round(t["value"], 9))
     assert t.loc[t["current"], "value"].tolist() == [base.limits["budget"]]       # the current limit, marked
-    assert len(t) == 3 + 1 + fr.refined and fr.refined >= 2
+    assert len(t) == len(FRONTIER_SHARES) + 1 + fr.refined and fr.refined >= 2
     assert (t["used"] <= t["value"] + 1e-6).all()
     assert t["optimal"].all()
     assert (np.diff(t["objective"].to_numpy()) >= -1e-9).all()  # more budget never hurts

@@ -15,8 +15,10 @@ import pytest
 
 from instances import generate_alliance, read_scenario
 from optimizer import solve
+from optimizer.analysis.sensitivity import what_it_takes
 from optimizer.app.handlers import AppState, grid_columns, grid_rows
 from optimizer.app.session import BUNDLE_FILES, bundle_zip, controls, parse_subsidies, read_bundle_zip
+from optimizer.app.views import takes_view
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "alliance-60"
 
@@ -119,21 +121,6 @@ def test_solve_runs_in_a_worker_and_gives_the_engines_answer(state, small):
     assert "time_limit" in state.solve(sid, _values(small), grid_rows(small), "soon")["errors"]
 
 
-def test_cancel_returns_the_best_portfolio_found_so_far(state):
-    big = generate_alliance(150, seed=3)
-    local = AppState(big)
-    try:
-        out = local.solve(local.new_session(), _values(big), None, 120)
-        time.sleep(3.0)              # past the worker's start-up (about 1 s), into the search
-        local.cancel(out["job"])
-        done = _wait(local, out["job"], 30)
-        assert done["state"] == "done", done
-        view = done["result"]
-        assert view["status"] == "interrupted" and view["partners"] and view["bound"] >= view["objective"]
-    finally:
-        local.jobs.shutdown()
-
-
 def test_bundles_go_out_and_come_back_as_zips(state, small, tmp_path):
     sid = state.new_session()
     out = state.bundle(sid, _values(small, budget=123.0), grid_rows(small))
@@ -185,6 +172,7 @@ def test_variants_compare_cross_evaluated_and_the_report_downloads(state, small)
     done = _wait(state, state.compare(sid, ["lean", "wide"], 60)["job"])
     view = done["comparison"]
     assert view["names"] == ["lean", "wide"] and "objective at lean's weights" in view["text"]
+    assert view["explanations"][0].startswith("wide vs lean: ")
     scores = pd.DataFrame(view["scores"]).set_index("portfolio")
     assert scores.loc["lean", "lean"] == pytest.approx(state.session(sid).comparison.results["lean"].objective,
                                                        abs=1e-3)
@@ -208,8 +196,9 @@ def test_analyses_run_as_jobs_and_come_back_as_tables_and_figures(state, small):
     view = frontier["analysis"]
     starts = [r["start"] for r in view["records"]]
     assert view["kind"] == "frontier" and len(starts) >= 2 and starts == sorted(starts)
-    takes = _wait(state, state.analyse(sid, _values(small), rows, "takes", None, 60)["job"])["analysis"]
-    assert {r["id"] for r in takes["records"]} == set(small.ids)
+    assert state.analyse(sid, _values(small), rows, "takes", None, 60)["job"]    # runs like the frontier
+    takes = takes_view(what_it_takes(small, candidates=small.ids[:3], time_limit=60))
+    assert [r["id"] for r in takes["records"]] and takes["figure"].startswith("data:image/png;base64,")
     state.session(sid).base = small.replace(uncertainty=Uncertainty(relative={"reputation": 0.3}))
     robust = _wait(state, state.analyse(sid, _values(small), rows, "robust", "3", 60)["job"])["analysis"]
     assert "3 samples" in robust["text"] and robust["records"]
@@ -233,3 +222,42 @@ def test_a_bundle_folder_on_this_machine_opens_like_an_upload(state, tmp_path):
     assert out["scenario"] == "base case" and len(out["rows"]) == 60
     assert "no such folder" in state.open_folder(sid, str(tmp_path / "nowhere"))["error"]
     assert state.session(sid).base.name == "base case"
+
+
+def test_tabs_never_wait_for_each_other_the_time_limit_holds_and_cancel_keeps_the_incumbent(small):
+    big = generate_alliance(150, seed=3)
+    local = AppState(big)
+    try:
+        timed = local.solve(local.new_session(), _values(big), None, 3)["job"]      # the time limit set on the page
+        stopped = local.solve(local.new_session(), _values(big), None, 120)["job"]
+        other = local.new_session()
+        local.session(other).base = small                                        # another tab, another scenario
+        quick = _wait(local, local.solve(other, _values(small), None, 60)["job"], 30)
+        assert quick["state"] == "done" and local.poll(timed)["state"] == "running"
+        time.sleep(max(0.0, 2.0 - local.jobs.get(stopped).elapsed))             # into the search, then Cancel
+        local.cancel(stopped)
+        cancelled = _wait(local, stopped, 30)
+        assert cancelled["state"] == "done", cancelled
+        view = cancelled["result"]
+        assert view["status"] == "interrupted" and view["partners"] and view["bound"] >= view["objective"]
+        done = _wait(local, timed, 30)
+        assert done["result"]["status"] == "time_limit" and done["result"]["partners"]
+        assert local.jobs.get(timed).elapsed < 10
+    finally:
+        local.jobs.shutdown()
+
+
+def test_the_page_has_a_component_for_every_control_and_a_callback_for_each():
+    pytest.importorskip("dash", reason="the page needs the app extra")
+    from optimizer.app.page import create_app
+
+    app = create_app(read_scenario(EXAMPLE))
+    text = str(app.layout())
+    for component in ("grid", "solve", "cancel", "progress", "upload", "folder", "download-bundle", "save-variant",
+                      "compare", "download-report", "run-analysis", "time-limit"):
+        assert f"id='{component}'" in text, component
+    assert all(f"'key': '{key}'" in text for key in ("budget", "breadth", "size_min", "subsidies"))
+    triggers = " ".join(str(cb.get("inputs")) for cb in app.callback_map.values())
+    for component in ("solve", "cancel", "upload", "open-folder", "download-bundle", "save-variant", "compare",
+                      "download-report", "run-analysis", "tick", "grid"):
+        assert f"'id': '{component}'" in triggers, component
