@@ -273,6 +273,9 @@ def test_robust_summarizes_the_samples_and_writes_tables_and_chart(tmp_path, cap
         assert words in _one_line(capsys.readouterr().err)
 
 
+# slow (3 s): the sections are tested by default in tests/optimizer/reports/test_decision_report.py and the
+# file's [what_it_takes] / [robust] tables in tests/instances/test_comparison.py
+@pytest.mark.slow
 def test_compare_adds_what_it_takes_and_robustness_when_the_file_asks(tmp_path, capsys):
     from instances import generate_alliance, write_scenario
     from optimizer.domain.uncertainty import Uncertainty
@@ -292,6 +295,8 @@ def test_compare_adds_what_it_takes_and_robustness_when_the_file_asks(tmp_path, 
     assert len(pd.read_csv(tmp_path / "study-report" / "robustness_samples.csv")) == 3
 
 
+# slow (3 s): subsidy_to_enter and limit_to_enter are tested by default in tests/optimizer/analysis/test_sensitivity.py
+@pytest.mark.slow
 def test_sensitivity_entry_says_what_else_would_bring_partners_in(tmp_path, capsys):
     from instances import generate_alliance, write_scenario
 
