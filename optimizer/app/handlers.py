@@ -112,13 +112,22 @@ class AppState:
     def solve(self, sid: str, values: dict[str, Any], rows: list[dict[str, Any]] | None,
               time_limit: Any) -> dict[str, Any]:
         """Start solving the page's scenario: {'job': id} or {'errors': by control}."""
+        ready = self._prepared(sid, values, rows, time_limit)
+        if isinstance(ready, dict):
+            return ready
+        scenario, limit = ready
+        return {"job": self.jobs.start("solve", solve_scenario, (scenario, limit), time_limit=limit, session=sid)}
+
+    def _prepared(self, sid: str, values: dict[str, Any], rows: list[dict[str, Any]] | None,
+                  time_limit: Any) -> tuple[Scenario, float | None] | dict[str, Any]:
+        """The page's scenario and time limit, or {'errors': by control}."""
         limit, why = _time_limit(time_limit)
         if why:
             return {"errors": {"time_limit": why}}
         scenario, errors = self.session(sid).scenario(values, rows)
         if scenario is None:
             return {"errors": errors}
-        return {"job": self.jobs.start("solve", solve_scenario, (scenario, limit), time_limit=limit, session=sid)}
+        return scenario, limit
 
     def analyse(self, sid: str, values: dict[str, Any], rows: list[dict[str, Any]] | None, kind: str,
                 option: Any, time_limit: Any) -> dict[str, Any]:
@@ -126,12 +135,10 @@ class AppState:
         'takes', or 'robust' with `option` samples (default 50): {'job': id} or {'errors'}."""
         if kind not in ANALYSES:
             return {"errors": {"analysis": f"unknown analysis {kind!r}; choose one of {', '.join(ANALYSES)}"}}
-        limit, why = _time_limit(time_limit)
-        if why:
-            return {"errors": {"time_limit": why}}
-        scenario, errors = self.session(sid).scenario(values, rows)
-        if scenario is None:
-            return {"errors": errors}
+        ready = self._prepared(sid, values, rows, time_limit)
+        if isinstance(ready, dict):
+            return ready
+        scenario, limit = ready
         if kind == "frontier":
             vary = str(option or next(iter(scenario.limits), ""))
             if vary not in scenario.limits:
