@@ -33,7 +33,7 @@ from optimizer.core.result import Result, Termination
 from optimizer.core.verify import objective_tolerance, violations
 from optimizer.domain.compile import CompiledScenario
 from optimizer.domain.scenario import Scenario
-from optimizer.domain.uncertainty import Uncertainty
+from optimizer.domain.uncertainty import Uncertainty, check_sample_count
 from optimizer.engine.parallel import run_all
 from optimizer.engine.solve import solve
 from optimizer.solvers import SolveOptions, get_solver
@@ -189,9 +189,7 @@ def robustness(scenario: Scenario, uncertainty: Uncertainty | None = None, *, sa
     """Sample the estimates `samples` times (`uncertainty`, default the scenario's own), solve each
     sample (`jobs` processes, or on dask: "local" or a scheduler address), and find the robust
     portfolio over them (`robust=False` skips it). `solve_options` go to every solve."""
-    if not isinstance(samples, int) or isinstance(samples, bool) or samples < 1:
-        raise ProblemError(f"samples is {samples!r}, expected a whole number >= 1 (200 is a good start)",
-                           where=("samples",))
+    check_sample_count(samples)             # before anything else: a bad count is said first
     uncertainty = uncertainty if uncertainty is not None else scenario.uncertainty
     if uncertainty is None:
         raise ProblemError(f"robustness: scenario {scenario.name!r} says nothing about how far its estimates may "

@@ -86,9 +86,7 @@ class Uncertainty:
     def sample(self, candidates: pd.DataFrame, numeric: Sequence[str], samples: int,
                seed: int = 0) -> list[pd.DataFrame]:
         """`samples` candidate tables with every uncertain cell drawn (see the module docstring)."""
-        if not isinstance(samples, int | np.integer) or isinstance(samples, bool) or samples < 1:
-            raise ProblemError(f"samples is {samples!r}, expected a whole number >= 1 (200 is a good start)",
-                               where=("samples",))
+        check_sample_count(samples)
         shares = self.expand(numeric)
         cells = self._range_cells(candidates, numeric)
         columns = [c for c in numeric if c in shares or any(cell[1] == c for cell in cells)]
@@ -107,6 +105,13 @@ class Uncertainty:
             table[columns] = values[s]
             tables.append(table)
         return tables
+
+
+def check_sample_count(samples: object) -> None:
+    """A ProblemError naming `samples` unless it is a whole number >= 1."""
+    if not isinstance(samples, int | np.integer) or isinstance(samples, bool) or samples < 1:
+        raise ProblemError(f"samples is {samples!r}, expected a whole number >= 1 (200 is a good start)",
+                           where=("samples",))
 
 
 def _range_cell(k: int, cid: str, col: str, bounds: tuple[float, float], rows: Mapping[str, int],
