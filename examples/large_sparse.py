@@ -3,8 +3,9 @@
     python examples/large_sparse.py [N] [SECONDS]
 
 Writes the instance in the edge-list format with three budgets, reads it back
-with the middle budget chosen, and runs the heuristic solver: tabu search
-with the Lagrangian bound, no MIP model (about 48,000 pairs at n = 10,000).
+with the middle budget chosen, and runs the heuristic solver: the breakpoints of
+the budget price (minimum cuts) for a start and a bound, then tabu search; no MIP
+model (about 40,000 pairs at n = 10,000).
 """
 
 from __future__ import annotations

@@ -129,6 +129,26 @@ def problems(draw, min_n: int = 1, max_n: int = 10) -> SelectionProblem:
 
 # ----------------------------------------------------------------------------- known adapter bugs
 
+@st.composite
+def classic_qkps(draw, max_n: int = 14) -> SelectionProblem:
+    """Classic QKPs with integer or fractional values, some items forced in or out, some weightless."""
+    n = draw(st.integers(2, max_n))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    integral = draw(st.booleans())
+    c = rng.integers(0, 30, n).astype(float) if integral else rng.uniform(0, 30, n)
+    c[rng.random(n) < 0.2] = 0.0
+    i, j = np.triu_indices(n, 1)
+    keep = rng.random(i.size) < draw(st.sampled_from([0.2, 0.6, 1.0]))
+    q = rng.integers(1, 60, keep.sum()).astype(float) if integral else rng.uniform(0.1, 60, keep.sum())
+    w = rng.integers(0 if draw(st.booleans()) else 1, 20, n).astype(float)
+    b = float(rng.integers(0, max(2, int(w.sum())))) if draw(st.booleans()) else float(w.sum() // 2)
+    order = rng.permutation(n)
+    forced_in = order[:draw(st.integers(0, 2))]
+    forced_out = order[2:2 + draw(st.integers(0, 3))]
+    return SelectionProblem(c=c, pair_i=i[keep], pair_j=j[keep], pair_q=q, A=[w], b=[b],
+                            forced_in=forced_in, forced_out=forced_out)
+
+
 def has_idle_column(problem: SelectionProblem, formulation: str) -> bool:
     """True when some model column appears in no row and has no objective weight.
 

@@ -2,6 +2,9 @@
 
 Stages, each recorded in `Result.stages` with its time and what it found:
 
+0. breakpoints: where q >= 0 and one knapsack row, parametric minimum cuts over the
+   budget price (optimizer.algorithms.breakpoints) give the search its start and a
+   bound; when the bound meets the start, it is optimal and nothing else runs;
 1. heuristic: tabu search (optimizer.algorithms.tabu) gives an incumbent;
 2. bound: the Lagrangian upper-plane bound (optimizer.algorithms.bounds) with the
    incumbent; an item whose forced-in bound cannot beat the incumbent is fixed
@@ -40,7 +43,7 @@ from optimizer.engine import resources
 from optimizer.engine.request import Request
 from optimizer.engine.single import solve_with
 from optimizer.solvers import get_solver
-from optimizer.solvers.heuristic import incumbent_search
+from optimizer.solvers.heuristic import cut_start, incumbent_search
 
 REDUCTION_ROUNDS = 4      # bound, fix, bound again on what is left
 MIP_PAIR_LIMIT = 2_000_000  # above this many pairs the linearized model no longer fits comfortably
@@ -75,6 +78,7 @@ class _Pipeline:
     stages: list[Stage] = field(default_factory=list)
     incumbent: np.ndarray | None = None
     value: float = -math.inf
+    cut_bound: float = math.inf       # the breakpoints' bound, where they ran
 
     def __post_init__(self) -> None:
         self.clock = Deadline(self.request.time_limit)
@@ -90,7 +94,16 @@ class _Pipeline:
 
     # ------------------------------------------------------------------ stages
     def run(self, start: np.ndarray | None) -> Result:
-        found = incumbent_search(self.problem, self.clock, self.request.seed, start)
+        cut = cut_start(self.problem, self.clock)
+        if cut is not None:
+            self.stages.append(Stage("breakpoints", cut.seconds, {
+                "objective": cut.objective, "bound": cut.bound, "cuts": cut.cuts, "note": cut.note}))
+            self.offer(cut.x, cut.objective)
+            self.cut_bound = cut.bound
+            if bool(no_better(cut.bound, cut.objective, self.integral)):
+                return self.finish(Termination.OPTIMAL, cut.objective, "the breakpoints' bound proves their portfolio "
+                                                                       "optimal")
+        found = incumbent_search(self.problem, self.clock, self.request.seed, start, cut)
         self.stages.append(_search_stage(found))
         self.offer(found.x, found.objective)
         if found.termination is Termination.INTERRUPTED:  # Ctrl-C: the user wants the portfolio found so far, now
@@ -105,6 +118,8 @@ class _Pipeline:
         problem, t1 = self.problem, time.perf_counter()
         bound_limit = self.clock.share("bound")
         bound, method, lag = best_bound(problem, self.value, bound_limit)
+        if self.cut_bound < bound:
+            bound, method = self.cut_bound, "the breakpoints' cut (budget price)"
         fix_in = fix_out = np.zeros(0, dtype=np.int64)
         rounds = 0
         while lag is not None and self.incumbent is not None and rounds < REDUCTION_ROUNDS:

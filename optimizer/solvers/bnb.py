@@ -20,7 +20,7 @@ from optimizer.core.result import Termination
 from optimizer.core.version import OWN_SOLVER_VERSION
 from optimizer.solvers.base import Adapter as SolverBase
 from optimizer.solvers.base import Capabilities, RawAnswer, SolveOptions
-from optimizer.solvers.heuristic import incumbent_search
+from optimizer.solvers.heuristic import cut_start, incumbent_search
 
 if TYPE_CHECKING:
     from formulations.model import MipModel
@@ -49,7 +49,7 @@ class Adapter(SolverBase):
         """Search for a start, then branch and bound; never raises on limits."""
         t0 = time.perf_counter()
         clock = Deadline(options.time_limit)
-        run = incumbent_search(problem, clock, options.seed, options.warm_start)
+        run = incumbent_search(problem, clock, options.seed, options.warm_start, cut_start(problem, clock))
         log = [f"search: {run.objective:.10g} after {run.seconds:.2f} s ({run.iterations} moves from the {run.start} "
                f"start)"]
         start = run.x if run.x is not None else options.warm_start

@@ -1,18 +1,23 @@
 """The heuristic solver: tabu search for the portfolio, the Lagrangian bound for its quality.
 
 No formulation and no MIP solver, so it scales to 10,000 items and millions
-of pairs. When the greedy construction cannot start (rows of mixed sign that
-only several items added together can satisfy), HiGHS finds a first feasible
-portfolio on the items alone (pair terms dropped: a model of n columns) and the
-search goes on from there.
+of pairs. Where q >= 0 and one knapsack row (`breakpoints.applies`), the
+breakpoints of the budget price (parametric minimum cuts) give the search its
+start and a bound of their own, often within 0.01% of each other on large
+sparse problems. When the greedy construction cannot start (rows of mixed sign
+that only several items added together can satisfy), HiGHS finds a first
+feasible portfolio on the items alone (pair terms dropped: a model of n columns)
+and the search goes on from there.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from typing import TYPE_CHECKING
 
+from optimizer.algorithms import breakpoints
 from optimizer.algorithms.bounds import best_bound, no_better
 from optimizer.algorithms.tabu import SearchResult, tabu_search
 from optimizer.core.deadline import Deadline, search_seconds
@@ -31,14 +36,31 @@ if TYPE_CHECKING:
 SEARCH_ROUNDS = 10     # perturbations without improvement before the search hands over to an exact stage
 
 
-def incumbent_search(problem: SelectionProblem, clock: Deadline, seed: int,
-                     start: np.ndarray | None = None) -> SearchResult:
+def cut_start(problem: SelectionProblem, clock: Deadline) -> breakpoints.BreakpointStart | None:
+    """The breakpoints' start and bound (optimizer.algorithms.breakpoints) where they apply and PyMaxflow
+    is here, else None (the search then starts from the greedy)."""
+    if breakpoints.applies(problem) is not None or not breakpoints.available()[0]:
+        return None
+    return breakpoints.breakpoint_start(problem, time_limit=clock.budget("search", unlimited=math.inf))
+
+
+def _target(problem: SelectionProblem, cut: breakpoints.BreakpointStart | None) -> float | None:
+    """The value at which a search from the cut may stop: the cut's bound (rounded down for integral data)."""
+    if cut is None:
+        return None
+    return math.floor(cut.bound + 1e-6) if problem.has_integral_objective else cut.bound
+
+
+def incumbent_search(problem: SelectionProblem, clock: Deadline, seed: int, start: np.ndarray | None = None,
+                     cut: breakpoints.BreakpointStart | None = None) -> SearchResult:
     """The heuristic stage every exact method starts from (the `auto` pipeline, the `bnb` solver): tabu
-    search from `start` (or the greedy) for the clock's 'search' share, HiGHS as the repair when the
-    greedy cannot start."""
+    search from `start` (else the breakpoints' `cut`, else the greedy) for the clock's 'search' share,
+    HiGHS as the repair when the greedy cannot start."""
     budget = clock.budget("search", unlimited=search_seconds(problem.n))
-    return tabu_search(problem, time_limit=budget, seed=seed, max_rounds=SEARCH_ROUNDS, start=start,
-                       repair=first_feasible)
+    from_cut = start is None and cut is not None
+    run = tabu_search(problem, time_limit=budget, seed=seed, max_rounds=SEARCH_ROUNDS, target=_target(problem, cut),
+                      start=cut.x if from_cut and cut is not None else start, repair=first_feasible)
+    return dataclasses.replace(run, start="breakpoints") if from_cut else run
 
 
 class Adapter(SolverBase):
@@ -59,7 +81,12 @@ class Adapter(SolverBase):
         bound_share = clock.share("bound")      # kept for the bound after the search
         search_limit = math.inf if bound_share is None else clock.left() - bound_share
         log = []
-        run = tabu_search(problem, time_limit=search_limit, seed=options.seed, repair=first_feasible)
+        cut = cut_start(problem, clock)
+        if cut is not None:
+            log.append(f"breakpoints: {cut.objective:.10g}, bound {cut.bound:.10g}, {cut.cuts} cuts, "
+                       f"{cut.seconds:.2f} s ({cut.note})")
+        run = tabu_search(problem, time_limit=search_limit, seed=options.seed, repair=first_feasible,
+                          start=None if cut is None else cut.x, target=_target(problem, cut))
         if run.termination is Termination.INFEASIBLE:
             return RawAnswer(Termination.INFEASIBLE, solve_seconds=time.perf_counter() - t0, version=OWN_SOLVER_VERSION,
                              log="HiGHS proved that no portfolio meets the constraints",
@@ -71,8 +98,11 @@ class Adapter(SolverBase):
             termination = Termination.TIME_LIMIT if limit is not None and seconds >= search_limit else Termination.ERROR
             return RawAnswer(termination, solve_seconds=seconds, log="\n".join(log), version=OWN_SOLVER_VERSION,
                              message="no feasible portfolio found; try solver='highs', which can prove infeasibility")
-        bound_limit = clock.left_or_none()
-        bound, method, _ = best_bound(problem, run.objective, bound_limit)
+        bound, method = (math.inf, "") if cut is None else (cut.bound, "the breakpoints' cut (budget price)")
+        if not no_better(bound, run.objective, problem.has_integral_objective):
+            lag_bound, lag_method, _ = best_bound(problem, run.objective, clock.left_or_none())
+            if lag_bound < bound:
+                bound, method = lag_bound, lag_method
         log.append(f"bound {bound:.10g} from {method}")
         proven = bool(no_better(bound, run.objective, problem.has_integral_objective))
         if proven:

@@ -194,8 +194,8 @@ def test_json_output_is_one_object_with_exact_values(capsys):
     assert data["bound"] == result.bound and data["gap"] == result.gap
     assert data["items"] == [int(i) for i in result.x.nonzero()[0]] and data["selected"] == list(result.selected)
     assert [s["stage"] for s in data["stages"]] == [s["stage"] for s in result.stages]
-    heuristic = data["stages"][0]
-    assert isinstance(heuristic["moves"], int) and isinstance(heuristic["seconds"], float)
+    cuts = data["stages"][0]
+    assert cuts["stage"] == "breakpoints" and isinstance(cuts["cuts"], int) and isinstance(cuts["seconds"], float)
     assert data["total_seconds"] == data["build_seconds"] + data["solve_seconds"]
 
 

@@ -124,20 +124,26 @@ def test_triangle_index_empty_input():
     assert i.size == 0 and j.size == 0
 
 
-def test_collaboration_qkp_is_sparse_with_hubs_and_groups_and_deterministic():
+def test_collaboration_qkp_is_sparse_heavy_tailed_and_deterministic():
     from instances import generate_collaboration_qkp
 
     p = generate_collaboration_qkp(3000, seed=2, budget_share=0.1)
     q = generate_collaboration_qkp(3000, seed=2, budget_share=0.1)
     assert np.array_equal(p.pair_i, q.pair_i) and np.array_equal(p.pair_q, q.pair_q) and np.array_equal(p.c, q.c)
     density = p.n_pairs / (p.n * (p.n - 1) / 2)
-    assert 0.001 < density < 0.006   # sparse: a few pairs per item
+    assert 0.0005 < density < 0.006   # sparse: a few pairs per item
     degree = np.bincount(np.concatenate([p.pair_i, p.pair_j]), minlength=p.n)
-    assert degree.max() > 20 * np.median(degree)   # hubs
+    assert degree.max() > 20 * np.median(degree)   # hubs: heavy-tailed degrees
+    # co-authorship counts: mostly one paper together, a long tail of frequent pairs
+    assert np.all(p.pair_q == np.round(p.pair_q)) and p.pair_q.min() == 1
+    assert 0.6 < np.mean(p.pair_q == 1) < 0.95 and p.pair_q.max() >= 10
+    assert p.A.min() >= 10 and np.all(p.A == np.round(p.A)) and np.all(p.c == np.round(p.c))
     assert np.all(p.pair_i < p.pair_j) and p.b[0] == np.floor(0.1 * p.A.sum())
+    assert generate_collaboration_qkp(3000, seed=3).n_pairs != p.n_pairs
 
 
-@pytest.mark.parametrize("kwargs", [{"n": 5}, {"n": 100, "budget_share": 0.0}, {"n": 100, "budget_share": 1.5}])
+@pytest.mark.parametrize("kwargs", [{"n": 5}, {"n": 100, "budget_share": 0.0}, {"n": 100, "budget_share": 1.5},
+                                    {"n": 100, "papers_per_author": 0}])
 def test_collaboration_qkp_rejects_bad_sizes(kwargs):
     from instances import generate_collaboration_qkp
 

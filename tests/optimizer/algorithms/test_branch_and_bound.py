@@ -5,37 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 import optimizer.algorithms.branch_and_bound as bb
 from instances import generate_qkp
-from optimizer import SelectionProblem, solve
+from optimizer import solve
 from optimizer.algorithms.branch_and_bound import applies, branch_and_bound
 from optimizer.core.result import Termination
-from tests.problem_strategies import enumerate_optimum, same_value
-
-
-@st.composite
-def classic_qkps(draw, max_n: int = 12) -> SelectionProblem:
-    """Classic QKPs with integer or fractional values, some items forced in or out."""
-    n = draw(st.integers(2, max_n))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    integral = draw(st.booleans())
-    c = rng.integers(0, 30, n).astype(float) if integral else rng.uniform(0, 30, n)
-    i, j = np.triu_indices(n, 1)
-    keep = rng.random(i.size) < draw(st.sampled_from([0.2, 0.6, 1.0]))
-    q = rng.integers(1, 60, keep.sum()).astype(float) if integral else rng.uniform(0.1, 60, keep.sum())
-    w = rng.integers(1, 20, n).astype(float)
-    b = float(rng.integers(1, max(2, int(w.sum())))) if draw(st.booleans()) else float(w.sum() // 2)
-    order = rng.permutation(n)
-    forced_in = order[:draw(st.integers(0, 1))]
-    forced_out = order[2:2 + draw(st.integers(0, 2))]
-    return SelectionProblem(c=c, pair_i=i[keep], pair_j=j[keep], pair_q=q, A=[w], b=[b],
-                            forced_in=forced_in, forced_out=forced_out)
+from tests.problem_strategies import classic_qkps, enumerate_optimum, same_value
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(classic_qkps())
+@given(classic_qkps(max_n=12))
 def test_branch_and_bound_equals_enumeration(problem):
     termination, optimum, _ = enumerate_optimum(problem)
     found = branch_and_bound(problem)
@@ -107,7 +87,7 @@ def test_warm_start_reaches_the_search():
     best = solve(problem, solver="bnb")
     again = solve(problem, solver="bnb", warm_start=best.x)
     assert again.objective == best.objective
-    assert "moves from the given start" in again.log and "moves from the greedy start" in best.log
+    assert "moves from the given start" in again.log and "moves from the breakpoints start" in best.log
 
 
 def test_an_infeasible_start_is_ignored():

@@ -10,33 +10,13 @@ from hypothesis import strategies as st
 import optimizer.algorithms.branch_and_bound as bb
 import optimizer.algorithms.qkp_kernel as kernel
 from instances import generate_qkp
-from optimizer import SelectionProblem, solve
+from optimizer import solve
 from optimizer.algorithms.branch_and_bound import branch_and_bound
 from optimizer.core.result import Termination
 from tests.optimizer.algorithms.numpy_branch_and_bound import numpy_branch_and_bound
-from tests.problem_strategies import enumerate_optimum, same_value
+from tests.problem_strategies import classic_qkps, enumerate_optimum, same_value
 
 needs_numba = pytest.mark.skipif(not kernel.compiled_available()[0], reason="numba is not importable")
-
-
-@st.composite
-def classic_qkps(draw, max_n: int = 14) -> SelectionProblem:
-    """Classic QKPs with integer or fractional values, some items forced in or out, some weightless."""
-    n = draw(st.integers(2, max_n))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    integral = draw(st.booleans())
-    c = rng.integers(0, 30, n).astype(float) if integral else rng.uniform(0, 30, n)
-    c[rng.random(n) < 0.2] = 0.0
-    i, j = np.triu_indices(n, 1)
-    keep = rng.random(i.size) < draw(st.sampled_from([0.2, 0.6, 1.0]))
-    q = rng.integers(1, 60, keep.sum()).astype(float) if integral else rng.uniform(0.1, 60, keep.sum())
-    w = rng.integers(0 if draw(st.booleans()) else 1, 20, n).astype(float)
-    b = float(rng.integers(0, max(2, int(w.sum())))) if draw(st.booleans()) else float(w.sum() // 2)
-    order = rng.permutation(n)
-    forced_in = order[:draw(st.integers(0, 2))]
-    forced_out = order[2:2 + draw(st.integers(0, 3))]
-    return SelectionProblem(c=c, pair_i=i[keep], pair_j=j[keep], pair_q=q, A=[w], b=[b],
-                            forced_in=forced_in, forced_out=forced_out)
 
 
 @needs_numba

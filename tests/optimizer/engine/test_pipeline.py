@@ -41,21 +41,27 @@ def test_stages_are_recorded_in_order_with_times():
     problem = generate_qkp(60, 50, 2)
     result = solve(problem, threads=1)
     names = [s["stage"] for s in result.stages]
-    assert names[:2] == ["heuristic", "bound"]
+    assert names[:3] == ["breakpoints", "heuristic", "bound"]
     assert all(s["seconds"] >= 0 for s in result.stages)
-    bound_stage = result.stages[1]
-    assert bound_stage["bound"] >= result.objective and "Lagrangian" in bound_stage["method"]
+    bound_stage = result.stages[2]
+    assert bound_stage["bound"] >= result.objective
+    assert "Lagrangian" in bound_stage["method"] or "breakpoints" in bound_stage["method"]
+    assert bound_stage["bound"] <= result.stages[0]["bound"]       # never above the breakpoints' bound
     if "mip" in names:
         mip = result.stages[names.index("mip")]
         assert mip["items_free"] == problem.n - bound_stage["fixed_in"] - bound_stage["fixed_out"]
 
 
 def test_bound_that_meets_the_incumbent_skips_the_mip():
-    # no pairs and one row that every item fits: the Lagrangian bound is exact
-    problem = SelectionProblem(c=[3.0, 2.0, 1.0], A=[[1.0, 1.0, 1.0]], b=[2.0])
+    # no pairs and rows that every item fits: the Lagrangian bound is exact (a second row keeps the
+    # breakpoints out; with one row their own bound proves it before the search)
+    problem = SelectionProblem(c=[3.0, 2.0, 1.0], A=[[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]], b=[2.0, 5.0])
     result = solve(problem)
     assert result.termination is Termination.OPTIMAL and result.objective == 5.0
     assert [s["stage"] for s in result.stages] == ["heuristic", "bound"]
+    one_row = solve(problem.replace(A=[[1.0, 1.0, 1.0]], b=[2.0], row_names=("row0",)))
+    assert one_row.termination is Termination.OPTIMAL and one_row.objective == 5.0
+    assert [s["stage"] for s in one_row.stages] == ["breakpoints"]
 
 
 def test_without_the_exact_stage_the_heuristic_answer_comes_with_its_bound(monkeypatch):
@@ -102,7 +108,7 @@ def test_classic_qkps_are_proved_by_the_branch_and_bound_stage():
     problem = generate_qkp(45, 75, 4)
     result = solve(problem, threads=1)
     names = [s["stage"] for s in result.stages]
-    assert names == ["heuristic", "bound", "branch-and-bound"]
+    assert names == ["breakpoints", "heuristic", "bound", "branch-and-bound"]
     plain = solve(problem, solver="highs", formulation="rlt", threads=1)
     assert result.termination is Termination.OPTIMAL and result.objective == plain.objective
     assert result.nodes == result.stages[-1]["nodes"] >= 1
