@@ -59,7 +59,8 @@ def test_large_sparse_example_on_a_smaller_network() -> None:
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "collab_800_1_b0.05@budget1" in done.stdout and "heuristic (2 s)" in done.stdout
-    assert "bound" in done.stdout and "Lagrangian" in done.stdout
+    assert "breakpoints:" in done.stdout and "start: breakpoints" in done.stdout
+    assert "bound" in done.stdout and ("Lagrangian" in done.stdout or "breakpoints' cut" in done.stdout)
 
 
 def test_strategy_examples_give_different_portfolios_and_say_why(monkeypatch: pytest.MonkeyPatch) -> None:

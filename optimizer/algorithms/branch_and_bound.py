@@ -40,7 +40,10 @@ from optimizer.core.deadline import SHARES
 from optimizer.core.problem import SelectionProblem
 from optimizer.core.result import Termination
 
-MAX_ITEMS = 1000        # the kernel's partner lists: n^2 entries
+MAX_ITEMS = 1000        # the kernel's partner lists: n^2 entries over the items not forced in or out
+#: m x m arrays of 8 bytes the search keeps over its m free items: the pair values, the split and its best,
+#: the rows' solutions, and per item its partners, their shares and weights in sorted order
+KERNEL_MATRICES = 7
 ROOT_STEPS = 300        # subgradient steps at the root
 CHUNK_SECONDS = 0.02    # aim for a chunk of nodes; between chunks Python checks the clock and Ctrl-C
 FIRST_CHUNK = 64        # nodes in the first chunk, before any timing is known
@@ -63,9 +66,16 @@ def applies(problem: SelectionProblem) -> str | None:
         return "size bounds are not supported"
     if problem.conflicts.size or problem.groups or problem.covers:
         return "conflicts, groups and covers are not supported"
-    if problem.n > MAX_ITEMS:
-        return f"{problem.n} items is above its dense-matrix limit of {MAX_ITEMS}"
+    free = problem.n - problem.forced_in.size - problem.forced_out.size
+    if free > MAX_ITEMS:
+        return f"{free} items not forced in or out is above its dense-matrix limit of {MAX_ITEMS}"
     return None
+
+
+def memory_mb(problem: SelectionProblem) -> float:
+    """Memory (MB) of the search's dense arrays for `problem`'s items not forced in or out."""
+    m = problem.n - problem.forced_in.size - problem.forced_out.size
+    return KERNEL_MATRICES * 8.0 * m * m / 2**20
 
 
 @dataclass
@@ -126,14 +136,22 @@ def _setup(problem: SelectionProblem, incumbent: np.ndarray | None) -> _Setup | 
     if used > cap + 1e-9:
         return None
     free = np.flatnonzero(~chosen & ~excluded & (w_all <= cap - used + 1e-9))
-    fixed = np.flatnonzero(chosen)
-    q_all = np.zeros((n, n))
-    q_all[problem.pair_i, problem.pair_j] = problem.pair_q
-    q_all[problem.pair_j, problem.pair_i] = problem.pair_q
+    m = free.size
+    # the dense matrix covers the free items only: a problem of 10,000 items with a small free core fits
+    where = np.full(n, -1)
+    where[free] = np.arange(m)
+    pi, pj, pq = problem.pair_i, problem.pair_j, problem.pair_q.astype(float)
+    fi, fj = where[pi], where[pj]
+    both = (fi >= 0) & (fj >= 0)
+    q = np.zeros((m, m))
+    q[fi[both], fj[both]] = pq[both]
+    q[fj[both], fi[both]] = pq[both]
     c = problem.c.astype(float)
-    setup = _Setup(problem, chosen, free, np.ascontiguousarray(q_all[np.ix_(free, free)]),
-                   np.ascontiguousarray(w_all[free]), c[free] + q_all[np.ix_(free, fixed)].sum(axis=1),
-                   float(c[fixed].sum() + q_all[np.ix_(fixed, fixed)].sum() / 2.0), used, cap)
+    # link_j = c_j + its pair values with the forced-in items
+    link = c[free] + np.bincount(fi[(fi >= 0) & chosen[pj]], pq[(fi >= 0) & chosen[pj]], m) \
+        + np.bincount(fj[(fj >= 0) & chosen[pi]], pq[(fj >= 0) & chosen[pi]], m)
+    setup = _Setup(problem, chosen, free, q, np.ascontiguousarray(w_all[free]), link,
+                   float(c[chosen].sum() + pq[chosen[pi] & chosen[pj]].sum()), used, cap)
     if incumbent is not None:
         start = np.asarray(incumbent) > 0.5
         # a start that breaks the row or the fixings would prune with a value no portfolio has

@@ -24,7 +24,6 @@ compiled, vectorized graph building; a declared dependency imported lazily,
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 
@@ -69,10 +68,16 @@ class BreakpointStart:
     optimal: bool          # the best portfolio with no budget fits the budget: it is optimal
     bound: float           # Lagrangian bound of the budget at the last price: max_S f(S) - price (w(S) - B)
     cuts: int              # minimum cuts solved
-    lower_weight: float    # weight of the breakpoint at or below the budget (optimal for that weight), forced items in
-    upper_weight: float    # weight of the breakpoint above it (inf when none)
     seconds: float
     note: str
+    lower: np.ndarray      # bool over all items: the breakpoint at or below the budget (forced-in items in), the
+                           # best portfolio of its own weight
+    upper: np.ndarray      # bool over all items: the breakpoint above it (= lower when the budget does not bind)
+
+    def core(self, problem: SelectionProblem) -> SelectionProblem:
+        """The problem between the two breakpoints: the lower one's items forced in, those outside the upper
+        one forced out (where the optimum usually differs from the breakpoints; a heuristic restriction)."""
+        return problem.replace(forced_in=np.flatnonzero(self.lower), forced_out=np.flatnonzero(~self.upper))
 
 
 class _Items:
@@ -171,20 +176,25 @@ def breakpoint_start(problem: SelectionProblem, time_limit: float | None = None)
     base = problem.objective(full)          # the forced-in items' own value
     cuts = 0
 
-    def result(s: np.ndarray, optimal: bool, bound: float, lower: float, upper: float, note: str) -> BreakpointStart:
-        x = full.copy()
-        x[items.free[s]] = 1
+    def mask(s: np.ndarray) -> np.ndarray:
+        out = full.astype(bool)
+        out[items.free[s]] = True
+        return out
+
+    def result(s: np.ndarray, optimal: bool, bound: float, lower: np.ndarray, upper: np.ndarray,
+               note: str) -> BreakpointStart:
+        x = mask(s).astype(np.int8)
         value = problem.objective(x)
         return BreakpointStart(x, value, optimal, value if optimal else max(bound, value), cuts,
-                               items.forced_weight + lower, items.forced_weight + upper, time.perf_counter() - t0, note)
+                               time.perf_counter() - t0, note, mask(lower), mask(upper))
 
     if items.m == 0:
-        return result(np.zeros(items.m, bool), True, base, 0.0, math.inf, "no free item fits")
+        nothing = np.zeros(0, bool)
+        return result(nothing, True, base, nothing, nothing, "no free item fits")
     hi = items.cut(0.0)
     cuts += 1
     if items.w[hi].sum() <= items.room + EPS:
-        return result(hi, True, 0.0, float(items.w[hi].sum()), math.inf,
-                      "the best portfolio without the budget fits the budget")
+        return result(hi, True, 0.0, hi, hi, "the best portfolio without the budget fits the budget")
     lo = np.zeros(items.m, bool)
     f_lo, w_lo, f_hi, w_hi = 0.0, 0.0, items.value(hi), float(items.w[hi].sum())
     bound = f_hi            # the price 0
@@ -209,4 +219,4 @@ def breakpoint_start(problem: SelectionProblem, time_limit: float | None = None)
     filled = _greedy(items, lo.copy(), pairs.gains(items, lo), pairs)
     trimmed = _greedy(items, hi.copy(), pairs.gains(items, hi), pairs)
     best = filled if items.value(filled) >= items.value(trimmed) else trimmed
-    return result(best, False, bound + base, w_lo, w_hi, note)
+    return result(best, False, bound + base, lo, hi, note)

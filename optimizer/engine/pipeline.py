@@ -171,7 +171,10 @@ class _Pipeline:
             start = self.incumbent
         if not self.mip_only and mip_gap is None and self.problem.n <= BNB_ITEMS and applies(reduced) is None \
                 and available()[0]:          # without numba the MIP proves it instead
-            return self.branch_and_bound(reduced, start, bound)
+            too_large = resources.search_too_large(reduced, self.request.memory_limit)
+            if too_large is None:
+                return self.branch_and_bound(reduced, start, bound)
+            self.stages.append(Stage("branch-and-bound", 0.0, {"skipped": too_large}))
         skip, out_of_time = self.why_no_mip()
         if skip is not None:
             return self.search_instead(skip, out_of_time, bound, method)

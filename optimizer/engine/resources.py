@@ -16,6 +16,7 @@ import os
 
 import formulations
 from formulations.common import ModelSize
+from optimizer.algorithms import branch_and_bound
 from optimizer.core.problem import SelectionProblem
 from optimizer.solvers import solver_capabilities
 
@@ -67,6 +68,21 @@ def too_large(problem: SelectionProblem, formulation: str, solver: str, limit_mb
             f"{size.columns:,} columns, {size.nonzeros:,} nonzeros) needs about {need:,.0f} MB with {solver}, "
             f"above the memory limit of {limit:,.0f} MB; use solver='heuristic' (no model), "
             f"formulation='glover' (one column per item), or raise memory_limit")
+
+
+def refusal(need_mb: float, what: str, limit_mb: float | None, advice: str) -> str | None:
+    """A message when `need_mb` exceeds the limit (`limit_mb`, else the default), None when it fits."""
+    limit = default_limit_mb() if limit_mb is None else float(limit_mb)
+    if need_mb <= limit:
+        return None
+    return f"{what} need about {need_mb:,.0f} MB, above the memory limit of {limit:,.0f} MB; {advice}"
+
+
+def search_too_large(problem: SelectionProblem, limit_mb: float | None) -> str | None:
+    """A message when the branch and bound's dense arrays (`branch_and_bound.memory_mb`) exceed the limit."""
+    free = problem.n - problem.forced_in.size - problem.forced_out.size
+    return refusal(BASE_MB + branch_and_bound.memory_mb(problem), f"the branch and bound's arrays for {free:,} "
+                   f"free items", limit_mb, "use solver='heuristic' (no dense arrays) or raise memory_limit")
 
 
 #: seconds per nonzero to build an array model and load it into HiGHS (measured: about 1.5 s

@@ -35,8 +35,13 @@ def solve_with(adapter: SolverAdapter, problem: SelectionProblem, formulation: s
         return Result(Termination.ERROR, solver=adapter.name, formulation=formulation, message=refusal)
     if adapter.formulations:
         refused = resources.too_large(problem, formulation, adapter.name, request.memory_limit)
-        if refused:
-            raise ResourceError(refused)
+    else:                                   # a solver working on the problem itself may declare its memory
+        need = adapter.memory_mb(problem)
+        refused = None if need is None else resources.refusal(
+            resources.BASE_MB + need, f"solver {adapter.name!r}'s arrays for this problem", request.memory_limit,
+            "use solver='heuristic' or raise memory_limit")
+    if refused:
+        raise ResourceError(refused)
     t0 = time.perf_counter()
     model = formulations.build(formulation, problem) if adapter.formulations else None
     build_seconds = time.perf_counter() - t0

@@ -67,6 +67,11 @@ class Adapter(ABC):
     suffix_hint: str = "a name after ':'"     # what a suffix names, for an error when it is missing
     capabilities: Capabilities = Capabilities()
 
+    def memory_mb(self, problem: SelectionProblem) -> float | None:
+        """Memory (MB) this solver needs for `problem` beyond the interpreter, for solvers without a model
+        (the resource guard estimates models itself); None: not declared."""
+        return None
+
     @property
     def formulations(self) -> tuple[str, ...]:
         """The formulations this solver takes, read from its capabilities: none without a model, the

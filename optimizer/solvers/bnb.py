@@ -14,7 +14,7 @@ import math
 import time
 from typing import TYPE_CHECKING
 
-from optimizer.algorithms.branch_and_bound import applies, available, branch_and_bound
+from optimizer.algorithms.branch_and_bound import applies, available, branch_and_bound, memory_mb
 from optimizer.core.deadline import Deadline
 from optimizer.core.result import Termination
 from optimizer.core.version import OWN_SOLVER_VERSION
@@ -37,6 +37,10 @@ class Adapter(SolverBase):
         why = applies(problem)
         return None if why is None else (f"solver 'bnb' takes the classic QKP only: {why}; use solver 'auto' "
                                          f"or 'highs'")
+
+    def memory_mb(self, problem: SelectionProblem) -> float | None:
+        """The search's dense arrays over the items not forced in or out."""
+        return memory_mb(problem)
 
     def availability(self) -> tuple[bool, str]:
         """Available where its compiled kernel is (numba); it refuses problems that are not classic QKPs."""

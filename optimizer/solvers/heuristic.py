@@ -17,6 +17,7 @@ import math
 import time
 from typing import TYPE_CHECKING
 
+from optimizer.algorithms import branch_and_bound as bb
 from optimizer.algorithms import breakpoints
 from optimizer.algorithms.bounds import best_bound, no_better
 from optimizer.algorithms.tabu import SearchResult, tabu_search
@@ -34,14 +35,31 @@ if TYPE_CHECKING:
     from optimizer.core.problem import SelectionProblem
 
 SEARCH_ROUNDS = 10     # perturbations without improvement before the search hands over to an exact stage
+#: the core between the breakpoints goes to the branch and bound up to this many items (measured on the
+#: collaboration instances at n = 10,000: cores of 25-90 items solve in 0.1-2 s, one of 772 did not in 5 s)
+CORE_ITEMS = 400
 
 
 def cut_start(problem: SelectionProblem, clock: Deadline) -> breakpoints.BreakpointStart | None:
     """The breakpoints' start and bound (optimizer.algorithms.breakpoints) where they apply and PyMaxflow
-    is here, else None (the search then starts from the greedy)."""
+    is here, else None (the search then starts from the greedy). Where the items between the two
+    breakpoints are few (`CORE_ITEMS`, and under half the problem), the branch and bound solves that core
+    within the search's share of the time and its portfolio replaces the greedy fill when better."""
     if breakpoints.applies(problem) is not None or not breakpoints.available()[0]:
         return None
-    return breakpoints.breakpoint_start(problem, time_limit=clock.budget("search", unlimited=math.inf))
+    cut = breakpoints.breakpoint_start(problem, time_limit=clock.budget("search", unlimited=math.inf))
+    if cut is None or cut.optimal:
+        return cut
+    core = cut.core(problem)
+    free = problem.n - core.forced_in.size - core.forced_out.size
+    if not 0 < free <= min(CORE_ITEMS, problem.n // 2) or bb.applies(core) is not None or not bb.available()[0]:
+        return cut
+    found = bb.branch_and_bound(core, time_limit=clock.budget("search", unlimited=search_seconds(free)))
+    note = (f"{cut.note}; the {free} items between them solved by branch and bound "
+            f"({found.termination.value}, {found.nodes} nodes, {found.seconds:.2f} s)")
+    if found.x is not None and found.objective > cut.objective:
+        return dataclasses.replace(cut, x=found.x, objective=found.objective, note=note)
+    return dataclasses.replace(cut, note=note)
 
 
 def _target(problem: SelectionProblem, cut: breakpoints.BreakpointStart | None) -> float | None:
@@ -87,6 +105,8 @@ class Adapter(SolverBase):
                        f"{cut.seconds:.2f} s ({cut.note})")
         run = tabu_search(problem, time_limit=search_limit, seed=options.seed, repair=first_feasible,
                           start=None if cut is None else cut.x, target=_target(problem, cut))
+        if cut is not None:
+            run = dataclasses.replace(run, start="breakpoints")
         if run.termination is Termination.INFEASIBLE:
             return RawAnswer(Termination.INFEASIBLE, solve_seconds=time.perf_counter() - t0, version=OWN_SOLVER_VERSION,
                              log="HiGHS proved that no portfolio meets the constraints",

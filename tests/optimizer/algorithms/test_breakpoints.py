@@ -23,8 +23,11 @@ needs_maxflow = pytest.mark.skipif(not breakpoints.available()[0], reason="PyMax
 
 
 def _best_within(problem: SelectionProblem, weight: float) -> float:
-    """The best value over every portfolio of weight at most `weight` (enumeration, forced items kept)."""
-    return enumerate_optimum(problem.replace(b=[weight]))[1]
+    """The best value over every portfolio of weight at most `weight` (enumeration, forced items kept) among
+    the items that fit the budget on their own (the cuts never see the others)."""
+    w = problem.A[0]
+    heavy = np.setdiff1d(np.flatnonzero(w > problem.b[0] - w[problem.forced_in].sum() + 1e-9), problem.forced_in)
+    return enumerate_optimum(problem.replace(b=[weight], forced_out=np.union1d(problem.forced_out, heavy)))[1]
 
 
 @needs_maxflow
@@ -41,9 +44,14 @@ def test_start_is_feasible_and_bound_is_valid(problem):
     assert start.objective <= optimum + 1e-6 <= start.bound + 2e-6
     if start.optimal:
         assert same_value(start.objective, optimum)
-    # the breakpoint below the budget is the best portfolio of its own weight
-    assert start.lower_weight <= problem.b[0] + 1e-9
-    assert _best_within(problem, start.lower_weight) <= _best_within(problem, problem.b[0]) + 1e-6
+    # each breakpoint is the best portfolio of its own weight; the lower one fits the budget
+    w = problem.A[0]
+    assert w @ start.lower <= problem.b[0] + 1e-9 and np.all(start.lower <= start.upper)
+    for s in (start.lower, start.upper):
+        assert same_value(problem.objective(s.astype(np.int8)), _best_within(problem, float(w @ s)))
+    core = start.core(problem)                  # the items between the two breakpoints stay free
+    assert np.array_equal(np.sort(np.r_[core.forced_in, core.forced_out]),
+                          np.sort(np.r_[np.flatnonzero(start.lower), np.flatnonzero(~start.upper)]))
 
 
 @needs_maxflow
@@ -81,15 +89,18 @@ def test_without_pymaxflow_the_search_starts_from_the_greedy(monkeypatch):
 
 
 @needs_maxflow
-def test_large_sparse_problem_is_within_its_own_bound():
-    problem = generate_collaboration_qkp(3000, seed=1, budget_share=0.05)
+def test_large_sparse_problem_is_within_its_own_bound_and_its_core_is_solved():
+    problem = generate_collaboration_qkp(1500, seed=3, budget_share=0.05)
     start = breakpoint_start(problem)
     assert start is not None and is_feasible(problem, start.x)
-    # measured on seeds 1-3 at this size: 0.2-2.6% below its bound, and above the greedy's tabu search
-    assert (start.bound - start.objective) / start.objective < 0.05
+    # measured on seeds 1-3 at n = 1,500-3,000: 0.2-5% below its bound, and above the greedy's tabu search
+    assert (start.bound - start.objective) / start.objective < 0.06
     assert start.objective > tabu_search(problem, time_limit=60, max_rounds=0, seed=0).objective
-    result = solve(problem, time_limit=5)
+    # the 369 items between the breakpoints, solved exactly: 633 against the greedy fill's 603
+    cored = cut_start(problem, Deadline(None))
+    assert "369 items between them solved by branch and bound (optimal" in cored.note
+    assert cored.objective > start.objective and cored.bound == start.bound and is_feasible(problem, cored.x)
+    result = solve(problem, time_limit=1.5)
     stages = {s.stage: s for s in result.stages}
-    assert stages["breakpoints"]["cuts"] == start.cuts
-    assert result.objective >= start.objective and result.bound <= start.bound + 1e-6
-    assert np.isfinite(result.bound)
+    assert stages["breakpoints"]["cuts"] == start.cuts and stages["breakpoints"]["objective"] == cored.objective
+    assert result.objective >= cored.objective and result.bound <= start.bound + 1e-6

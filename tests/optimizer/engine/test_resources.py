@@ -64,3 +64,24 @@ def test_default_limit_from_the_environment(monkeypatch):
 def test_bad_memory_limit_is_refused(bad):
     with pytest.raises(ValueError, match="memory_limit"):
         solve(generate_qkp(10, 50, 1), memory_limit=bad)
+
+
+def test_the_branch_and_bound_declares_its_arrays_and_is_refused_above_the_limit(monkeypatch):
+    from optimizer.algorithms import branch_and_bound
+
+    problem = generate_qkp(400, 50, seed=2)
+    # seven 400 x 400 float64 matrices
+    assert branch_and_bound.memory_mb(problem) == pytest.approx(7 * 8 * 400**2 / 2**20)
+    fewer = problem.replace(forced_out=range(200))          # the arrays cover the free items only
+    assert branch_and_bound.memory_mb(fewer) == pytest.approx(branch_and_bound.memory_mb(problem) / 4)
+    with pytest.raises(ResourceError, match="solver 'bnb'.s arrays for this problem need about .* MB, above the "
+                                            "memory limit of 100 MB; use solver='heuristic'"):
+        solve(problem, solver="bnb", memory_limit=100)
+    # in the pipeline the branch and bound is skipped with the reason, and the MIP stage is asked instead
+    # (arrays made huge: the reduction leaves too few free items for a real limit to be sure to bite)
+    monkeypatch.setattr(branch_and_bound, "KERNEL_MATRICES", 10**6)
+    result = solve(generate_qkp(120, 50, seed=2), time_limit=1, memory_limit=2000)
+    skipped = [s for s in result.stages if s.stage == "branch-and-bound"]
+    assert skipped and "arrays for" in skipped[0]["skipped"] and "above the memory limit of 2,000 MB" in \
+        skipped[0]["skipped"]
+    assert result.x is not None and result.bound >= result.objective
