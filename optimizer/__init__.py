@@ -18,6 +18,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(("AllianceError", "FormulationError", "ProblemError", "ResourceError", "SolverError",
                      "SolverUnavailableError", "VerificationError"), "optimizer.core.errors"),
     "SelectionProblem": "optimizer.core.problem",
+    "ConcavePart": "optimizer.core.problem",
     "Result": "optimizer.core.result",
     "Termination": "optimizer.core.result",
     **dict.fromkeys(("Focal", "ForeignValue", "Level", "Peers", "Policy", "Strategy"), "optimizer.domain.settings"),
@@ -65,7 +66,7 @@ if TYPE_CHECKING:  # what static checkers and editors see
         SolverUnavailableError,
         VerificationError,
     )
-    from optimizer.core.problem import SelectionProblem
+    from optimizer.core.problem import ConcavePart, SelectionProblem
     from optimizer.core.result import Result, Termination
     from optimizer.domain.report import PortfolioReport, WhyNot
     from optimizer.domain.scenario import Scenario

@@ -32,6 +32,10 @@ import numpy as np
 from optimizer.core.problem import SelectionProblem
 
 MAX_CUTS = 60        # cuts in the price search (each a max flow); the bracket is usually found in 5-20
+#: above this many pairs a single cut takes seconds and cannot be interrupted (measured on dense QKPs: 0.2 s per
+#: cut at 125,000 pairs, 2 s at 250,000, 30-90 s at 1-2 million; 0.005-0.015 s on 40,000-pair sparse graphs of
+#: 10,000 items, benchmarks/timing/breakpoints.py)
+MAX_PAIRS = 150_000
 EPS = 1e-9
 
 
@@ -56,6 +60,8 @@ def applies(problem: SelectionProblem) -> str | None:
         return "size bounds are not supported"
     if problem.conflicts.size or problem.groups or problem.covers:
         return "conflicts, groups and covers are not supported"
+    if problem.n_pairs > MAX_PAIRS:
+        return f"{problem.n_pairs:,} pairs are above {MAX_PAIRS:,}, where one minimum cut takes seconds"
     return None
 
 

@@ -23,6 +23,10 @@ SHARES: dict[str, float] = {
     # the branch and bound's root (the split optimized by subgradient): at most half, so that a short
     # limit still reaches the tree and a portfolio (benchmarks/timing/node_cost.py)
     "root": 0.5,
+    # the concave relaxation's tangent LPs (alliance scenarios): 0.03-1.6 s to converge at 60-300
+    # candidates (benchmarks/timing/concave_bound.py); every iteration's bound is valid, so a cut-short run
+    # still helps
+    "concave": 0.2,
 }
 
 

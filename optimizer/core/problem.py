@@ -11,6 +11,16 @@ formulations and solvers can all depend on it without depending on each other.
                 sum_{i in C} x_i >= 1          for C in covers
                 x_i = 1 for i in forced_in,  x_i = 0 for i in forced_out
                 x binary
+
+Optionally (`concave`, a `ConcavePart`) the problem says which positive semidefinite matrix S
+hides in its pair terms (knowledge overlap and the per-pair complexity of an alliance portfolio):
+the pair values q already contain -S_ij, so with r_ij = q_ij + S_ij and x_i^2 = x_i
+
+    sum_p q_p x_i x_j = sum_p r_p x_i x_j + (1/2) diag(S)'x - (1/2) x'Sx,
+
+a concave function plus a sparse residual: its continuous relaxation is a convex problem. The
+identity holds for any S, so the hint can make a bound tighter or looser, never wrong; the
+objective and every check read the pair list alone.
 """
 
 from __future__ import annotations
@@ -103,6 +113,59 @@ def _check_range(a: np.ndarray, n: int, field_name: str) -> None:
 
 
 @dataclass(frozen=True, eq=False)
+class ConcavePart:
+    """S_ij = weight g_i g_j sum_d min(K_id, K_jd) + size_cost h_i h_j: positive semidefinite for K, g >= 0,
+    weight, size_cost >= 0 (min(a, b) is the integral over t of [a >= t][b >= t]; h h' has rank one).
+
+    In a compiled scenario: K the partners' knowledge profiles, g their level factors, weight the
+    redundancy weight, size_cost the complexity cost per pair of partners, h 1 on partner items."""
+
+    profiles: np.ndarray     # K: n x D, >= 0
+    scale: np.ndarray        # g: n, >= 0
+    weight: float            # >= 0
+    size_cost: float         # >= 0
+    counted: np.ndarray      # h: n, 0 or 1 (the items the size cost counts)
+
+    def __post_init__(self) -> None:
+        put = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 - frozen dataclass
+        K = _float_array(self.profiles, "concave.profiles", 2)
+        n = K.shape[0]
+        for key, value in (("scale", self.scale), ("counted", self.counted)):
+            a = _float_array(value, f"concave.{key}", 1)
+            if a.shape != (n,):
+                raise ProblemError(f"concave.{key} has {a.shape[0]} entries for {n} items: give one per item")
+            put(key, _frozen(a))
+        for key, a in (("profiles", K), ("scale", self.scale)):
+            bad = np.flatnonzero(np.asarray(a).ravel() < 0)
+            if bad.size:
+                raise ProblemError(f"{_entry(np.asarray(a), 'concave.' + key, bad[0])} is negative: S must be "
+                                   f"positive semidefinite, which needs profiles and scale >= 0")
+        if not np.all((self.counted == 0) | (self.counted == 1)):
+            raise ProblemError("concave.counted must hold 0 or 1 per item (1: the size cost counts the item)")
+        for key in ("weight", "size_cost"):
+            v = float(getattr(self, key))
+            if not np.isfinite(v) or v < 0:
+                raise ProblemError(f"concave.{key} is {v}: it must be a finite number >= 0 (S positive semidefinite)")
+            put(key, v)
+        put("profiles", _frozen(K))
+
+    @property
+    def n(self) -> int:
+        """Number of items."""
+        return int(self.profiles.shape[0])
+
+    def matrix(self) -> np.ndarray:
+        """S as a dense n x n matrix, its diagonal included (weight g_i^2 sum_d K_id + size_cost h_i)."""
+        g, K = self.scale, self.profiles
+        S = np.zeros((self.n, self.n))
+        for d in range(K.shape[1]):              # one domain at a time: n^2 memory, not n^2 D
+            S += np.minimum(K[:, d][:, None], K[:, d][None, :])
+        S *= self.weight * np.outer(g, g)
+        S += self.size_cost * np.outer(self.counted, self.counted)
+        return S
+
+
+@dataclass(frozen=True, eq=False)
 class SelectionProblem:
     """Canonical alliance-portfolio selection problem as numpy arrays.
 
@@ -129,6 +192,7 @@ class SelectionProblem:
     forced_out: np.ndarray = None  # type: ignore[assignment]
     names: tuple[str, ...] = None  # type: ignore[assignment]
     name: str = "problem"
+    concave: ConcavePart | None = None   # a positive semidefinite part of the pair terms (a hint for bounds)
 
     def __post_init__(self) -> None:
         put = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 - frozen dataclass
@@ -153,6 +217,12 @@ class SelectionProblem:
         put("forced_out", _frozen(forced_out))
         put("names", _item_names(self.names, n))
         put("name", str(self.name))
+        if self.concave is not None:
+            if not isinstance(self.concave, ConcavePart):
+                raise ProblemError(f"concave must be a ConcavePart or None, got {type(self.concave).__name__}")
+            if self.concave.n != n:
+                raise ProblemError(f"concave describes {self.concave.n} items, the problem has {n}: build it for "
+                                   f"these items or leave it out (concave=None)")
 
     @staticmethod
     def _index_sets(sets: Iterable[Iterable[int]] | None, label: str, n: int,
@@ -211,6 +281,9 @@ class SelectionProblem:
             changes["row_names"] = None
         if "size_max" not in changes and self.size_max == self.n:
             changes["size_max"] = None  # "no limit" stays no limit when items are added
+        if "concave" not in changes and self.concave is not None and "c" in changes \
+                and np.size(changes["c"]) != self.n:
+            changes["concave"] = None   # it describes the old items
         return replace(self, **changes)
 
     @property

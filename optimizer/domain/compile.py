@@ -11,7 +11,7 @@ import networkx as nx
 import numpy as np
 
 from optimizer.core.errors import ProblemError
-from optimizer.core.problem import SelectionProblem
+from optimizer.core.problem import ConcavePart, SelectionProblem
 from optimizer.domain.scoring import level_gain
 from optimizer.domain.settings import ForeignValue, Level, Policy, flag_values
 from optimizer.domain.terms import BY_NAME, Term, default_linear_terms, default_pair_terms
@@ -162,6 +162,7 @@ def compile_scenario(scenario: Scenario, *, linear_terms: Callable = default_lin
         A=rows.matrix(n_all), b=np.array(rows.limits, dtype=float), row_names=rows.names,
         size_min=size_min, size_max=min(size_max, n_all), groups=groups, covers=covers,
         forced_in=forced_in, forced_out=forced_out, names=items.names + aux.names, name=scenario.name,
+        concave=_concave_part(scenario, items, declared, n_aux) if pair_terms is default_pair_terms else None,
     )
     return CompiledScenario(scenario=scenario, problem=problem,
                             item_candidate=np.concatenate([items.candidate, np.full(n_aux, -1)]),
@@ -169,6 +170,21 @@ def compile_scenario(scenario: Scenario, *, linear_terms: Callable = default_lin
                             linear_parts=linear_parts, pair_parts=pair_parts,
                             terms={k: declared[k] for k in (*linear_parts, *pair_parts)}, notes=notes,
                             counts={k: items.n + np.array(v, dtype=np.int64) for k, v in aux.counts.items()})
+
+
+def _concave_part(scenario: Scenario, items: _Items, declared: dict[str, Term], n_aux: int) -> ConcavePart | None:
+    """The positive semidefinite part of the default pair terms: redundancy (beta (0.5 + breadth) g_i g_j
+    sum_d min(k_id, k_jd), times the cost weight) and complexity (kappa2 (1.5 - breadth) per pair of partners,
+    times the cost weight). A hint for bounds (SelectionProblem's docstring): the pair list holds the values."""
+    if "redundancy" not in declared or "complexity" not in declared:
+        return None
+    s, breadth, scale = scenario.scoring, scenario.strategy.breadth, _cost_scale(scenario)
+    profiles = np.vstack([scenario.profiles()[items.candidate], np.zeros((n_aux, len(scenario.domains)))])
+    gain = items.gain if declared["redundancy"].knowledge else np.ones(items.n)
+    return ConcavePart(profiles=profiles, scale=np.concatenate([gain, np.zeros(n_aux)]),
+                       weight=s.beta * (0.5 + breadth) * scale(declared["redundancy"]),
+                       size_cost=s.kappa2 * (1.5 - breadth) * scale(declared["complexity"]),
+                       counted=np.concatenate([np.ones(items.n), np.zeros(n_aux)]))
 
 
 def _with_aux_pairs(ii: np.ndarray, jj: np.ndarray, parts: dict[str, np.ndarray], aux: _Auxiliary,

@@ -8,7 +8,10 @@ Stages, each recorded in `Result.stages` with its time and what it found:
 1. heuristic: tabu search (optimizer.algorithms.tabu) gives an incumbent;
 2. bound: the Lagrangian upper-plane bound (optimizer.algorithms.bounds) with the
    incumbent; an item whose forced-in bound cannot beat the incumbent is fixed
-   out, one whose forced-out bound cannot is fixed in. If the bound meets the
+   out, one whose forced-out bound cannot is fixed in. Where the problem names the
+   positive semidefinite part of its pair terms (`SelectionProblem.concave`, alliance
+   scenarios), the concave relaxation's bound (optimizer.engine.concave) on what the
+   fixing left, recorded as stage "concave bound". If the bound meets the
    incumbent, it is optimal and the MIP is skipped;
 3. branch-and-bound: for a classic QKP (optimizer.algorithms.branch_and_bound.applies) of
    at most BNB_ITEMS items, unless a formulation or a mip_gap was asked for, the
@@ -40,6 +43,7 @@ from optimizer.core.problem import SelectionProblem
 from optimizer.core.result import Result, Stage, Termination, relative_gap
 from optimizer.core.version import OWN_SOLVER_VERSION
 from optimizer.engine import resources
+from optimizer.engine.concave import concave_bound
 from optimizer.engine.request import Request
 from optimizer.engine.single import solve_with
 from optimizer.solvers import get_solver
@@ -141,6 +145,17 @@ class _Pipeline:
         self.stages.append(Stage("bound", time.perf_counter() - t1, {
             "bound": float(bound), "method": method, "fixed_in": int(fix_in.size), "fixed_out": int(fix_out.size),
             "rounds": rounds}))
+        if problem.concave is not None and self.incumbent is not None and not self.contradiction(fix_in, fix_out) \
+                and not no_better(bound, self.value, self.integral):
+            found = concave_bound(self.fixed(fix_in, fix_out), time_limit=self.clock.share("concave"))
+            if found is not None:
+                # on what the fixings keep; the portfolios they exclude are worth at most the incumbent
+                tighter = max(found.bound, self.value)
+                self.stages.append(Stage("concave bound", found.seconds, {
+                    "bound": float(min(bound, tighter)), "relaxation": float(found.bound),
+                    "iterations": found.iterations, "converged": found.converged}))
+                if tighter < bound:
+                    bound, method = tighter, "the concave relaxation (tangent planes of the overlap and complexity)"
         return bound, method, fix_in, fix_out
 
     def contradiction(self, fix_in: np.ndarray, fix_out: np.ndarray) -> bool:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from instances import generate_collaboration_qkp
+from instances import generate_collaboration_qkp, generate_qkp
 from optimizer import SelectionProblem, solve
 from optimizer.algorithms import breakpoints
 from optimizer.algorithms.breakpoints import applies, breakpoint_start
@@ -69,6 +69,8 @@ def test_applies_names_what_is_in_the_way():
     negative = SelectionProblem(c=[1.0, 1.0], pair_i=[0], pair_j=[1], pair_q=[-1.0], A=[[1.0, 1.0]], b=[1.0])
     assert "q >= 0" in applies(negative)
     assert applies(SelectionProblem(c=[1.0, 1.0], A=[[1.0, 1.0]], b=[1.0])) is None
+    dense = generate_qkp(600, 100, seed=1)                  # 179,700 pairs: one cut would take seconds
+    assert "179,700 pairs are above 150,000" in applies(dense)
 
 
 def test_without_pymaxflow_the_search_starts_from_the_greedy(monkeypatch):
