@@ -12,7 +12,9 @@ Stages, each recorded in `Result.stages` with its time and what it found:
    positive semidefinite part of its pair terms (`SelectionProblem.concave`, alliance
    scenarios), the concave relaxation's bound (optimizer.engine.concave) on what the
    fixing left, recorded as stage "concave bound". If the bound meets the
-   incumbent, it is optimal and the MIP is skipped;
+   incumbent, it is optimal and the MIP is skipped. For a classic QKP that the
+   branch and bound takes whole, the stage only records the breakpoints' bound:
+   the search's compiled root optimizes the same planes;
 3. branch-and-bound: for a classic QKP (optimizer.algorithms.branch_and_bound.applies) of
    at most BNB_ITEMS items, unless a formulation or a mip_gap was asked for, the
    Caprara-Pisinger-Toth search on the reduced problem proves the optimum;
@@ -170,8 +172,24 @@ class _Pipeline:
         return self.problem.replace(forced_in=np.union1d(self.problem.forced_in, fix_in),
                                     forced_out=np.union1d(self.problem.forced_out, fix_out))
 
+    def searched(self) -> bool:
+        """Whether the branch and bound takes the whole problem (a classic QKP): its compiled root optimizes
+        the same upper planes as the bound stage and fixes items at every node, so the numpy stage before it
+        would only repeat it (it took 11-12 s of 13 at n = 300, the search 0.3 s: benchmarks/README.md)."""
+        return (not self.mip_only and self.request.mip_gap is None and self.problem.n <= BNB_ITEMS
+                and applies(self.problem) is None and available()[0]
+                and resources.search_too_large(self.problem, self.request.memory_limit) is None)
+
     def exact(self) -> Result:
         """Bound and fixing, then branch and bound (classic QKPs) or HiGHS on what is left."""
+        if self.searched():
+            bound = min(self.cut_bound, trivial_bound(self.problem))
+            self.stages.append(Stage("bound", 0.0, {
+                "bound": float(bound), "method": "left to the branch and bound's root (the same upper planes, "
+                                                 "compiled)", "fixed_in": 0, "fixed_out": 0, "rounds": 0}))
+            if self.incumbent is not None and bool(no_better(bound, self.value, self.integral)):
+                return self.finish(Termination.OPTIMAL, self.value, "the bound proves the heuristic portfolio optimal")
+            return self.branch_and_bound(self.problem, self.incumbent, bound)
         bound, method, fix_in, fix_out = self.reduce()
         mip_gap = self.request.mip_gap
         if self.incumbent is not None and (bool(no_better(bound, self.value, self.integral))

@@ -102,7 +102,9 @@ def test_large_sparse_problem_is_within_its_own_bound_and_its_core_is_solved():
     cored = cut_start(problem, Deadline(None))
     assert "369 items between them solved by branch and bound (optimal" in cored.note
     assert cored.objective > start.objective and cored.bound == start.bound and is_feasible(problem, cored.x)
+    # in a solve with a time limit the core gets the search's share of it, so how far it gets depends on the
+    # machine: never below the fill, and the pipeline never below the stage
     result = solve(problem, time_limit=1.5)
-    stages = {s.stage: s for s in result.stages}
-    assert stages["breakpoints"]["cuts"] == start.cuts and stages["breakpoints"]["objective"] == cored.objective
-    assert result.objective >= cored.objective and result.bound <= start.bound + 1e-6
+    stage = next(s for s in result.stages if s.stage == "breakpoints")
+    assert stage["cuts"] == start.cuts and start.objective <= stage["objective"] <= cored.objective
+    assert result.objective >= stage["objective"] and result.bound <= start.bound + 1e-6
