@@ -15,6 +15,21 @@ from optimizer import SelectionProblem
 from optimizer.core.result import Termination
 from optimizer.solvers import SolveOptions, bruteforce
 
+
+def hide_module(monkeypatch: pytest.MonkeyPatch, module: str) -> None:
+    """Make `import <module>` fail for the rest of the test, as on a machine without the package."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def without(name, *args, **kwargs):
+        if name == module:
+            raise ImportError(f"No module named {module!r}")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", without)
+
+
 # ----------------------------------------------------------------------------- solvers
 
 #: the adapters the equivalence tests run, with the formulations each one takes

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,7 +15,7 @@ from optimizer.core.deadline import Deadline
 from optimizer.core.result import Termination
 from optimizer.core.verify import is_feasible
 from optimizer.solvers.heuristic import cut_start
-from tests.problem_strategies import classic_qkps, enumerate_optimum, same_value
+from tests.problem_strategies import classic_qkps, enumerate_optimum, hide_module, same_value
 
 needs_maxflow = pytest.mark.skipif(not breakpoints.available()[0], reason="PyMaxflow is not importable")
 
@@ -74,14 +72,7 @@ def test_applies_names_what_is_in_the_way():
 
 
 def test_without_pymaxflow_the_search_starts_from_the_greedy(monkeypatch):
-    real_import = builtins.__import__
-
-    def no_maxflow(name, *args, **kwargs):
-        if name == "maxflow":
-            raise ImportError("No module named 'maxflow'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_maxflow)
+    hide_module(monkeypatch, "maxflow")
     ok, why = breakpoints.available()
     assert not ok and "pip install PyMaxflow" in why
     problem = generate_collaboration_qkp(200, seed=3, budget_share=0.05)

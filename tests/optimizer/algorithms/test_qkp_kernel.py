@@ -14,7 +14,7 @@ from optimizer import solve
 from optimizer.algorithms.branch_and_bound import branch_and_bound
 from optimizer.core.result import Termination
 from tests.optimizer.algorithms.numpy_branch_and_bound import numpy_branch_and_bound
-from tests.problem_strategies import classic_qkps, enumerate_optimum, same_value
+from tests.problem_strategies import classic_qkps, enumerate_optimum, hide_module, same_value
 
 needs_numba = pytest.mark.skipif(not kernel.compiled_available()[0], reason="numba is not importable")
 
@@ -171,16 +171,7 @@ def test_without_numba_the_search_says_why_and_auto_proves_with_highs(monkeypatc
 
 
 def test_compiled_available_names_the_missing_module(monkeypatch):
-    import builtins
-
-    real_import = builtins.__import__
-
-    def no_numba(name, *args, **kwargs):
-        if name == "numba":
-            raise ImportError("No module named 'numba'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_numba)
+    hide_module(monkeypatch, "numba")
     ok, why = kernel.compiled_available()
     assert not ok and "numba not importable" in why and "No module named 'numba'" in why
 
