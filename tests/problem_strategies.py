@@ -142,6 +142,12 @@ def problems(draw, min_n: int = 1, max_n: int = 10) -> SelectionProblem:
                             name="hypothesis", **kwargs)
 
 
+def kernel_problem(problem: SelectionProblem) -> SelectionProblem:
+    """`problem` with what the branch and bound does not take removed (covers, a minimum size, negative
+    row weights and limits): every other kind stays (rows, size limit, conflicts, groups, mixed signs)."""
+    return problem.replace(A=np.clip(problem.A, 0, None), b=np.clip(problem.b, 0, None), size_min=0, covers=())
+
+
 # ----------------------------------------------------------------------------- known adapter bugs
 
 @st.composite

@@ -15,9 +15,14 @@ it forced in and one with it forced out; an item that cannot beat the
 incumbent either way is fixed (reduction at every node, not only at the root).
 Depth-first, in a static order by root plane value per weight, "in" first.
 
-It applies to the classic QKP: one knapsack row with nonnegative weights,
-c >= 0 and q >= 0, items forced in or out allowed, nothing else (see
-`applies`). The partner lists take n^2 entries (`MAX_ITEMS`).
+It applies beyond the classic QKP (see `applies`): any number of knapsack rows
+with nonnegative weights and limits, a size limit, conflicts, groups, negative
+gains and pair values, items forced in or out. The bound keeps one row (the
+tightest) in the knapsacks and leaves the others to the tree, which checks
+them whenever an item joins; items that exclude each other (conflicts, group
+mates) get no pair value between them; negative pair values get no share.
+Minimum sizes and covers (at least one of a set) are not taken. The partner
+lists take n^2 entries (`MAX_ITEMS`).
 
 `branch_and_bound` sets the search up and drives the compiled functions of
 :mod:`optimizer.algorithms.qkp_kernel` (the split frozen after the root, items fixed in
@@ -39,6 +44,7 @@ from optimizer.algorithms import qkp_kernel as kernel
 from optimizer.core.deadline import SHARES
 from optimizer.core.problem import SelectionProblem
 from optimizer.core.result import Termination
+from optimizer.core.verify import is_feasible
 
 MAX_ITEMS = 1000        # the kernel's partner lists: n^2 entries over the items not forced in or out
 #: m x m arrays of 8 bytes the search keeps over its m free items: the pair values, the split and its best,
@@ -54,28 +60,68 @@ MAX_CHUNK = 1 << 22
 DEFAULT_BRANCHING = kernel.BRANCH_STATIC
 
 
+MAX_SIDE_ROWS = 16      # rows checked beside the kept one (each costs O(1) per item fit test)
+
+
 def applies(problem: SelectionProblem) -> str | None:
     """None when the branch and bound can solve `problem`, else why not (one sentence)."""
-    if problem.A.shape[0] != 1:
-        return f"it takes exactly one knapsack row, the problem has {problem.A.shape[0]}"
-    if np.any(problem.A < 0) or problem.b[0] < 0:
-        return "its knapsack row must have nonnegative weights and limit"
-    if np.any(problem.c < 0) or np.any(problem.pair_q < 0):
-        return "it needs c >= 0 and q >= 0 (negative gains or pair terms present)"
-    if problem.size_min > 0 or problem.size_max < problem.n:
-        return "size bounds are not supported"
-    if problem.conflicts.size or problem.groups or problem.covers:
-        return "conflicts, groups and covers are not supported"
+    if np.any(problem.A < 0) or np.any(problem.b < 0):
+        return "its knapsack rows must have nonnegative weights and limits"
+    if problem.size_min > 0:
+        return "a minimum portfolio size is not supported"
+    if problem.covers:
+        return "covers (at least one item of a set) are not supported"
+    rows = problem.A.shape[0] + int(problem.size_max < problem.n)
+    if rows > 1 + MAX_SIDE_ROWS:
+        return f"{rows} rows (knapsack rows and the size limit) are above its limit of {1 + MAX_SIDE_ROWS}"
     free = problem.n - problem.forced_in.size - problem.forced_out.size
     if free > MAX_ITEMS:
         return f"{free} items not forced in or out is above its dense-matrix limit of {MAX_ITEMS}"
     return None
 
 
+def is_classic(problem: SelectionProblem) -> bool:
+    """The classic QKP, items forced in or out allowed: one nonnegative knapsack row, c >= 0, q >= 0, nothing
+    else. Where `auto` prefers this search to HiGHS (measured on the wider kinds it takes, it is not always
+    ahead: benchmarks/timing/kernel_reach.py)."""
+    return bool(applies(problem) is None and problem.A.shape[0] == 1 and problem.size_max >= problem.n
+                and not problem.conflicts.size and not problem.groups
+                and np.all(problem.c >= 0) and np.all(problem.pair_q >= 0))
+
+
 def memory_mb(problem: SelectionProblem) -> float:
     """Memory (MB) of the search's dense arrays for `problem`'s items not forced in or out."""
     m = problem.n - problem.forced_in.size - problem.forced_out.size
-    return KERNEL_MATRICES * 8.0 * m * m / 2**20
+    # one byte per pair for the exclusions, whenever something beside the kept row constrains
+    sided = problem.conflicts.size or problem.groups or problem.A.shape[0] + int(problem.size_max < problem.n) > 1
+    exclusions = 1.0 if sided else 0.0
+    return (KERNEL_MATRICES * 8.0 + exclusions) * m * m / 2**20
+
+
+def _rows(problem: SelectionProblem) -> tuple[np.ndarray, np.ndarray]:
+    """The problem's rows as (weights R x n, limits R): the knapsack rows and the size limit, the tightest
+    (smallest limit per total weight) first: the bound keeps that one, the tree checks the others. With no
+    row at all, one of zero weights."""
+    weights = [np.asarray(problem.A, float)]
+    limits = [np.asarray(problem.b, float)]
+    if problem.size_max < problem.n:
+        weights.append(np.ones((1, problem.n)))
+        limits.append(np.array([float(problem.size_max)]))
+    A, b = np.vstack(weights), np.concatenate(limits)
+    if A.shape[0] == 0:
+        return np.zeros((1, problem.n)), np.zeros(1)
+    order = np.argsort(b / np.maximum(A.sum(axis=1), 1e-12), kind="stable")
+    return A[order], b[order]
+
+
+def _exclusions(problem: SelectionProblem) -> np.ndarray:
+    """The pairs of items that cannot both be chosen (conflicts, two members of a group), k x 2."""
+    pairs = [np.asarray(problem.conflicts, np.int64).reshape(-1, 2)]
+    for group in problem.groups:
+        g = np.asarray(group, np.int64)
+        a, b = np.triu_indices(g.size, 1)
+        pairs.append(np.column_stack([g[a], g[b]]))
+    return np.vstack(pairs)
 
 
 @dataclass
@@ -103,19 +149,32 @@ def available() -> tuple[bool, str]:
 
 @dataclass
 class _Setup:
-    """The kernel's items (the free ones that fit beside the forced-in ones) and what the fixings give."""
+    """The kernel's items (the free ones that can join the forced-in ones) and what the fixings give."""
 
     problem: SelectionProblem
     chosen: np.ndarray          # forced in, over all items
     free: np.ndarray            # indices of the kernel's items
-    q: np.ndarray               # their pair values, dense
-    w: np.ndarray
+    q: np.ndarray               # their pair values, dense (zero between items that exclude each other)
+    w: np.ndarray               # their weights in the kept row
     link: np.ndarray            # c_j + pair values with the forced-in items
     value: float                # f of the forced-in items
     used: float
     capacity: float
+    excl: np.ndarray            # m x m int8 (0 x 0 when only the kept row constrains)
+    side: np.ndarray            # R x m: the other rows
+    side_cap: np.ndarray        # their limits beside the forced-in items
     best: float = -math.inf     # a valid start's value
     best_x: np.ndarray | None = None
+
+    @property
+    def signed(self) -> bool:
+        """Whether adding an item can lower the value (a negative gain or pair value)."""
+        return bool(np.any(self.q < 0) or np.any(self.link < 0))
+
+    @property
+    def sided(self) -> bool:
+        """Whether an item may fail to join S for another reason than the kept row."""
+        return bool(self.excl.size or self.side.shape[0])
 
     def full_x(self, xk: np.ndarray) -> np.ndarray:
         out = self.chosen.astype(np.int8)
@@ -124,18 +183,22 @@ class _Setup:
 
 
 def _setup(problem: SelectionProblem, incumbent: np.ndarray | None) -> _Setup | None:
-    """The search's items and start; None when the forced-in items alone break the row."""
+    """The search's items and start; None when the forced-in items alone break a constraint."""
     n = problem.n
-    w_all = problem.A[0].astype(float)
-    cap = float(problem.b[0])
+    rows, limits = _rows(problem)
     chosen = np.zeros(n, bool)
     chosen[problem.forced_in] = True
     excluded = np.zeros(n, bool)
     excluded[problem.forced_out] = True
-    used = float(w_all[chosen].sum())
-    if used > cap + 1e-9:
+    used = rows[:, chosen].sum(axis=1)
+    pairs = _exclusions(problem)
+    if np.any(used > limits + 1e-9) or np.any(chosen[pairs[:, 0]] & chosen[pairs[:, 1]]):
         return None
-    free = np.flatnonzero(~chosen & ~excluded & (w_all <= cap - used + 1e-9))
+    # an item excluded by a forced-in one, or too heavy for some row beside them, never joins
+    excluded[pairs[chosen[pairs[:, 1]], 0]] = True
+    excluded[pairs[chosen[pairs[:, 0]], 1]] = True
+    fits = np.all(rows <= (limits - used)[:, None] + 1e-9, axis=0)
+    free = np.flatnonzero(~chosen & ~excluded & fits)
     m = free.size
     # the dense matrix covers the free items only: a problem of 10,000 items with a small free core fits
     where = np.full(n, -1)
@@ -146,18 +209,25 @@ def _setup(problem: SelectionProblem, incumbent: np.ndarray | None) -> _Setup | 
     q = np.zeros((m, m))
     q[fi[both], fj[both]] = pq[both]
     q[fj[both], fi[both]] = pq[both]
+    ei, ej = where[pairs[:, 0]], where[pairs[:, 1]]
+    inside = (ei >= 0) & (ej >= 0)
+    sided = bool(inside.any()) or rows.shape[0] > 1      # the kernel reads excl whenever it is sided
+    excl = np.zeros((m, m) if sided else (0, 0), np.int8)
+    if inside.any():
+        excl[ei[inside], ej[inside]] = excl[ej[inside], ei[inside]] = 1
+        q[excl == 1] = 0.0          # never earned together: leaving it out tightens the planes
     c = problem.c.astype(float)
     # link_j = c_j + its pair values with the forced-in items
     link = c[free] + np.bincount(fi[(fi >= 0) & chosen[pj]], pq[(fi >= 0) & chosen[pj]], m) \
         + np.bincount(fj[(fj >= 0) & chosen[pi]], pq[(fj >= 0) & chosen[pi]], m)
-    setup = _Setup(problem, chosen, free, q, np.ascontiguousarray(w_all[free]), link,
-                   float(c[chosen].sum() + pq[chosen[pi] & chosen[pj]].sum()), used, cap)
+    setup = _Setup(problem, chosen, free, q, np.ascontiguousarray(rows[0, free]), link,
+                   float(c[chosen].sum() + pq[chosen[pi] & chosen[pj]].sum()), float(used[0]), float(limits[0]),
+                   excl, np.ascontiguousarray(rows[1:][:, free]), limits[1:] - used[1:])
     if incumbent is not None:
         start = np.asarray(incumbent) > 0.5
-        # a start that breaks the row or the fixings would prune with a value no portfolio has
-        outside = ~chosen & ~np.isin(np.arange(n), free)
-        if start.shape == (n,) and w_all @ start <= cap + 1e-9 and start[chosen].all() \
-                and not start[excluded].any() and not start[outside].any():
+        # a start that breaks a constraint would prune with a value no portfolio has
+        if start.shape == (n,) and is_feasible(problem, start.astype(float)) \
+                and not start[~chosen & ~np.isin(np.arange(n), free)].any():
             setup.best, setup.best_x = problem.objective(start), start[free].astype(np.int8)
     return setup
 
@@ -169,8 +239,9 @@ def _root(setup: _Setup, integral: bool, root_steps: int, deadline: float,
     m = setup.free.size
     state = np.zeros(1, kernel.ROOT_STATE)
     state[0] = (setup.value, setup.capacity - setup.used, 2.0, math.inf, 0, 0, 0)
-    share = setup.q / 2.0
-    root = kernel.Root(setup.q, setup.w, setup.link, share, share.copy(), np.zeros((m, m)), np.zeros(m),
+    positive = np.maximum(setup.q, 0.0)         # a negative pair value gets no share: q x_i x_j <= 0
+    share = positive / 2.0
+    root = kernel.Root(positive, setup.w, setup.link, share, share.copy(), np.zeros((m, m)), np.zeros(m),
                        np.zeros(m, np.int64), np.zeros(m), state)
     chunk_steps = 1
     try:
@@ -195,7 +266,7 @@ def _tree_arrays(setup: _Setup, root: kernel.Root, integral: bool,
     m = setup.free.size
     w = setup.w
     planes = kernel.Planes(setup.q, w, np.zeros((m, m), np.int64), np.zeros((m, m)), np.zeros((m, m)),
-                           np.zeros(m, np.int64), np.zeros(m, np.int64))
+                           np.zeros(m, np.int64), np.zeros(m, np.int64), setup.excl, setup.side, setup.side_cap)
     kernel.freeze(root.best_share, planes)
     # the static branching order: plane value per weight at the root
     kernel.root_evaluate(root, root.best_share)
@@ -208,12 +279,14 @@ def _tree_arrays(setup: _Setup, root: kernel.Root, integral: bool,
     stack_values[0] = (math.inf, setup.value, setup.used)
     state = np.zeros(1, kernel.TREE_STATE)
     state[0] = (setup.value, setup.used, setup.best, setup.capacity, root.state[0]["best"], 0, 1, 0,
-                int(setup.best_x is not None), int(integral), int(branching), 0, 0)
+                int(setup.best_x is not None), int(integral), int(branching), 0, 0, int(setup.signed),
+                int(setup.sided))
     best_x = setup.best_x if setup.best_x is not None else np.zeros(m, np.int8)
     tree = kernel.Tree(np.zeros(m, np.int8), setup.link.copy(), np.zeros(m, np.int64), stack_items, stack_values,
-                       best_x, state)
+                       best_x, state, np.zeros(m, np.int64), np.zeros(setup.side_cap.size))
     scratch = kernel.Scratch(np.zeros(m, np.int64), root.gain, root.order, root.key, np.zeros(m + 1),
-                             np.zeros(m + 1), np.zeros(m, np.int64), np.zeros(m, np.int64))
+                             np.zeros(m + 1), np.zeros(m, np.int64), np.zeros(m, np.int64),
+                             np.zeros(setup.side_cap.size))
     return planes, tree, scratch
 
 
@@ -246,7 +319,7 @@ def _search(arrays: tuple[kernel.Planes, kernel.Tree, kernel.Scratch], deadline:
 def branch_and_bound(problem: SelectionProblem, *, incumbent: np.ndarray | None = None,
                      time_limit: float | None = None, integral: bool | None = None,
                      branching: int = DEFAULT_BRANCHING, root_steps: int = ROOT_STEPS) -> Outcome:
-    """Solve a classic QKP (see `applies`) to optimality, or until `time_limit` seconds.
+    """Solve `problem` (see `applies`) to optimality, or until `time_limit` seconds.
 
     `incumbent` (a feasible 0/1 vector) starts the search with its value.
     The returned bound is valid at any stop: the largest bound of the nodes

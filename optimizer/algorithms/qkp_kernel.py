@@ -18,6 +18,15 @@ theirs), and driven from Python by :mod:`optimizer.algorithms.branch_and_bound`:
 * reduction at every node (the rule of `bounds.fixed_bounds`) and pruning by
   the rule of `bounds.no_better`, integral objectives rounding down.
 
+Beyond the classic QKP (`sided`, `signed` in the tree state): items that exclude
+each other (conflicts, groups) keep an m x m 0/1 matrix and a count per item of
+the items in S excluding it, and their pair values are zero (never earned
+together); the rows other than the kept one ("side rows": more knapsack rows,
+the size limit) are checked whenever an item joins S or the completion and left
+out of the bound (a relaxation); negative gains and pair values get no share
+(q x_i x_j <= 0 when q < 0), enter the links exactly, and turn off the shortcuts
+that only hold when adding an item never hurts.
+
 The arrays travel in three named tuples (numba compiles them as structures):
 `Planes` (the frozen split, read-only in the tree), `Tree` (the search state,
 with its scalars in one `TREE_STATE` record) and `Scratch` (work arrays a node
@@ -49,6 +58,8 @@ TREE_STATE = np.dtype([
     ("trail", "i8"), ("stack", "i8"),         # lengths of the trail and of the stack
     ("nodes", "i8"), ("have_best", "i8"), ("integral", "i8"), ("rule", "i8"),
     ("passes", "i8"), ("fixes", "i8"),        # bound evaluations, items fixed in
+    ("signed", "i8"),                         # 1: some gain or pair value < 0 (adding an item can hurt)
+    ("sided", "i8"),                          # 1: exclusions or side rows (an item may not fit beside S)
 ])
 #: the scalars of the root's subgradient, one record
 ROOT_STATE = np.dtype([
@@ -60,7 +71,7 @@ ROOT_STATE = np.dtype([
 class Root(NamedTuple):
     """The root: the split share[a, b] = p_ab of q_ab = p_ab + p_ba, improved by subgradient steps."""
 
-    q: np.ndarray             # m x m pair values of the kernel's items
+    q: np.ndarray             # m x m positive parts of the pair values (a negative one has no share)
     w: np.ndarray             # weights
     link: np.ndarray          # c_j + its pair values with the forced-in items
     share: np.ndarray         # the split being improved
@@ -82,6 +93,9 @@ class Planes(NamedTuple):
     weight: np.ndarray        # its weight w_i
     partners: np.ndarray      # how many partners j has
     order: np.ndarray         # the static branching order (plane value per weight at the root)
+    excl: np.ndarray          # m x m int8: 1 where two items exclude each other (a conflict, a group)
+    side: np.ndarray          # R x m: the rows the bound leaves out (checked in the tree only)
+    side_cap: np.ndarray      # their limits beside the forced-in items
 
 
 class Tree(NamedTuple):
@@ -94,6 +108,8 @@ class Tree(NamedTuple):
     stack_values: np.ndarray  # per pending child: parent's bound, f(S), weight of S
     best_x: np.ndarray        # the incumbent over the kernel's items
     state: np.ndarray         # one TREE_STATE record
+    blocked: np.ndarray       # per item, how many items in S exclude it
+    side_used: np.ndarray     # the side rows' use by S
 
 
 class Scratch(NamedTuple):
@@ -107,6 +123,7 @@ class Scratch(NamedTuple):
     cum_value: np.ndarray     # prefix sums of gain along `order`
     position: np.ndarray      # each free item's place in `order`
     added: np.ndarray         # the greedy completion
+    side_tmp: np.ndarray      # the side rows' use by S and the completion
 
 
 _F = TypeVar("_F", bound=Callable[..., object])
@@ -323,8 +340,16 @@ def _fix_in(j: int, planes: Planes, tree: Tree) -> None:
     st.value += tree.link[j]
     st.used += planes.w[j]
     q, link = planes.q, tree.link
-    for k in range(link.size):
-        link[k] += q[j, k]
+    if st.sided == 1:
+        excl, blocked = planes.excl, tree.blocked
+        for k in range(link.size):
+            link[k] += q[j, k]
+            blocked[k] += excl[j, k]
+        for r in range(planes.side_cap.size):
+            tree.side_used[r] += planes.side[r, j]
+    else:
+        for k in range(link.size):
+            link[k] += q[j, k]
     tree.trail[st.trail] = j
     st.trail += 1
 
@@ -349,6 +374,11 @@ def _undo(length: int, planes: Planes, tree: Tree) -> None:
         if tree.status[j] == 1:
             for k in range(m):
                 link[k] -= q[j, k]
+            if st.sided == 1:
+                for k in range(m):
+                    tree.blocked[k] -= planes.excl[j, k]
+                for r in range(planes.side_cap.size):
+                    tree.side_used[r] -= planes.side[r, j]
         tree.status[j] = 0
 
 
@@ -396,20 +426,51 @@ def _greedy(cw: np.ndarray, cv: np.ndarray, srt: np.ndarray, cnt: int, w: np.nda
 
 
 @_jit_inline
+def _fits(j: int, room: float, planes: Planes, tree: Tree) -> bool:
+    """Whether item j can join S: the kept row's room, no item of S excluding it, every side row."""
+    if planes.w[j] > room + 1e-9:
+        return False
+    if tree.state[0].sided == 0:
+        return True
+    if tree.blocked[j] > 0:
+        return False
+    for r in range(planes.side_cap.size):
+        if tree.side_used[r] + planes.side[r, j] > planes.side_cap[r] + 1e-9:
+            return False
+    return True
+
+
+@_jit_inline
+def _joins(j: int, na: int, planes: Planes, tree: Tree, scratch: Scratch) -> bool:
+    """Whether item j (fitting beside S) also fits beside the completion scratch.added[:na]: no exclusion
+    with it, and the side rows' room left by it (scratch.side_tmp)."""
+    for a in range(na):
+        if planes.excl[j, scratch.added[a]] != 0:
+            return False
+    for r in range(planes.side_cap.size):
+        if scratch.side_tmp[r] + planes.side[r, j] > planes.side_cap[r] + 1e-9:
+            return False
+    return True
+
+
+@_jit_inline
 def _free_items(planes: Planes, tree: Tree, scratch: Scratch, room: float) -> tuple[int, bool]:
-    """Fix out the free items too heavy for the room; list the others: (count, whether they all fit)."""
+    """Fix out the free items that cannot join S; list the others: (count, whether taking them all is
+    best: none left, or c, q >= 0 with only the kept row and all of them fitting it)."""
     w = planes.w
     nf = 0
     wsum = 0.0
     for k in range(w.size):
         if tree.status[k] == 0:
-            if w[k] > room + 1e-9:
+            if not _fits(k, room, planes, tree):
                 _fix_out(k, tree)
             else:
                 scratch.free[nf] = k
                 nf += 1
                 wsum += w[k]
-    return nf, nf == 0 or wsum <= room + 1e-9
+    st = tree.state[0]
+    simple = st.signed == 0 and st.sided == 0
+    return nf, nf == 0 or (simple and wsum <= room + 1e-9)
 
 
 @_jit_inline
@@ -465,7 +526,7 @@ def _reduce(planes: Planes, tree: Tree, scratch: Scratch, nf: int, cnt: int, kb:
         else:
             b_out = value + lpv
         if hopeless(b_out, st.best, integral):
-            if st.used + w[j] > st.capacity + 1e-9:
+            if not _fits(j, st.capacity - st.used, planes, tree):
                 return -1
             _fix_in(j, planes, tree)
             changed = 1
@@ -509,21 +570,39 @@ def _complete(planes: Planes, tree: Tree, scratch: Scratch, nf: int, cnt: int) -
     st = tree.state[0]
     w, gain, added = planes.w, scratch.gain, scratch.added
     rem = st.capacity - st.used
+    sided, signed = st.sided == 1, st.signed == 1
+    if sided:
+        scratch.side_tmp[:] = tree.side_used
     na = 0
     ceiling = st.value
     for t in range(cnt):
         j = scratch.order[t]
-        if w[j] <= rem + 1e-9:
-            added[na] = j
-            na += 1
-            rem -= w[j]
-            ceiling += gain[j]
+        if w[j] > rem + 1e-9 or (sided and not _joins(j, na, planes, tree, scratch)):
+            continue
+        if signed:                  # only items that add value beside S and the completion so far
+            more = tree.link[j]
+            for a in range(na):
+                more += planes.q[j, added[a]]
+            if more <= 0:
+                continue
+        added[na] = j
+        na += 1
+        rem -= w[j]
+        ceiling += gain[j]
+        if sided:
+            for r in range(planes.side_cap.size):
+                scratch.side_tmp[r] += planes.side[r, j]
     for t in range(nf):
         j = scratch.free[t]
-        if gain[j] <= 0 and w[j] <= rem + 1e-9:
+        if signed:                  # with negative terms an item that adds nothing can take value away
+            break
+        if gain[j] <= 0 and w[j] <= rem + 1e-9 and (not sided or _joins(j, na, planes, tree, scratch)):
             added[na] = j
             na += 1
             rem -= w[j]
+            if sided:
+                for r in range(planes.side_cap.size):
+                    scratch.side_tmp[r] += planes.side[r, j]
     # f(S + A) <= f(S) + sum of A's gains (each plane covers its partners in A, which fit beside it):
     # the O(|A|^2) evaluation only when that can beat the incumbent
     if st.have_best == 0 or ceiling > st.best:

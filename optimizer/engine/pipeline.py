@@ -15,7 +15,7 @@ Stages, each recorded in `Result.stages` with its time and what it found:
    incumbent, it is optimal and the MIP is skipped. For a classic QKP that the
    branch and bound takes whole, the stage only records the breakpoints' bound:
    the search's compiled root optimizes the same planes;
-3. branch-and-bound: for a classic QKP (optimizer.algorithms.branch_and_bound.applies) of
+3. branch-and-bound: for a classic QKP (optimizer.algorithms.branch_and_bound.is_classic) of
    at most BNB_ITEMS items, unless a formulation or a mip_gap was asked for, the
    Caprara-Pisinger-Toth search on the reduced problem proves the optimum;
    otherwise
@@ -38,7 +38,7 @@ import numpy as np
 
 from formulations import Choice
 from optimizer.algorithms.bounds import BOUND_ITERATIONS, best_bound, lagrangian_bound, no_better, trivial_bound
-from optimizer.algorithms.branch_and_bound import applies, available, branch_and_bound
+from optimizer.algorithms.branch_and_bound import available, branch_and_bound, is_classic
 from optimizer.algorithms.tabu import SearchResult, tabu_search
 from optimizer.core.deadline import Deadline
 from optimizer.core.problem import SelectionProblem
@@ -177,7 +177,7 @@ class _Pipeline:
         the same upper planes as the bound stage and fixes items at every node, so the numpy stage before it
         would only repeat it (it took 11-12 s of 13 at n = 300, the search 0.3 s: benchmarks/README.md)."""
         return (not self.mip_only and self.request.mip_gap is None and self.problem.n <= BNB_ITEMS
-                and applies(self.problem) is None and available()[0]
+                and self.problem.is_classic_qkp and is_classic(self.problem) and available()[0]
                 and resources.search_too_large(self.problem, self.request.memory_limit) is None)
 
     def exact(self) -> Result:
@@ -202,7 +202,7 @@ class _Pipeline:
         start = None
         if self.incumbent is not None and np.all(self.incumbent[fix_in] == 1) and np.all(self.incumbent[fix_out] == 0):
             start = self.incumbent
-        if not self.mip_only and mip_gap is None and self.problem.n <= BNB_ITEMS and applies(reduced) is None \
+        if not self.mip_only and mip_gap is None and self.problem.n <= BNB_ITEMS and is_classic(reduced) \
                 and available()[0]:          # without numba the MIP proves it instead
             too_large = resources.search_too_large(reduced, self.request.memory_limit)
             if too_large is None:

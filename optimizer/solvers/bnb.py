@@ -1,11 +1,12 @@
-"""The `bnb` solver: Caprara-Pisinger-Toth branch and bound for the classic quadratic knapsack.
+"""The `bnb` solver: Caprara-Pisinger-Toth branch and bound for quadratic knapsacks.
 
 A short tabu search (from the warm start, if any) gives the incumbent, then
 :mod:`optimizer.algorithms.branch_and_bound` proves it or finds better. No model, no
-MIP solver: a numba-compiled kernel (unavailable, saying why, without numba). Problems
-outside the classic QKP (several rows, negative terms, conflicts, groups,
-covers, size bounds) get an error result
-naming what is in the way; `auto` and `highs` take those.
+MIP solver: a numba-compiled kernel (unavailable, saying why, without numba). It takes
+the classic QKP and more (several rows with nonnegative weights, a size limit,
+conflicts, groups, negative terms, forced items); problems with covers, a minimum
+size or negative row weights get an error result naming what is in the way;
+`auto` and `highs` take those.
 """
 
 from __future__ import annotations
@@ -33,21 +34,20 @@ class Adapter(SolverBase):
     capabilities = Capabilities(model=False)
 
     def accepts(self, problem: SelectionProblem) -> str | None:
-        """The classic QKP only (one knapsack row, no negative terms, items forced in or out allowed)."""
+        """What `branch_and_bound.applies` takes: no covers, no minimum size, nonnegative rows."""
         why = applies(problem)
-        return None if why is None else (f"solver 'bnb' takes the classic QKP only: {why}; use solver 'auto' "
-                                         f"or 'highs'")
+        return None if why is None else f"solver 'bnb' cannot take this problem: {why}; use solver 'auto' or 'highs'"
 
     def memory_mb(self, problem: SelectionProblem) -> float | None:
         """The search's dense arrays over the items not forced in or out."""
         return memory_mb(problem)
 
     def availability(self) -> tuple[bool, str]:
-        """Available where its compiled kernel is (numba); it refuses problems that are not classic QKPs."""
+        """Available where its compiled kernel is (numba); it refuses problems `applies` does not take."""
         ok, reason = available()
         if not ok:
             return False, f"the compiled branch and bound cannot run here: {reason}"
-        return True, "branch and bound with Lagrangian upper planes (compiled kernel), classic QKP only"
+        return True, "branch and bound with Lagrangian upper planes (compiled kernel), no covers or minimum size"
 
     def solve(self, problem: SelectionProblem, model: MipModel | None, options: SolveOptions) -> RawAnswer:
         """Search for a start, then branch and bound; never raises on limits."""
@@ -68,7 +68,7 @@ class Adapter(SolverBase):
         if math.isfinite(found.bound):
             answer.bound = found.bound
         if found.termination is Termination.INFEASIBLE:
-            answer.message = "the forced-in items exceed the knapsack row"
+            answer.message = "the forced-in items break a constraint (a row, the size limit, a conflict or a group)"
         elif found.termination is Termination.INTERRUPTED:
             answer.message = "interrupted by the user"
         return answer

@@ -9,8 +9,9 @@ from hypothesis import HealthCheck, given, settings
 import optimizer.algorithms.branch_and_bound as bb
 from instances import generate_qkp
 from optimizer import solve
-from optimizer.algorithms.branch_and_bound import applies, branch_and_bound
+from optimizer.algorithms.branch_and_bound import applies, branch_and_bound, is_classic
 from optimizer.core.result import Termination
+from optimizer.core.verify import is_feasible
 from tests.problem_strategies import classic_qkps, enumerate_optimum, same_value
 
 
@@ -60,26 +61,38 @@ def test_a_time_limit_returns_the_incumbent_and_a_valid_bound():
 
 def test_applies_names_what_is_in_the_way(monkeypatch):
     base = generate_qkp(8, 50, 1)
-    assert applies(base) is None
+    assert applies(base) is None and is_classic(base)
     cases = {
-        "one knapsack row": base.replace(A=np.vstack([base.A, base.A]), b=np.r_[base.b, base.b], row_names=None),
-        "q >= 0": base.replace(pair_q=-base.pair_q),
-        "size bounds": base.replace(size_max=3),
-        "conflicts": base.replace(conflicts=np.array([[0, 1]])),
+        "nonnegative weights and limits": base.replace(A=-base.A),
+        "minimum portfolio size": base.replace(size_min=2),
+        "covers": base.replace(covers=[[0, 1]]),
     }
     for words, problem in cases.items():
-        assert words in applies(problem)
+        assert words in applies(problem) and not is_classic(problem)
+    monkeypatch.setattr(bb, "MAX_SIDE_ROWS", 1)
+    three = base.replace(A=np.vstack([base.A] * 3), b=np.r_[base.b, base.b, base.b], row_names=None)
+    assert "3 rows" in applies(three) and "limit of 2" in applies(three)
     monkeypatch.setattr(bb, "MAX_ITEMS", 5)
     assert "dense-matrix limit of 5" in applies(base)
     with pytest.raises(ValueError, match="does not apply"):
         branch_and_bound(base)
 
 
+def test_wider_kinds_are_taken_but_only_the_classic_one_is_preferred():
+    base = generate_qkp(8, 50, 1)
+    wider = [base.replace(A=np.vstack([base.A, base.A]), b=np.r_[base.b, base.b], row_names=None),
+             base.replace(pair_q=-base.pair_q), base.replace(size_max=3), base.replace(conflicts=[[0, 1]]),
+             base.replace(groups=[[0, 1, 2]])]
+    for problem in wider:
+        assert applies(problem) is None and not is_classic(problem)
+    assert is_classic(base.replace(forced_in=[0], forced_out=[1]))
+
+
 def test_solver_bnb_refuses_other_problems_with_the_reason():
-    problem = generate_qkp(10, 50, 1).replace(conflicts=np.array([[0, 1]]))
+    problem = generate_qkp(10, 50, 1).replace(covers=[[0, 1]])
     result = solve(problem, solver="bnb")
     assert result.termination is Termination.ERROR
-    assert "classic QKP" in result.message and "conflicts" in result.message and result.x is None
+    assert "cannot take this problem" in result.message and "covers" in result.message and result.x is None
 
 
 def test_warm_start_reaches_the_search():
@@ -97,3 +110,29 @@ def test_an_infeasible_start_is_ignored():
     found = branch_and_bound(problem, incumbent=everything)
     assert found.termination is Termination.OPTIMAL and found.objective == optimum
     assert problem.A[0] @ found.x <= problem.b[0]
+
+
+def _with(kind: str, n: int, seed: int):
+    """generate_qkp(n, 50, seed) with one more kind of constraint (or mixed signs)."""
+    base = generate_qkp(n, 50, seed)
+    rng = np.random.default_rng(seed)
+    if kind == "conflicts":
+        pairs = rng.choice(n, size=(n // 4, 2))
+        return base.replace(conflicts=pairs[pairs[:, 0] != pairs[:, 1]],
+                            groups=[rng.permutation(n)[:4], rng.permutation(n)[:3]])
+    if kind == "rows":
+        extra = rng.integers(1, 51, (2, n)).astype(float)
+        return base.replace(A=np.vstack([base.A, extra]), b=np.r_[base.b, 0.3 * extra.sum(axis=1)], row_names=None)
+    if kind == "size":
+        return base.replace(size_max=n // 5, forced_in=[int(rng.integers(n))])
+    q = base.pair_q * np.where(rng.random(base.n_pairs) < 0.3, -1, 1)
+    return base.replace(pair_q=q, c=base.c * np.where(rng.random(n) < 0.1, -1, 1))
+
+
+@pytest.mark.parametrize("kind,n,seed", [("conflicts", 40, 1), ("rows", 30, 2), ("size", 30, 3), ("signed", 40, 4)])
+def test_wider_kinds_match_highs(kind, n, seed):
+    problem = _with(kind, n, seed)
+    mine = solve(problem, solver="bnb", time_limit=60)
+    highs = solve(problem, solver="highs", formulation="standard", threads=1, time_limit=60)
+    assert mine.termination is Termination.OPTIMAL and highs.termination is Termination.OPTIMAL
+    assert same_value(mine.objective, highs.objective) and is_feasible(problem, mine.x)

@@ -13,8 +13,16 @@ from instances import generate_qkp
 from optimizer import solve
 from optimizer.algorithms.branch_and_bound import branch_and_bound
 from optimizer.core.result import Termination
+from optimizer.core.verify import is_feasible, violations
 from tests.optimizer.algorithms.numpy_branch_and_bound import numpy_branch_and_bound
-from tests.problem_strategies import classic_qkps, enumerate_optimum, hide_module, same_value
+from tests.problem_strategies import (
+    classic_qkps,
+    enumerate_optimum,
+    hide_module,
+    kernel_problem,
+    problems,
+    same_value,
+)
 
 needs_numba = pytest.mark.skipif(not kernel.compiled_available()[0], reason="numba is not importable")
 
@@ -33,6 +41,43 @@ def test_kernel_equals_enumeration(problem, branching):
     assert run.x[problem.forced_in].all() and not run.x[problem.forced_out].any()
     assert same_value(problem.objective(run.x), optimum) and same_value(run.bound, optimum)
     assert run.root_bound >= optimum - 1e-6
+
+
+@needs_numba
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(problems(max_n=10).map(kernel_problem), st.sampled_from([kernel.BRANCH_FRACTIONAL, kernel.BRANCH_STATIC]))
+def test_kernel_equals_enumeration_with_every_kind_it_takes(problem, branching):
+    # several rows, a size limit, conflicts, groups, mixed-sign gains and pair values, forced items
+    assert bb.applies(problem) is None
+    termination, optimum, _ = enumerate_optimum(problem)
+    run = branch_and_bound(problem, branching=branching)
+    if termination is Termination.INFEASIBLE:
+        assert run.termination is Termination.INFEASIBLE and run.x is None
+        return
+    assert run.termination is Termination.OPTIMAL
+    assert is_feasible(problem, run.x.astype(float)), violations(problem, run.x.astype(float))
+    assert same_value(problem.objective(run.x), optimum) and same_value(run.bound, optimum)
+    assert run.root_bound >= optimum - 1e-6
+
+
+@needs_numba
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_n=10).map(kernel_problem), st.integers(0, 2**32 - 1))
+def test_a_start_keeps_the_answer_exact_with_every_kind(problem, seed):
+    termination, optimum, x = enumerate_optimum(problem)
+    if termination is Termination.INFEASIBLE:
+        return
+    # a feasible start (the optimum with random items dropped when that stays feasible) or an infeasible one
+    rng = np.random.default_rng(seed)
+    start = np.asarray(x, float).copy()
+    for k in rng.permutation(problem.n)[:3]:
+        trial = start.copy()
+        trial[k] = 1 - trial[k]
+        if rng.random() < 0.3 or is_feasible(problem, trial):
+            start = trial
+    run = branch_and_bound(problem, incumbent=start, root_steps=int(rng.integers(1, 20)))
+    assert run.termination is Termination.OPTIMAL and same_value(problem.objective(run.x), optimum)
+    assert is_feasible(problem, run.x.astype(float))
 
 
 @needs_numba

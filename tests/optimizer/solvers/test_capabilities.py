@@ -56,7 +56,7 @@ def test_the_registry_reads_suffixes_and_memory_from_capabilities():
 
 
 def test_a_solver_that_refuses_a_problem_says_why_before_anything_is_built():
-    result = solve(generate_alliance(12, seed=2), solver="bnb")        # negative pair terms: not a classic QKP
-    assert result.termination is Termination.ERROR and "classic QKP only" in result.message
+    result = solve(generate_alliance(12, seed=2), solver="bnb")        # a minimum size, negative row weights
+    assert result.termination is Termination.ERROR and "cannot take this problem" in result.message
     result = solve(generate_qkp(25, 50, seed=1), solver="bruteforce")
     assert result.termination is Termination.ERROR and "at most 20 free items" in result.message
