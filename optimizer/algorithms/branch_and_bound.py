@@ -242,7 +242,8 @@ def _root(setup: _Setup, integral: bool, root_steps: int, deadline: float,
     positive = np.maximum(setup.q, 0.0)         # a negative pair value gets no share: q x_i x_j <= 0
     share = positive / 2.0
     root = kernel.Root(positive, setup.w, setup.link, share, share.copy(), np.zeros((m, m)), np.zeros(m),
-                       np.zeros(m, np.int64), np.zeros(m), state)
+                       np.zeros(m, np.int64), np.zeros(m), state, setup.side, setup.side_cap,
+                       np.zeros(setup.side_cap.size), np.zeros(setup.side_cap.size), np.zeros(m))
     chunk_steps = 1
     try:
         while state[0]["done"] == 0 and state[0]["steps"] < root_steps:
@@ -265,11 +266,13 @@ def _tree_arrays(setup: _Setup, root: kernel.Root, integral: bool,
     """The frozen split's sorted partner lists, the tree state with the root on the stack, the scratch."""
     m = setup.free.size
     w = setup.w
+    # the static branching order: plane value per weight at the root; the multipliers' charges frozen
+    kernel.root_evaluate(root, root.best_share, root.best_mult)
     planes = kernel.Planes(setup.q, w, np.zeros((m, m), np.int64), np.zeros((m, m)), np.zeros((m, m)),
-                           np.zeros(m, np.int64), np.zeros(m, np.int64), setup.excl, setup.side, setup.side_cap)
+                           np.zeros(m, np.int64), np.zeros(m, np.int64), setup.excl, setup.side, setup.side_cap,
+                           root.penalty.copy())
     kernel.freeze(root.best_share, planes)
-    # the static branching order: plane value per weight at the root
-    kernel.root_evaluate(root, root.best_share)
+    lagrange = float(root.best_mult @ setup.side_cap)
     order = np.argsort(-np.where(w > 0, root.gain / np.where(w > 0, w, 1.0), np.inf), kind="stable")
     planes.order[:] = order
     depth_cap = m + 2                      # each level adds at most one pending entry to the stack
@@ -280,7 +283,7 @@ def _tree_arrays(setup: _Setup, root: kernel.Root, integral: bool,
     state = np.zeros(1, kernel.TREE_STATE)
     state[0] = (setup.value, setup.used, setup.best, setup.capacity, root.state[0]["best"], 0, 1, 0,
                 int(setup.best_x is not None), int(integral), int(branching), 0, 0, int(setup.signed),
-                int(setup.sided))
+                int(setup.sided), lagrange)
     best_x = setup.best_x if setup.best_x is not None else np.zeros(m, np.int8)
     tree = kernel.Tree(np.zeros(m, np.int8), setup.link.copy(), np.zeros(m, np.int64), stack_items, stack_values,
                        best_x, state, np.zeros(m, np.int64), np.zeros(setup.side_cap.size))

@@ -22,10 +22,13 @@ Beyond the classic QKP (`sided`, `signed` in the tree state): items that exclude
 each other (conflicts, groups) keep an m x m 0/1 matrix and a count per item of
 the items in S excluding it, and their pair values are zero (never earned
 together); the rows other than the kept one ("side rows": more knapsack rows,
-the size limit) are checked whenever an item joins S or the completion and left
-out of the bound (a relaxation); negative gains and pair values get no share
-(q x_i x_j <= 0 when q < 0), enter the links exactly, and turn off the shortcuts
-that only hold when adding an item never hurts.
+the size limit) are checked whenever an item joins S or the completion. In the
+bound the side rows are dualized with multipliers >= 0, optimized at the root
+with the split and frozen with it (measured: dualizing the exclusions too made
+trees 50x larger, their frozen charges staying where one item is already out);
+negative gains and pair values get no share (q x_i x_j <= 0 when q < 0), enter
+the links exactly, and turn off the shortcuts that only hold when adding an
+item never hurts.
 
 The arrays travel in three named tuples (numba compiles them as structures):
 `Planes` (the frozen split, read-only in the tree), `Tree` (the search state,
@@ -60,6 +63,7 @@ TREE_STATE = np.dtype([
     ("passes", "i8"), ("fixes", "i8"),        # bound evaluations, items fixed in
     ("signed", "i8"),                         # 1: some gain or pair value < 0 (adding an item can hurt)
     ("sided", "i8"),                          # 1: exclusions or side rows (an item may not fit beside S)
+    ("lagrange", "f8"),                       # the dualized constraints' constant beside S (see Planes)
 ])
 #: the scalars of the root's subgradient, one record
 ROOT_STATE = np.dtype([
@@ -81,6 +85,11 @@ class Root(NamedTuple):
     order: np.ndarray         # scratch: items by plane value per weight
     key: np.ndarray           # scratch: sort keys
     state: np.ndarray         # one ROOT_STATE record
+    side: np.ndarray          # R x m side rows and their limits beside the forced-in items,
+    side_cap: np.ndarray      # dualized with multipliers mult >= 0
+    mult: np.ndarray          # the multipliers being improved
+    best_mult: np.ndarray     # those of the lowest bound so far (with best_share)
+    penalty: np.ndarray       # per item, what the multipliers charge it: sum_r mult_r a_rj
 
 
 class Planes(NamedTuple):
@@ -96,6 +105,9 @@ class Planes(NamedTuple):
     excl: np.ndarray          # m x m int8: 1 where two items exclude each other (a conflict, a group)
     side: np.ndarray          # R x m: the rows the bound leaves out (checked in the tree only)
     side_cap: np.ndarray      # their limits beside the forced-in items
+    penalty: np.ndarray       # per item, the frozen multipliers' charge (Root.penalty); the bound at a node is
+                              # f(S) + lagrange + a knapsack over link_j - penalty_j + plane_j (lagrange in
+                              # the tree state: the multipliers' constant less the charges of S)
 
 
 class Tree(NamedTuple):
@@ -220,12 +232,21 @@ def _lp(gain: np.ndarray, w: np.ndarray, items: np.ndarray, nitems: int, room: f
 # ----------------------------------------------------------------------------------------- root
 
 @_jit
-def root_evaluate(root: Root, share: np.ndarray) -> tuple[float, int, float]:
-    """Bound of the root for one split (every item free): (value, break position, fraction);
-    fills root.inner and root.gain."""
+def root_evaluate(root: Root, share: np.ndarray, mult: np.ndarray) -> tuple[float, int, float]:
+    """Bound of the root for one split and one set of multipliers (every item free), less f of the forced-in
+    items: (value, break position, fraction); fills root.inner, root.penalty and root.gain."""
     w, inner = root.w, root.inner
     m = w.size
     room = root.state[0].room
+    nside = root.side_cap.size
+    constant = 0.0
+    for j in range(m):
+        root.penalty[j] = 0.0
+    for r in range(nside):
+        if mult[r] > 0:
+            constant += mult[r] * root.side_cap[r]
+            for j in range(m):
+                root.penalty[j] += mult[r] * root.side[r, j]
     ratio = np.empty(m)
     cand = np.empty(m, dtype=np.int64)
     for a in range(m):
@@ -252,25 +273,30 @@ def root_evaluate(root: Root, share: np.ndarray) -> tuple[float, int, float]:
                 inner[a, b] = f
                 tot += s * f
                 break
-        root.gain[a] = root.link[a] + tot
+        root.gain[a] = root.link[a] - root.penalty[a] + tot
     val, cnt, k, frac = _lp(root.gain, w, np.arange(m), m, room, root.order, root.key)
-    return val, k, frac
+    return val + constant, k, frac
 
 
 @_jit
 def root_steps(root: Root, incumbent: float, integral: bool, nsteps: int) -> None:
-    """Up to `nsteps` subgradient steps on root.share (state in root.state); the best split in root.best_share."""
+    """Up to `nsteps` subgradient steps on root.share and root.mult (state in root.state); the best pair in
+    root.best_share and root.best_mult. The split and the multipliers each take their own Polyak step (their
+    subgradients differ in scale by the weights), half of it when both move."""
     st = root.state[0]
-    share, q, inner = root.share, root.q, root.inner
+    share, q, inner, mult = root.share, root.q, root.inner, root.mult
     m = root.w.size
+    nside = root.side_cap.size
     x = np.zeros(m)
+    gmult = np.zeros(nside)
     for _ in range(nsteps):
-        val, k, frac = root_evaluate(root, share)
+        val, k, frac = root_evaluate(root, share, mult)
         bound = st.value + val
         st.steps += 1
         if bound < st.best - 1e-9:
             st.best = bound
             root.best_share[:, :] = share
+            root.best_mult[:] = mult
             st.stall = 0
         else:
             st.stall += 1
@@ -292,17 +318,34 @@ def root_steps(root: Root, incumbent: float, integral: bool, nsteps: int) -> Non
             for b in range(a + 1, m):
                 g = x[a] * inner[a, b] - x[b] * inner[b, a]
                 norm += 2.0 * g * g
-        if norm <= 1e-18 or bound - aim <= 0:
+        # d bound / d mult = the slack of the dualized constraint at x; a multiplier at 0 whose slack is
+        # positive cannot move (the projection), so it takes no part in the step
+        mnorm = 0.0
+        for r in range(nside):
+            g = root.side_cap[r]
+            for j in range(m):
+                g -= root.side[r, j] * x[j]
+            if mult[r] <= 0 and g >= 0:
+                g = 0.0
+            gmult[r] = g
+            mnorm += g * g
+        if (norm <= 1e-18 and mnorm <= 1e-18) or bound - aim <= 0:
             st.done = 1
             return
-        t_step = st.step * (bound - aim) / norm
-        for a in range(m):
-            for b in range(a + 1, m):
-                g = x[a] * inner[a, b] - x[b] * inner[b, a]
-                if g != 0.0:
-                    s = min(max(share[a, b] - t_step * g, 0.0), q[a, b])
-                    share[a, b] = s
-                    share[b, a] = q[a, b] - s
+        both = 0.5 if norm > 1e-18 and mnorm > 1e-18 else 1.0
+        if norm > 1e-18:
+            t_step = both * st.step * (bound - aim) / norm
+            for a in range(m):
+                for b in range(a + 1, m):
+                    g = x[a] * inner[a, b] - x[b] * inner[b, a]
+                    if g != 0.0:
+                        s = min(max(share[a, b] - t_step * g, 0.0), q[a, b])
+                        share[a, b] = s
+                        share[b, a] = q[a, b] - s
+        if mnorm > 1e-18:
+            t_step = both * st.step * (bound - aim) / mnorm
+            for r in range(nside):
+                mult[r] = max(mult[r] - t_step * gmult[r], 0.0)
 
 
 @_jit
@@ -341,6 +384,7 @@ def _fix_in(j: int, planes: Planes, tree: Tree) -> None:
     st.used += planes.w[j]
     q, link = planes.q, tree.link
     if st.sided == 1:
+        st.lagrange -= planes.penalty[j]
         excl, blocked = planes.excl, tree.blocked
         for k in range(link.size):
             link[k] += q[j, k]
@@ -375,6 +419,7 @@ def _undo(length: int, planes: Planes, tree: Tree) -> None:
             for k in range(m):
                 link[k] -= q[j, k]
             if st.sided == 1:
+                st.lagrange += planes.penalty[j]
                 for k in range(m):
                     tree.blocked[k] -= planes.excl[j, k]
                 for r in range(planes.side_cap.size):
@@ -490,7 +535,7 @@ def _plane_values(planes: Planes, tree: Tree, scratch: Scratch, nf: int, room: f
             else:
                 tot += planes.share[j, s] * max(rem, 0.0) / planes.weight[j, s]
                 break
-        scratch.gain[j] = tree.link[j] + tot
+        scratch.gain[j] = tree.link[j] - planes.penalty[j] + tot
 
 
 @_jit_inline
@@ -500,7 +545,7 @@ def _reduce(planes: Planes, tree: Tree, scratch: Scratch, nf: int, cnt: int, kb:
     better portfolio needs forced items that do not fit together."""
     st = tree.state[0]
     integral = st.integral == 1
-    value = st.value
+    value = st.value + st.lagrange
     room = st.capacity - st.used
     w, gain, srt, free = planes.w, scratch.gain, scratch.order, scratch.free
     cw, cv, posn = scratch.cum_weight, scratch.cum_value, scratch.position
@@ -552,7 +597,7 @@ def _bound(pbound: float, planes: Planes, tree: Tree, scratch: Scratch) -> tuple
         st.passes += 1
         _plane_values(planes, tree, scratch, nf, room)
         lpv, cnt, kb, frac = _lp(scratch.gain, planes.w, scratch.free, nf, room, scratch.order, scratch.key)
-        bound = min(bound, st.value + lpv)
+        bound = min(bound, st.value + st.lagrange + lpv)
         if st.nodes == 1 and bound < st.root_bound:
             st.root_bound = bound
         if hopeless(bound, st.best, integral):
@@ -574,7 +619,7 @@ def _complete(planes: Planes, tree: Tree, scratch: Scratch, nf: int, cnt: int) -
     if sided:
         scratch.side_tmp[:] = tree.side_used
     na = 0
-    ceiling = st.value
+    ceiling = st.value + st.lagrange     # the completion is feasible: the dualized terms are >= 0 at it
     for t in range(cnt):
         j = scratch.order[t]
         if w[j] > rem + 1e-9 or (sided and not _joins(j, na, planes, tree, scratch)):

@@ -17,8 +17,10 @@ Stages, each recorded in `Result.stages` with its time and what it found:
    the search's compiled root optimizes the same planes;
 3. branch-and-bound: for a classic QKP (optimizer.algorithms.branch_and_bound.is_classic) of
    at most BNB_ITEMS items, unless a formulation or a mip_gap was asked for, the
-   Caprara-Pisinger-Toth search on the reduced problem proves the optimum;
-   otherwise
+   Caprara-Pisinger-Toth search on the reduced problem proves the optimum. On the
+   other kinds it takes (side rows, a size limit, conflicts, groups, mixed signs)
+   it runs first with a share of the time ("search first"; SEARCH_FIRST_SECONDS
+   without a limit), and what it leaves open goes, with its portfolio, to
    mip: HiGHS on the reduced problem, started from the incumbent. Its bound
    covers the portfolios the fixings keep; the others are worth at most the
    incumbent, so the overall bound is max(incumbent, MIP bound), and never
@@ -38,7 +40,7 @@ import numpy as np
 
 from formulations import Choice
 from optimizer.algorithms.bounds import BOUND_ITERATIONS, best_bound, lagrangian_bound, no_better, trivial_bound
-from optimizer.algorithms.branch_and_bound import available, branch_and_bound, is_classic
+from optimizer.algorithms.branch_and_bound import Outcome, applies, available, branch_and_bound, is_classic
 from optimizer.algorithms.tabu import SearchResult, tabu_search
 from optimizer.core.deadline import Deadline
 from optimizer.core.problem import SelectionProblem
@@ -54,6 +56,7 @@ from optimizer.solvers.heuristic import cut_start, incumbent_search
 REDUCTION_ROUNDS = 4      # bound, fix, bound again on what is left
 MIP_PAIR_LIMIT = 2_000_000  # above this many pairs the linearized model no longer fits comfortably
 BNB_ITEMS = 600           # classic QKPs up to this size go to the branch and bound instead of the MIP
+SEARCH_FIRST_SECONDS = 10.0   # without a time limit, the branch and bound's turn before HiGHS on the wider kinds
 
 
 def solve_auto(problem: SelectionProblem, request: Request, *, formulation: Choice, start: np.ndarray | None,
@@ -202,12 +205,20 @@ class _Pipeline:
         start = None
         if self.incumbent is not None and np.all(self.incumbent[fix_in] == 1) and np.all(self.incumbent[fix_out] == 0):
             start = self.incumbent
-        if not self.mip_only and mip_gap is None and self.problem.n <= BNB_ITEMS and is_classic(reduced) \
+        if not self.mip_only and mip_gap is None and self.problem.n <= BNB_ITEMS and applies(reduced) is None \
                 and available()[0]:          # without numba the MIP proves it instead
             too_large = resources.search_too_large(reduced, self.request.memory_limit)
-            if too_large is None:
+            if too_large is not None:
+                self.stages.append(Stage("branch-and-bound", 0.0, {"skipped": too_large}))
+            elif is_classic(reduced):
                 return self.branch_and_bound(reduced, start, bound)
-            self.stages.append(Stage("branch-and-bound", 0.0, {"skipped": too_large}))
+            else:                             # first, with a share of the time; HiGHS on what it leaves open
+                found, bound = self.tree(reduced, start, bound,
+                                         self.clock.budget("search first", SEARCH_FIRST_SECONDS))
+                if found.termination is not Termination.TIME_LIMIT:
+                    return self.close(found, bound)
+                if found.x is not None and found.objective >= self.value:
+                    start = found.x           # it respects the fixings, which the incumbent may not
         skip, out_of_time = self.why_no_mip()
         if skip is not None:
             return self.search_instead(skip, out_of_time, bound, method)
@@ -274,25 +285,32 @@ class _Pipeline:
 
     def branch_and_bound(self, reduced: SelectionProblem, start: np.ndarray | None, bound: float) -> Result:
         """The exact stage for classic QKPs: optimizer.algorithms.branch_and_bound on what the reduction left."""
-        found = branch_and_bound(reduced, incumbent=start, time_limit=self.clock.left_or_none())
+        return self.close(*self.tree(reduced, start, bound, self.clock.left_or_none()))
+
+    def tree(self, reduced: SelectionProblem, start: np.ndarray | None, bound: float,
+             time_limit: float | None) -> tuple[Outcome, float]:
+        """Run the branch and bound on `reduced` and record its stage: (what it found, the best valid bound)."""
+        found = branch_and_bound(reduced, incumbent=start, time_limit=time_limit)
+        # the search's own bound (its root's, when cut short there) may be above the bound stage's
+        overall = min(bound, max(found.bound, self.value)) if math.isfinite(found.bound) else bound
         self.stages.append(Stage("branch-and-bound", found.seconds, {
             "termination": found.termination.value, "objective": found.objective if found.x is not None else None,
-            # the best valid bound after this stage: the search's own (its root's, when cut short there) may
-            # be above the bound stage's
-            "bound": min(bound, max(found.bound, self.value)) if math.isfinite(found.bound) else bound,
-            "search_bound": found.bound, "root_bound": found.root_bound, "nodes": found.nodes,
+            "bound": overall, "search_bound": found.bound, "root_bound": found.root_bound, "nodes": found.nodes,
             "items_free": int(reduced.n - reduced.forced_in.size - reduced.forced_out.size)}))
         self.offer(found.x, found.objective)
+        return found, overall
+
+    def close(self, found: Outcome, bound: float) -> Result:
+        """The result after the branch and bound had the last word."""
         if found.termination in (Termination.OPTIMAL, Termination.INFEASIBLE):
             if self.incumbent is None:
-                return self.finish(Termination.INFEASIBLE, None, "no portfolio fits the knapsack row",
+                return self.finish(Termination.INFEASIBLE, None, "no portfolio meets the constraints",
                                    nodes=found.nodes)
             # the tree is exhausted: nothing the fixings keep beats x, and the rest is worth at most the incumbent
             return self.finish(Termination.OPTIMAL, self.value, f"proved by branch and bound ({found.nodes} nodes)",
                                nodes=found.nodes)
-        overall = min(bound, max(found.bound, self.value)) if math.isfinite(found.bound) else bound
         timed_out = found.termination is Termination.TIME_LIMIT
-        return self.finish(found.termination, overall,
+        return self.finish(found.termination, bound,
                            "time limit reached in the branch and bound" if timed_out else "interrupted by the user",
                            nodes=found.nodes)
 

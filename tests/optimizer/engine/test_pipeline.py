@@ -124,9 +124,27 @@ def test_a_chosen_formulation_keeps_the_mip_stage():
     assert result.termination is Termination.OPTIMAL
 
 
-def test_problems_beyond_the_classic_qkp_keep_the_mip_stage():
-    problem = generate_qkp(40, 50, 5)
-    problem = problem.replace(conflicts=np.array([[0, 1], [2, 3]]))
+def test_wider_kinds_go_to_the_branch_and_bound_first_then_to_highs(monkeypatch):
+    import optimizer.engine.pipeline as pipeline
+
+    problem = generate_qkp(40, 50, 5).replace(conflicts=np.array([[0, 1], [2, 3]]), groups=[[4, 5, 6]])
+    highs = solve(problem, solver="highs", threads=1).objective
+    result = solve(problem, threads=1)
+    names = [s["stage"] for s in result.stages]
+    assert names[-1] == "branch-and-bound" and "mip" not in names
+    assert result.termination is Termination.OPTIMAL and result.objective == highs
+    # where it does not prove within its share, HiGHS takes over from its portfolio and proves
+    real = pipeline.branch_and_bound
+    monkeypatch.setattr(pipeline, "branch_and_bound", lambda p, **kw: real(p, incumbent=kw["incumbent"],
+                                                                           time_limit=1e-9))
+    result = solve(problem, threads=1, time_limit=60)
+    names = [s["stage"] for s in result.stages]
+    assert names[-2:] == ["branch-and-bound", "mip"] and result.stages[-2]["termination"] == "time_limit"
+    assert result.termination is Termination.OPTIMAL and result.objective == highs
+
+
+def test_problems_the_branch_and_bound_does_not_take_keep_the_mip_stage():
+    problem = generate_qkp(40, 50, 5).replace(covers=[[0, 1, 2]])
     result = solve(problem, threads=1)
     assert "branch-and-bound" not in [s["stage"] for s in result.stages]
     assert result.termination is Termination.OPTIMAL
