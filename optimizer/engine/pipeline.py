@@ -24,7 +24,11 @@ Stages, each recorded in `Result.stages` with its time and what it found:
    mip: HiGHS on the reduced problem, started from the incumbent. Its bound
    covers the portfolios the fixings keep; the others are worth at most the
    incumbent, so the overall bound is max(incumbent, MIP bound), and never
-   above the Lagrangian bound.
+   above the Lagrangian bound. Problems that name their concave part
+   (alliance scenarios) go instead to
+   outer approximation: HiGHS MIPs on the residual's linear model plus tangent
+   planes of the concave part, one more tangent at each MIP's portfolio until
+   the MIP's bound meets the best portfolio (optimizer.engine.concave).
 
 When the MIP cannot run (too many pairs for a model that fits, or no time
 left) the heuristic portfolio is returned with the Lagrangian bound.
@@ -47,7 +51,7 @@ from optimizer.core.problem import SelectionProblem
 from optimizer.core.result import Result, Stage, Termination, relative_gap
 from optimizer.core.version import OWN_SOLVER_VERSION
 from optimizer.engine import resources
-from optimizer.engine.concave import concave_bound
+from optimizer.engine.concave import concave_bound, concave_search
 from optimizer.engine.request import Request
 from optimizer.engine.single import solve_with
 from optimizer.solvers import get_solver
@@ -56,6 +60,7 @@ from optimizer.solvers.heuristic import cut_start, incumbent_search
 REDUCTION_ROUNDS = 4      # bound, fix, bound again on what is left
 MIP_PAIR_LIMIT = 2_000_000  # above this many pairs the linearized model no longer fits comfortably
 BNB_ITEMS = 600           # classic QKPs up to this size go to the branch and bound instead of the MIP
+OUTER_ITEMS = 3000        # the outer approximation keeps S dense: n^2 floats (72 MB at 3,000 items)
 SEARCH_FIRST_SECONDS = 10.0   # without a time limit, the branch and bound's turn before HiGHS on the wider kinds
 
 
@@ -103,7 +108,13 @@ class _Pipeline:
 
     # ------------------------------------------------------------------ stages
     def run(self, start: np.ndarray | None) -> Result:
-        cut = cut_start(self.problem, self.clock)
+        try:
+            cut = cut_start(self.problem, self.clock)
+        except KeyboardInterrupt:   # inside a minimum cut (compiled, it cannot stop early): the greedy start is
+            quick = tabu_search(self.problem, time_limit=0.0, seed=self.request.seed, start=start)    # what there is
+            self.stages.append(_search_stage(quick))
+            self.offer(quick.x, quick.objective)
+            return self.finish(Termination.INTERRUPTED, trivial_bound(self.problem), "interrupted by the user")
         if cut is not None:
             self.stages.append(Stage("breakpoints", cut.seconds, {
                 "objective": cut.objective, "bound": cut.bound, "cuts": cut.cuts, "note": cut.note}))
@@ -219,6 +230,9 @@ class _Pipeline:
                     return self.close(found, bound)
                 if found.x is not None and found.objective >= self.value:
                     start = found.x           # it respects the fixings, which the incumbent may not
+        if reduced.concave is not None and not self.mip_only and mip_gap is None and reduced.n <= OUTER_ITEMS \
+                and self.clock.left() > 0.05:
+            return self.outer(reduced, start, bound)
         skip, out_of_time = self.why_no_mip()
         if skip is not None:
             return self.search_instead(skip, out_of_time, bound, method)
@@ -282,6 +296,27 @@ class _Pipeline:
         if self.incumbent is not None and bool(no_better(overall, self.value, self.integral)):
             return self.finish(Termination.OPTIMAL, self.value, mip.message, mip)
         return self.finish(mip.termination, overall, mip.message, mip)
+
+    def outer(self, reduced: SelectionProblem, start: np.ndarray | None, bound: float) -> Result:
+        """The exact stage for problems that name the concave part of their pair terms: outer approximation
+        (optimizer.engine.concave.concave_search) on what the reduction left."""
+        found = concave_search(reduced, time_limit=self.clock.left_or_none(), start=start)
+        assert found is not None                         # reduced.concave is set
+        overall = min(bound, max(found.bound, self.value))
+        self.stages.append(Stage("outer approximation", found.seconds, {
+            "termination": found.termination.value, "objective": found.objective if found.x is not None else None,
+            "bound": overall, "root_bound": found.root_bound, "mips": found.mips,
+            "items_free": int(reduced.n - reduced.forced_in.size - reduced.forced_out.size)}))
+        self.offer(found.x, found.objective)
+        if found.termination in (Termination.OPTIMAL, Termination.INFEASIBLE):
+            if self.incumbent is None:
+                return self.finish(Termination.INFEASIBLE, None, "no portfolio meets the constraints")
+            # nothing the fixings keep beats x, and the rest is worth at most the incumbent
+            return self.finish(Termination.OPTIMAL, self.value, f"proved by outer approximation on the concave "
+                                                                f"part ({found.mips} MIPs)")
+        if found.termination is Termination.INTERRUPTED:
+            return self.finish(Termination.INTERRUPTED, overall, "interrupted by the user")
+        return self.finish(Termination.TIME_LIMIT, overall, "time limit reached in the outer approximation")
 
     def branch_and_bound(self, reduced: SelectionProblem, start: np.ndarray | None, bound: float) -> Result:
         """The exact stage for classic QKPs: optimizer.algorithms.branch_and_bound on what the reduction left."""

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -9,7 +15,9 @@ from hypothesis import strategies as st
 
 from instances import generate_alliance
 from optimizer import ConcavePart, ForeignValue, ProblemError, SelectionProblem, solve
-from optimizer.engine.concave import concave_bound, residual_problem
+from optimizer.core.result import Termination
+from optimizer.core.verify import is_feasible
+from optimizer.engine.concave import concave_bound, concave_search, residual_problem
 from tests.problem_strategies import enumerate_optimum, problems
 
 #: every constraint kind the generator has, on or off
@@ -124,3 +132,50 @@ def test_foreign_share_scenarios_keep_the_hint_on_partners_only():
     problem = scenario.compile().problem
     aux = problem.n - len(scenario.candidates)
     assert aux > 0 and np.all(problem.concave.counted[-aux:] == 0) and np.all(problem.concave.scale[-aux:] == 0)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario_problems(), st.booleans())
+def test_the_outer_approximation_equals_the_enumerated_optimum(problem, with_start):
+    termination, optimum, x = enumerate_optimum(problem)
+    found = concave_search(problem, start=x if with_start else None)
+    assert found.termination is Termination.OPTIMAL and is_feasible(problem, found.x.astype(float))
+    assert problem.objective(found.x) == pytest.approx(optimum, rel=1e-6, abs=1e-9)
+    assert found.bound >= optimum - 1e-9 and found.root_bound >= optimum - 1e-7 and found.mips >= 0
+
+
+def test_the_outer_approximation_proves_a_scenario_the_linear_models_could_not():
+    """generate_alliance(120, seed=4242): optimum 9.574, proven by the MIP stage only after more than 10 s."""
+    problem = generate_alliance(120, seed=4242).compile().problem
+    result = solve(problem, time_limit=60, threads=1)
+    assert result.termination is Termination.OPTIMAL and result.objective == pytest.approx(9.5730406, abs=1e-6)
+    stage = result.stages[-1]
+    assert stage.stage == "outer approximation" and stage["mips"] >= 1 and stage["root_bound"] >= result.objective
+    # cut short, it still returns its portfolio and a valid bound
+    short = concave_search(problem, time_limit=0.3)
+    assert short.termination is Termination.TIME_LIMIT and short.bound >= result.objective - 1e-9
+
+
+def test_a_chosen_formulation_keeps_the_mip_stage_for_scenarios():
+    result = solve(generate_alliance(30, seed=5), formulation="glover", time_limit=30, threads=1)
+    names = [s.stage for s in result.stages]
+    assert "outer approximation" not in names and "mip" in names
+
+
+def test_ctrl_c_in_the_outer_approximation_returns_the_best_portfolio_as_interrupted():
+    code = ("from instances import generate_alliance\nfrom optimizer import solve\n"
+            "p = generate_alliance(137, seed=90210).compile().problem\n"
+            "print('ready', flush=True)\n"
+            "r = solve(p, threads=1, time_limit=120)\n"
+            "print(r.termination.value, r.objective is not None, r.bound >= r.objective, r.stages[-1].stage, "
+            "flush=True)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[3],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "ready"
+    time.sleep(4.0)         # the heuristic and the bounds take about 1 s: inside a MIP of the outer approximation
+    sent = time.perf_counter()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert out.split() == ["interrupted", "True", "True", "outer", "approximation"], out
+    assert time.perf_counter() - sent < 10

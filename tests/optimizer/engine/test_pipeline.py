@@ -176,3 +176,16 @@ def test_solver_version_has_one_meaning_and_bounds_one_type():
     mixed = solve(qkp.replace(pair_q=-qkp.pair_q), formulation="standard")   # negative pairs: the MIP stage runs
     mip = [s for s in mixed.stages if s.stage == "mip"]
     assert mixed.solver_version == OWN_SOLVER_VERSION and mip and mip[0]["highs_version"] == highs.solver_version
+
+
+def test_ctrl_c_in_the_breakpoints_returns_the_greedy_portfolio_as_interrupted(monkeypatch):
+    import optimizer.engine.pipeline as pipeline
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "cut_start", interrupted)
+    problem = generate_qkp(60, 50, 2)
+    result = solve(problem, threads=1)
+    assert result.termination is Termination.INTERRUPTED and result.x is not None
+    assert problem.A[0] @ result.x <= problem.b[0] and result.bound >= solve(problem).objective
