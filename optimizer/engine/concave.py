@@ -27,6 +27,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +57,7 @@ class ConcaveBound:
     seconds: float
     converged: bool       # the relaxation was solved (else the time limit stopped the tangents)
     relaxation_x: np.ndarray   # the last LP point over the items (fractional)
+    points: tuple[np.ndarray, ...] = ()   # where the tangents were taken (`concave_search` starts from them)
 
 
 def residual_problem(problem: SelectionProblem, S: np.ndarray) -> SelectionProblem:
@@ -103,7 +105,7 @@ class _Relaxation:
 
         assert problem.concave is not None
         self.S = S = problem.concave.matrix()
-        model = standard.build(residual_problem(problem, S))
+        self.model = model = standard.build(residual_problem(problem, S))
         self.n, self.cols = problem.n, model.num_col
         self.h = h = _quiet_highs()
         lp = highspy.HighsLp()
@@ -120,14 +122,19 @@ class _Relaxation:
         h.passModel(lp)
         self.index = np.r_[np.arange(self.n), self.cols].astype(np.int32)
         self.t0 = time.perf_counter()
+        self.points: list[np.ndarray] = []
         self.stop = False
+        self.deadline = math.inf      # of the current run
+        self.integer = False          # whether the items are integer (the model is a MIP)
         # Ctrl-C while HiGHS runs in this process: our SIGINT handler (see `run`) sets `stop`, and HiGHS asks
-        # this callback, from Python, whether to stop its MIP (measured: within about a second)
+        # this callback, from Python, whether to stop its MIP or LP (measured: within about a second); the
+        # callback also holds the run's deadline, which HiGHS's own limit does not always (see `run`)
         h.setCallback(self._poll, None)
-        h.startCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
+        for kind in ("kCallbackMipInterrupt", "kCallbackSimplexInterrupt", "kCallbackIpmInterrupt"):
+            h.startCallback(getattr(highspy.cb.HighsCallbackType, kind))
 
     def _poll(self, kind: object, message: str, data_out: object, data_in: Any, user: object) -> None:
-        if self.stop:
+        if self.stop or time.perf_counter() > self.deadline:
             data_in.user_interrupt = True
 
     def tangent(self, a: np.ndarray) -> None:
@@ -135,21 +142,36 @@ class _Relaxation:
         import highspy
 
         Sa = self.S @ a
+        self.points.append(a)
         self.h.addRow(-highspy.kHighsInf, 0.5 * float(a @ Sa), self.n + 1, self.index, np.r_[Sa, 1.0])
 
     def g(self, x: np.ndarray) -> float:
         return -0.5 * float(x @ self.S @ x)
+
+    def start(self, x: np.ndarray) -> None:
+        """Give the next MIP the portfolio x (every column: the products and theta = g(x) follow from it)."""
+        import highspy
+
+        solution = highspy.HighsSolution()
+        solution.col_value = list(np.r_[self.model.start_vector(x), self.g(x)])
+        solution.value_valid = True
+        self.h.setSolution(solution)
 
     def run(self, time_limit: float | None) -> bool:
         """Solve the model as it is now; False when HiGHS stopped without an optimum (out of time, or Ctrl-C:
         then `stop` is set)."""
         import highspy
 
-        if time_limit is not None:       # HiGHS's clock adds up its runs: the limit is on the whole loop
+        self.deadline = math.inf
+        if time_limit is not None:
             left = time_limit - (time.perf_counter() - self.t0)
             if left <= 0:
                 return False
-            self.h.setOptionValue("time_limit", float(self.h.getRunTime() + left))
+            self.deadline = time.perf_counter() + left
+            # measured with HiGHS 1.16: an LP's limit counts from the Highs object's first run, a MIP's from
+            # its own start; and a MIP's root (presolve, cuts over the dense tangent rows) can overrun its limit
+            # (4.0 s for 2 s at 246 items), so the callback checks the deadline too
+            self.h.setOptionValue("time_limit", float(left if self.integer else self.h.getRunTime() + left))
 
         def interrupted(signum: int, frame: object) -> None:
             self.stop = True
@@ -198,7 +220,7 @@ def concave_bound(problem: SelectionProblem, time_limit: float | None = None,
         raise KeyboardInterrupt     # the pipeline returns what it has, as interrupted
     if not math.isfinite(best):
         return None
-    return ConcaveBound(best, k, time.perf_counter() - relaxation.t0, converged, x)
+    return ConcaveBound(best, k, time.perf_counter() - relaxation.t0, converged, x, tuple(relaxation.points))
 
 
 @dataclass(frozen=True)
@@ -215,7 +237,7 @@ class ConcaveSearch:
 
 
 def concave_search(problem: SelectionProblem, time_limit: float | None = None,
-                   start: np.ndarray | None = None) -> ConcaveSearch | None:
+                   start: np.ndarray | None = None, tangents: Sequence[np.ndarray] = ()) -> ConcaveSearch | None:
     """Solve a problem with `concave` set exactly by outer approximation (None without it).
 
     The concave relaxation's tangents (Kelley, as in `concave_bound`), then the same model with the items
@@ -223,7 +245,8 @@ def concave_search(problem: SelectionProblem, time_limit: float | None = None,
     theta = g(x) means x is optimal; otherwise the tangent at x cuts that point off and the MIP is solved
     again, until its bound meets the best portfolio found. Every MIP's bound is valid, so a time limit
     returns the best portfolio and the last bound. `start` (a feasible 0/1 vector) gives the first
-    portfolio and its tangent.
+    portfolio and its tangent; `tangents` (points, e.g. `concave_bound(problem).points`) spare the
+    relaxation the LPs that found them.
     """
     import highspy
 
@@ -231,6 +254,8 @@ def concave_search(problem: SelectionProblem, time_limit: float | None = None,
         return None
     relaxation = _Relaxation(problem)
     h, n = relaxation.h, relaxation.n
+    for point in tangents:
+        relaxation.tangent(np.asarray(point, float))
     root, _, _, _ = relaxation.kelley(time_limit, MAX_ITERATIONS)
     if root == -math.inf and not relaxation.stop:
         return ConcaveSearch(Termination.INFEASIBLE, None, -math.inf, -math.inf, root, 0,
@@ -242,6 +267,7 @@ def concave_search(problem: SelectionProblem, time_limit: float | None = None,
         best = problem.objective(best_x)
         relaxation.tangent(best_x.astype(float))
     h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.full(n, 1, dtype=np.uint8))
+    relaxation.integer = True
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("mip_abs_gap", 0.0)
     mips = 0
@@ -253,7 +279,9 @@ def concave_search(problem: SelectionProblem, time_limit: float | None = None,
             break
         # no cutoff at the best value (HiGHS's objective_bound): measured slower, its MIPs then stop at
         # portfolios that only beat the cutoff and each adds a weaker tangent (n = 120: 26 MIPs, 60 s, open;
-        # without: 2 MIPs, 2.8 s)
+        # without: 2 MIPs, 2.8 s); the best portfolio as the MIP's start instead
+        if best_x is not None:
+            relaxation.start(best_x.astype(float))
         solved = relaxation.run(time_limit)
         mips += 1
         status = h.getModelStatus()

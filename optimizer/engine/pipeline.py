@@ -51,7 +51,7 @@ from optimizer.core.problem import SelectionProblem
 from optimizer.core.result import Result, Stage, Termination, relative_gap
 from optimizer.core.version import OWN_SOLVER_VERSION
 from optimizer.engine import resources
-from optimizer.engine.concave import concave_bound, concave_search
+from optimizer.engine.concave import ConcaveBound, concave_bound, concave_search
 from optimizer.engine.request import Request
 from optimizer.engine.single import solve_with
 from optimizer.solvers import get_solver
@@ -93,6 +93,7 @@ class _Pipeline:
     incumbent: np.ndarray | None = None
     value: float = -math.inf
     cut_bound: float = math.inf       # the breakpoints' bound, where they ran
+    relaxed: ConcaveBound | None = None   # the concave bound stage's, on the problem the fixings left
 
     def __post_init__(self) -> None:
         self.clock = Deadline(self.request.time_limit)
@@ -164,6 +165,7 @@ class _Pipeline:
         if problem.concave is not None and self.incumbent is not None and not self.contradiction(fix_in, fix_out) \
                 and not no_better(bound, self.value, self.integral):
             found = concave_bound(self.fixed(fix_in, fix_out), time_limit=self.clock.share("concave"))
+            self.relaxed = found
             if found is not None:
                 # on what the fixings keep; the portfolios they exclude are worth at most the incumbent
                 tighter = max(found.bound, self.value)
@@ -300,7 +302,8 @@ class _Pipeline:
     def outer(self, reduced: SelectionProblem, start: np.ndarray | None, bound: float) -> Result:
         """The exact stage for problems that name the concave part of their pair terms: outer approximation
         (optimizer.engine.concave.concave_search) on what the reduction left."""
-        found = concave_search(reduced, time_limit=self.clock.left_or_none(), start=start)
+        found = concave_search(reduced, time_limit=self.clock.left_or_none(), start=start,
+                               tangents=self.relaxed.points if self.relaxed is not None else ())
         assert found is not None                         # reduced.concave is set
         overall = min(bound, max(found.bound, self.value))
         self.stages.append(Stage("outer approximation", found.seconds, {

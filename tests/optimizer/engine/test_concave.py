@@ -172,7 +172,7 @@ def test_ctrl_c_in_the_outer_approximation_returns_the_best_portfolio_as_interru
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[3],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "ready"
-    time.sleep(4.0)         # the heuristic and the bounds take about 1 s: inside a MIP of the outer approximation
+    time.sleep(2.5)         # the heuristic and the bounds take about 1 s: inside a MIP of the outer approximation
     sent = time.perf_counter()
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
