@@ -21,7 +21,6 @@ import argparse
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -31,6 +30,7 @@ if str(ROOT) not in sys.path:                       # run as a script from anywh
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.timing.concave_bound import EVERY_KIND  # noqa: E402 - after the path set-up
+from benchmarks.timing.grid import run_grid  # noqa: E402
 
 CONFIGS = {"auto": {}, "auto+glover": {"formulation": "glover"}, "highs+rlt": {"solver": "highs", "formulation": "rlt"}}
 
@@ -54,7 +54,6 @@ def _cell(n: int, seed: int, levels: bool, time_limit: float, configs: tuple[str
 
 def main(argv: list[str] | None = None) -> int:
     """Run the grid; print each run, then per size and config the proven count and the worst gap."""
-    import pandas as pd
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, nargs="+", default=[60, 100, 150])
@@ -66,17 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     cells = [(n, s, lv, args.time_limit, tuple(args.configs)) for n in args.n for lv in (False, True)
              for s in args.seeds]
-    rows: list[dict] = []
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        for done, found in enumerate(pool.map(_cell, *zip(*cells)), 1):
-            rows.extend(found)
-            print(f"[{done}/{len(cells)}] {found[0]['scenario']} ({found[0]['items']} items): "
-                  + ", ".join(f"{r['config']} {r['status']} {r['seconds']} s" for r in found), flush=True)
-    table = pd.DataFrame(rows)
-    best = table.groupby("scenario")["objective"].transform("max")
-    table["gap_%"] = (100 * (table["bound"] - best) / best.abs().clip(lower=1e-9)).round(3)
-    pd.set_option("display.width", 200)
-    print(table.drop(columns=["bound"]).to_string(index=False))
+    table = run_grid(_cell, cells, args.jobs, "scenario")
     summary = table.assign(proven=table["status"] == "optimal").groupby(["n", "levels", "config"]).agg(
         proven=("proven", "sum"), runs=("proven", "size"), max_s=("seconds", "max"), max_gap=("gap_%", "max"))
     print("\nper size, with or without levels, and config:")

@@ -22,7 +22,6 @@ import argparse
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -30,6 +29,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:                       # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
+
+from benchmarks.timing.grid import run_grid  # noqa: E402 - after the path set-up
 
 FAMILIES = ("conflicts", "rows", "size", "signed", "all")
 CONFIGS = {"auto": {}, "auto+highs": {"formulation": "standard"}, "bnb": {"solver": "bnb"}}
@@ -94,17 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--csv", type=Path)
     args = parser.parse_args(argv)
     cells = [(n, s, f, args.time_limit) for n in args.n for s in args.seeds for f in args.families]
-    rows: list[dict] = []
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        for done, found in enumerate(pool.map(_cell, *zip(*cells)), 1):
-            rows.extend(found)
-            print(f"[{done}/{len(cells)}] {found[0]['instance']}: "
-                  + ", ".join(f"{r['config']} {r['status']} {r['seconds']} s" for r in found), flush=True)
-    table = pd.DataFrame(rows)
-    best = table.groupby("instance")["objective"].transform("max")
-    table["gap_%"] = (100 * (table["bound"] - best) / best.abs().clip(lower=1e-9)).round(3)
-    pd.set_option("display.width", 200)
-    print(table.drop(columns=["bound"]).to_string(index=False))
+    table = run_grid(_cell, cells, args.jobs, "instance")
     sgm = table.groupby(["family", "config"])["seconds"].apply(lambda s: float(np.exp(np.log(s + 10).mean()) - 10))
     proven = table.assign(ok=table["status"] == "optimal").groupby(["family", "config"])["ok"].sum()
     print("\nshifted geometric mean of seconds (shift 10) and instances proven, per family and config:")

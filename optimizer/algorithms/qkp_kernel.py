@@ -477,10 +477,14 @@ def _fits(j: int, room: float, planes: Planes, tree: Tree) -> bool:
         return False
     if tree.state[0].sided == 0:
         return True
-    if tree.blocked[j] > 0:
-        return False
+    return tree.blocked[j] == 0 and _side_fits(j, tree.side_used, planes)
+
+
+@_jit_inline
+def _side_fits(j: int, used: np.ndarray, planes: Planes) -> bool:
+    """Whether item j fits every side row beside the use `used`."""
     for r in range(planes.side_cap.size):
-        if tree.side_used[r] + planes.side[r, j] > planes.side_cap[r] + 1e-9:
+        if used[r] + planes.side[r, j] > planes.side_cap[r] + 1e-9:
             return False
     return True
 
@@ -492,10 +496,7 @@ def _joins(j: int, na: int, planes: Planes, tree: Tree, scratch: Scratch) -> boo
     for a in range(na):
         if planes.excl[j, scratch.added[a]] != 0:
             return False
-    for r in range(planes.side_cap.size):
-        if scratch.side_tmp[r] + planes.side[r, j] > planes.side_cap[r] + 1e-9:
-            return False
-    return True
+    return _side_fits(j, scratch.side_tmp, planes)
 
 
 @_jit_inline
