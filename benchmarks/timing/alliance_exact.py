@@ -10,7 +10,8 @@ thread, side by side:
 * `auto`: the default solve (heuristic, bounds, then the outer approximation on the concave part);
 * `auto+glover`: `auto` with `formulation="glover"`: its exact stage is the MIP on Glover's model, the
   stage `auto` ran on scenarios before the outer approximation;
-* `highs+rlt`: HiGHS alone on the RLT model.
+* `highs+rlt`: HiGHS alone on the RLT model;
+* `scip+miqp` (only when asked for, `--configs ... scip+miqp`): SCIP on the quadratic objective.
 
 Gaps are (bound - best value any configuration found) / best value, in percent.
 """
@@ -32,7 +33,10 @@ if str(ROOT) not in sys.path:                       # run as a script from anywh
 from benchmarks.timing.concave_bound import EVERY_KIND  # noqa: E402 - after the path set-up
 from benchmarks.timing.grid import run_grid  # noqa: E402
 
-CONFIGS = {"auto": {}, "auto+glover": {"formulation": "glover"}, "highs+rlt": {"solver": "highs", "formulation": "rlt"}}
+CONFIGS = {"auto": {}, "auto+glover": {"formulation": "glover"}, "highs+rlt": {"solver": "highs", "formulation": "rlt"},
+           # SCIP on the quadratic objective: pyscipopt, in the `solvers` extra (`pip install -e .[solvers]`)
+           "scip+miqp": {"solver": "pyomo:scip_direct", "formulation": "miqp"}}
+DEFAULT_CONFIGS = ("auto", "auto+glover", "highs+rlt")
 
 
 def _cell(n: int, seed: int, levels: bool, time_limit: float, configs: tuple[str, ...]) -> list[dict]:
@@ -59,10 +63,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, nargs="+", default=[60, 100, 150])
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
     parser.add_argument("--time-limit", type=float, default=10.0)
-    parser.add_argument("--configs", nargs="+", choices=list(CONFIGS), default=list(CONFIGS))
+    parser.add_argument("--configs", nargs="+", choices=list(CONFIGS), default=list(DEFAULT_CONFIGS))
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--csv", type=Path)
     args = parser.parse_args(argv)
+    from optimizer import available_solvers
+
+    ready = {row.solver: (bool(row.available), str(row.detail)) for row in available_solvers().itertuples()}
+    for config in args.configs:                     # before any run: say which configuration cannot run, and why
+        solver = CONFIGS[config].get("solver", "auto")
+        ok, why = ready.get(solver, (False, "not a solver this engine knows"))
+        if not ok:
+            parser.error(f"configuration {config!r} needs solver {solver!r}: {why}")
     cells = [(n, s, lv, args.time_limit, tuple(args.configs)) for n in args.n for lv in (False, True)
              for s in args.seeds]
     table = run_grid(_cell, cells, args.jobs, "scenario")
