@@ -193,7 +193,7 @@ class _Pipeline:
         the same upper planes as the bound stage and fixes items at every node, so the numpy stage before it
         would only repeat it (it took 11-12 s of 13 at n = 300, the search 0.3 s: benchmarks/README.md)."""
         return (not self.mip_only and self.request.mip_gap is None and self.problem.n <= BNB_ITEMS
-                and self.problem.is_classic_qkp and is_classic(self.problem) and available()[0]
+                and is_classic(self.problem) and available()[0]
                 and resources.search_too_large(self.problem, self.request.memory_limit) is None)
 
     def exact(self) -> Result:
@@ -311,15 +311,8 @@ class _Pipeline:
             "bound": overall, "root_bound": found.root_bound, "mips": found.mips,
             "items_free": int(reduced.n - reduced.forced_in.size - reduced.forced_out.size)}))
         self.offer(found.x, found.objective)
-        if found.termination in (Termination.OPTIMAL, Termination.INFEASIBLE):
-            if self.incumbent is None:
-                return self.finish(Termination.INFEASIBLE, None, "no portfolio meets the constraints")
-            # nothing the fixings keep beats x, and the rest is worth at most the incumbent
-            return self.finish(Termination.OPTIMAL, self.value, f"proved by outer approximation on the concave "
-                                                                f"part ({found.mips} MIPs)")
-        if found.termination is Termination.INTERRUPTED:
-            return self.finish(Termination.INTERRUPTED, overall, "interrupted by the user")
-        return self.finish(Termination.TIME_LIMIT, overall, "time limit reached in the outer approximation")
+        return self.conclude(found.termination, overall, "outer approximation",
+                             f"on the concave part ({found.mips} MIPs)")
 
     def branch_and_bound(self, reduced: SelectionProblem, start: np.ndarray | None, bound: float) -> Result:
         """The exact stage for classic QKPs: optimizer.algorithms.branch_and_bound on what the reduction left."""
@@ -340,17 +333,19 @@ class _Pipeline:
 
     def close(self, found: Outcome, bound: float) -> Result:
         """The result after the branch and bound had the last word."""
-        if found.termination in (Termination.OPTIMAL, Termination.INFEASIBLE):
+        return self.conclude(found.termination, bound, "branch and bound", f"({found.nodes} nodes)", found.nodes)
+
+    def conclude(self, termination: Termination, bound: float, method: str, detail: str,
+                 nodes: int | None = None) -> Result:
+        """The result after an exact search (`method`) that ran on what the fixings left had the last word."""
+        if termination in (Termination.OPTIMAL, Termination.INFEASIBLE):
             if self.incumbent is None:
-                return self.finish(Termination.INFEASIBLE, None, "no portfolio meets the constraints",
-                                   nodes=found.nodes)
-            # the tree is exhausted: nothing the fixings keep beats x, and the rest is worth at most the incumbent
-            return self.finish(Termination.OPTIMAL, self.value, f"proved by branch and bound ({found.nodes} nodes)",
-                               nodes=found.nodes)
-        timed_out = found.termination is Termination.TIME_LIMIT
-        return self.finish(found.termination, bound,
-                           "time limit reached in the branch and bound" if timed_out else "interrupted by the user",
-                           nodes=found.nodes)
+                return self.finish(Termination.INFEASIBLE, None, "no portfolio meets the constraints", nodes=nodes)
+            # the search is exhausted: nothing the fixings keep beats x, and the rest is worth at most the incumbent
+            return self.finish(Termination.OPTIMAL, self.value, f"proved by {method} {detail}", nodes=nodes)
+        if termination is Termination.INTERRUPTED:
+            return self.finish(termination, bound, "interrupted by the user", nodes=nodes)
+        return self.finish(termination, bound, f"time limit reached in the {method}", nodes=nodes)
 
     # ------------------------------------------------------------------ the result
     def finish(self, termination: Termination, bound: float | None, message: str = "", mip: Result | None = None,
