@@ -25,10 +25,14 @@ together); the rows other than the kept one ("side rows": more knapsack rows,
 the size limit) are checked whenever an item joins S or the completion. In the
 bound the side rows are dualized with multipliers >= 0, optimized at the root
 with the split and frozen with it (measured: dualizing the exclusions too made
-trees 50x larger, their frozen charges staying where one item is already out);
-negative gains and pair values get no share (q x_i x_j <= 0 when q < 0), enter
-the links exactly, and turn off the shortcuts that only hold when adding an
-item never hurts.
+trees 50x larger, their frozen charges staying where one item is already out).
+A negative pair value gets no share; inside F it is linearized,
+q x_i x_j <= theta q (x_i + x_j - 1) with theta in [0, 1] optimized with the
+split and frozen with it: theta q joins each item's load (`Tree.load`, over its
+free partners) and -theta q the bound's constant (`spread`), both updated as
+items leave F; once an item is in S, its pair values enter the links exactly.
+Negative gains or pair values turn off the shortcuts that only hold when
+adding an item never hurts.
 
 The arrays travel in three named tuples (numba compiles them as structures):
 `Planes` (the frozen split, read-only in the tree), `Tree` (the search state,
@@ -63,7 +67,8 @@ TREE_STATE = np.dtype([
     ("passes", "i8"), ("fixes", "i8"),        # bound evaluations, items fixed in
     ("signed", "i8"),                         # 1: some gain or pair value < 0 (adding an item can hurt)
     ("sided", "i8"),                          # 1: exclusions or side rows (an item may not fit beside S)
-    ("lagrange", "f8"),                       # the dualized constraints' constant beside S (see Planes)
+    ("lagrange", "f8"),                       # the multipliers' constant less the charges of S (see Planes)
+    ("spread", "f8"),                         # -sum theta q over the negative pairs inside F (>= 0)
 ])
 #: the scalars of the root's subgradient, one record
 ROOT_STATE = np.dtype([
@@ -90,6 +95,10 @@ class Root(NamedTuple):
     mult: np.ndarray          # the multipliers being improved
     best_mult: np.ndarray     # those of the lowest bound so far (with best_share)
     penalty: np.ndarray       # per item, what the multipliers charge it: sum_r mult_r a_rj
+    neg: np.ndarray           # m x m negative parts of the pair values (0 x 0 when there are none),
+    theta: np.ndarray         # linearized with weights theta in [0, 1]: q x_i x_j <= theta q (x_i + x_j - 1)
+    best_theta: np.ndarray    # those of the lowest bound so far
+    load: np.ndarray          # per item, sum_j theta_ij q_ij over its negative pairs (what theta charges it)
 
 
 class Planes(NamedTuple):
@@ -106,8 +115,9 @@ class Planes(NamedTuple):
     side: np.ndarray          # R x m: the rows the bound leaves out (checked in the tree only)
     side_cap: np.ndarray      # their limits beside the forced-in items
     penalty: np.ndarray       # per item, the frozen multipliers' charge (Root.penalty); the bound at a node is
-                              # f(S) + lagrange + a knapsack over link_j - penalty_j + plane_j (lagrange in
-                              # the tree state: the multipliers' constant less the charges of S)
+                              # f(S) + lagrange + spread + a knapsack over link_j - penalty_j + load_j + plane_j
+                              # (lagrange and spread in the tree state, load in the tree)
+    theta_q: np.ndarray       # m x m: the frozen theta_ij q_ij of the negative pairs (0 x 0 when none)
 
 
 class Tree(NamedTuple):
@@ -122,6 +132,7 @@ class Tree(NamedTuple):
     state: np.ndarray         # one TREE_STATE record
     blocked: np.ndarray       # per item, how many items in S exclude it
     side_used: np.ndarray     # the side rows' use by S
+    load: np.ndarray          # per item, sum of theta_q over its free partners
 
 
 class Scratch(NamedTuple):
@@ -232,10 +243,10 @@ def _lp(gain: np.ndarray, w: np.ndarray, items: np.ndarray, nitems: int, room: f
 # ----------------------------------------------------------------------------------------- root
 
 @_jit
-def root_evaluate(root: Root, share: np.ndarray, mult: np.ndarray) -> tuple[float, int, float]:
-    """Bound of the root for one split and one set of multipliers (every item free), less f of the forced-in
-    items: (value, break position, fraction); fills root.inner, root.penalty and root.gain."""
-    w, inner = root.w, root.inner
+def root_evaluate(root: Root, share: np.ndarray, mult: np.ndarray, theta: np.ndarray) -> tuple[float, int, float]:
+    """Bound of the root for one split, one set of multipliers and one theta (every item free), less f of the
+    forced-in items: (value, break position, fraction); fills root.inner, root.penalty, root.load, root.gain."""
+    w, inner, neg = root.w, root.inner, root.neg
     m = w.size
     room = root.state[0].room
     nside = root.side_cap.size
@@ -247,6 +258,15 @@ def root_evaluate(root: Root, share: np.ndarray, mult: np.ndarray) -> tuple[floa
             constant += mult[r] * root.side_cap[r]
             for j in range(m):
                 root.penalty[j] += mult[r] * root.side[r, j]
+    if neg.shape[0] > 0:
+        # sum over pairs of theta q (x_a + x_b - 1): theta q to each item, -theta q to the constant
+        for a in range(m):
+            t = 0.0
+            for b in range(m):
+                if neg[a, b] < 0:
+                    t += theta[a, b] * neg[a, b]
+            root.load[a] = t
+            constant -= 0.5 * t
     ratio = np.empty(m)
     cand = np.empty(m, dtype=np.int64)
     for a in range(m):
@@ -273,30 +293,33 @@ def root_evaluate(root: Root, share: np.ndarray, mult: np.ndarray) -> tuple[floa
                 inner[a, b] = f
                 tot += s * f
                 break
-        root.gain[a] = root.link[a] - root.penalty[a] + tot
+        root.gain[a] = root.link[a] - root.penalty[a] + root.load[a] + tot
     val, cnt, k, frac = _lp(root.gain, w, np.arange(m), m, room, root.order, root.key)
     return val + constant, k, frac
 
 
 @_jit
 def root_steps(root: Root, incumbent: float, integral: bool, nsteps: int) -> None:
-    """Up to `nsteps` subgradient steps on root.share and root.mult (state in root.state); the best pair in
-    root.best_share and root.best_mult. The split and the multipliers each take their own Polyak step (their
-    subgradients differ in scale by the weights), half of it when both move."""
+    """Up to `nsteps` subgradient steps on root.share, root.mult and root.theta (state in root.state); the
+    best in root.best_share, root.best_mult and root.best_theta. Each of the three takes its own Polyak step
+    (their subgradients differ in scale), divided by how many of them move."""
     st = root.state[0]
-    share, q, inner, mult = root.share, root.q, root.inner, root.mult
+    share, q, inner, mult, neg, theta = root.share, root.q, root.inner, root.mult, root.neg, root.theta
     m = root.w.size
     nside = root.side_cap.size
+    signed = neg.shape[0] > 0
     x = np.zeros(m)
     gmult = np.zeros(nside)
     for _ in range(nsteps):
-        val, k, frac = root_evaluate(root, share, mult)
+        val, k, frac = root_evaluate(root, share, mult, theta)
         bound = st.value + val
         st.steps += 1
         if bound < st.best - 1e-9:
             st.best = bound
             root.best_share[:, :] = share
             root.best_mult[:] = mult
+            if signed:
+                root.best_theta[:, :] = theta
             st.stall = 0
         else:
             st.stall += 1
@@ -329,10 +352,27 @@ def root_steps(root: Root, incumbent: float, integral: bool, nsteps: int) -> Non
                 g = 0.0
             gmult[r] = g
             mnorm += g * g
-        if (norm <= 1e-18 and mnorm <= 1e-18) or bound - aim <= 0:
+        # d bound / d theta_ab = q_ab (x_a + x_b - 1), theta kept in [0, 1] (the projection, as above)
+        tnorm = 0.0
+        if signed:
+            for a in range(m):
+                for b in range(a + 1, m):
+                    if neg[a, b] < 0:
+                        g = _theta_slope(neg[a, b], x[a] + x[b], theta[a, b])
+                        tnorm += g * g
+        moving = int(norm > 1e-18) + int(mnorm > 1e-18) + int(tnorm > 1e-18)
+        if moving == 0 or bound - aim <= 0:
             st.done = 1
             return
-        both = 0.5 if norm > 1e-18 and mnorm > 1e-18 else 1.0
+        both = 1.0 / moving
+        if tnorm > 1e-18:
+            t_step = both * st.step * (bound - aim) / tnorm
+            for a in range(m):
+                for b in range(a + 1, m):
+                    if neg[a, b] < 0:
+                        g = _theta_slope(neg[a, b], x[a] + x[b], theta[a, b])
+                        if g != 0.0:
+                            theta[a, b] = theta[b, a] = min(max(theta[a, b] - t_step * g, 0.0), 1.0)
         if norm > 1e-18:
             t_step = both * st.step * (bound - aim) / norm
             for a in range(m):
@@ -346,6 +386,16 @@ def root_steps(root: Root, incumbent: float, integral: bool, nsteps: int) -> Non
             t_step = both * st.step * (bound - aim) / mnorm
             for r in range(nside):
                 mult[r] = max(mult[r] - t_step * gmult[r], 0.0)
+
+
+@_jit_inline
+def _theta_slope(q: float, xsum: float, theta: float) -> float:
+    """d bound / d theta of one negative pair at the outer solution, 0 where the projection on [0, 1] stops
+    theta moving."""
+    g = q * (xsum - 1.0)
+    if (theta <= 0 and g > 0) or (theta >= 1 and g < 0):
+        return 0.0
+    return g
 
 
 @_jit
@@ -394,16 +444,39 @@ def _fix_in(j: int, planes: Planes, tree: Tree) -> None:
     else:
         for k in range(link.size):
             link[k] += q[j, k]
+    _leave_free(j, planes, tree)
     tree.trail[st.trail] = j
     st.trail += 1
 
 
 @_jit_inline
-def _fix_out(j: int, tree: Tree) -> None:
+def _fix_out(j: int, planes: Planes, tree: Tree) -> None:
     st = tree.state[0]
     tree.status[j] = 2
+    _leave_free(j, planes, tree)
     tree.trail[st.trail] = j
     st.trail += 1
+
+
+@_jit_inline
+def _leave_free(j: int, planes: Planes, tree: Tree) -> None:
+    """Item j leaves F: its negative pairs with free items leave the linearization (fixed in, link holds them
+    exactly; fixed out, they are gone): their -theta q leaves the constant, their theta q the partners' loads."""
+    tq = planes.theta_q
+    if tq.shape[0] > 0:
+        tree.state[0].spread += tree.load[j]
+        for k in range(tree.load.size):
+            tree.load[k] -= tq[k, j]
+
+
+@_jit_inline
+def _join_free(j: int, planes: Planes, tree: Tree) -> None:
+    """Undo `_leave_free` (the trail is undone last in, first out, so the load of j is the one it left with)."""
+    tq = planes.theta_q
+    if tq.shape[0] > 0:
+        for k in range(tree.load.size):
+            tree.load[k] += tq[k, j]
+        tree.state[0].spread -= tree.load[j]
 
 
 @_jit_inline
@@ -424,6 +497,7 @@ def _undo(length: int, planes: Planes, tree: Tree) -> None:
                     tree.blocked[k] -= planes.excl[j, k]
                 for r in range(planes.side_cap.size):
                     tree.side_used[r] -= planes.side[r, j]
+        _join_free(j, planes, tree)
         tree.status[j] = 0
 
 
@@ -509,7 +583,7 @@ def _free_items(planes: Planes, tree: Tree, scratch: Scratch, room: float) -> tu
     for k in range(w.size):
         if tree.status[k] == 0:
             if not _fits(k, room, planes, tree):
-                _fix_out(k, tree)
+                _fix_out(k, planes, tree)
             else:
                 scratch.free[nf] = k
                 nf += 1
@@ -536,7 +610,7 @@ def _plane_values(planes: Planes, tree: Tree, scratch: Scratch, nf: int, room: f
             else:
                 tot += planes.share[j, s] * max(rem, 0.0) / planes.weight[j, s]
                 break
-        scratch.gain[j] = tree.link[j] - planes.penalty[j] + tot
+        scratch.gain[j] = tree.link[j] - planes.penalty[j] + tree.load[j] + tot
 
 
 @_jit_inline
@@ -546,7 +620,7 @@ def _reduce(planes: Planes, tree: Tree, scratch: Scratch, nf: int, cnt: int, kb:
     better portfolio needs forced items that do not fit together."""
     st = tree.state[0]
     integral = st.integral == 1
-    value = st.value + st.lagrange
+    value = st.value + st.lagrange + st.spread
     room = st.capacity - st.used
     w, gain, srt, free = planes.w, scratch.gain, scratch.order, scratch.free
     cw, cv, posn = scratch.cum_weight, scratch.cum_value, scratch.position
@@ -564,7 +638,7 @@ def _reduce(planes: Planes, tree: Tree, scratch: Scratch, nf: int, cnt: int, kb:
         j = free[t]
         b_in = value + gain[j] + _greedy(cw, cv, srt, cnt, w, gain, room - w[j])
         if hopeless(b_in, st.best, integral):
-            _fix_out(j, tree)
+            _fix_out(j, planes, tree)
             changed = 1
             continue
         if posn[j] <= kb and posn[j] < cnt:
@@ -598,7 +672,7 @@ def _bound(pbound: float, planes: Planes, tree: Tree, scratch: Scratch) -> tuple
         st.passes += 1
         _plane_values(planes, tree, scratch, nf, room)
         lpv, cnt, kb, frac = _lp(scratch.gain, planes.w, scratch.free, nf, room, scratch.order, scratch.key)
-        bound = min(bound, st.value + st.lagrange + lpv)
+        bound = min(bound, st.value + st.lagrange + st.spread + lpv)
         if st.nodes == 1 and bound < st.root_bound:
             st.root_bound = bound
         if hopeless(bound, st.best, integral):
@@ -620,7 +694,7 @@ def _complete(planes: Planes, tree: Tree, scratch: Scratch, nf: int, cnt: int) -
     if sided:
         scratch.side_tmp[:] = tree.side_used
     na = 0
-    ceiling = st.value + st.lagrange     # the completion is feasible: the dualized terms are >= 0 at it
+    ceiling = st.value + st.lagrange + st.spread    # the completion is feasible: the dualized terms are >= 0 at it
     for t in range(cnt):
         j = scratch.order[t]
         if w[j] > rem + 1e-9 or (sided and not _joins(j, na, planes, tree, scratch)):
@@ -730,7 +804,7 @@ def run(max_nodes: int, planes: Planes, tree: Tree, scratch: Scratch) -> int:
             if tree.stack_items[sp, 2] == 1:
                 _fix_in(item, planes, tree)
             else:
-                _fix_out(item, tree)
+                _fix_out(item, planes, tree)
         st.nodes += 1
         done += 1
         _node(tree.stack_items[sp, 3], pbound, planes, tree, scratch)

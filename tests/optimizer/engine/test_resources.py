@@ -74,6 +74,9 @@ def test_the_branch_and_bound_declares_its_arrays_and_is_refused_above_the_limit
     assert branch_and_bound.memory_mb(problem) == pytest.approx(7 * 8 * 400**2 / 2**20)
     fewer = problem.replace(forced_out=range(200))          # the arrays cover the free items only
     assert branch_and_bound.memory_mb(fewer) == pytest.approx(branch_and_bound.memory_mb(problem) / 4)
+    # negative pair values add four: their negative parts, theta and its best at the root, theta q in the tree
+    signed = problem.replace(pair_q=-problem.pair_q)
+    assert branch_and_bound.memory_mb(signed) == pytest.approx(11 * 8 * 400**2 / 2**20)
     with pytest.raises(ResourceError, match="solver 'bnb'.s arrays for this problem need about .* MB, above the "
                                             "memory limit of 100 MB; use solver='heuristic'"):
         solve(problem, solver="bnb", memory_limit=100)
