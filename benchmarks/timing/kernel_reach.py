@@ -13,7 +13,8 @@ Families, each a generated QKP (density 50) with one kind of constraint added (`
 Per instance, in one worker process, one thread: `auto` (exact stage: the branch and bound, which now takes
 these), `auto` with `formulation="standard"` (exact stage: HiGHS on the standard linearization, as before the
 kernel took them) and `bnb` (the branch and bound from a short search). Time to optimality or the gap at
-the limit; nodes.
+the limit; nodes. `--search-first 0.5 0.7` adds `auto@0.5`, `auto@0.7`: `auto` with that share of the time
+for the branch and bound before HiGHS (`SHARES["search first"]` in optimizer/core/deadline.py).
 """
 
 from __future__ import annotations
@@ -65,14 +66,22 @@ def variant(n: int, seed: int, family: str):  # noqa: ANN201 - a SelectionProble
     return base.replace(**changes, name=f"qkp_{n}_50_{seed}_{family}")
 
 
-def _cell(n: int, seed: int, family: str, time_limit: float) -> list[dict]:
+def _cell(n: int, seed: int, family: str, time_limit: float, shares: tuple[float, ...] = ()) -> list[dict]:
     from optimizer import solve
+    from optimizer.core.deadline import SHARES
 
     problem = variant(n, seed, family)
     rows = []
-    for config, options in CONFIGS.items():
+    default = SHARES["search first"]
+    configs = [(name, options, default) for name, options in CONFIGS.items()]
+    configs += [(f"auto@{share:g}", {}, share) for share in shares]
+    for config, options, share in configs:
+        SHARES["search first"] = share       # this worker's copy of the table, put back below
         t0 = time.perf_counter()
-        result = solve(problem, time_limit=time_limit, threads=1, **options)
+        try:
+            result = solve(problem, time_limit=time_limit, threads=1, **options)
+        finally:
+            SHARES["search first"] = default
         stages = [stage.stage for stage in result.stages if "skipped" not in stage.info]
         rows.append({"instance": problem.name, "family": family, "n": n, "config": config,
                      "status": result.termination.value, "objective": result.objective, "bound": result.bound,
@@ -92,9 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--families", nargs="+", choices=FAMILIES, default=list(FAMILIES))
     parser.add_argument("--time-limit", type=float, default=20.0)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--search-first", type=float, nargs="*", default=[])
     parser.add_argument("--csv", type=Path)
     args = parser.parse_args(argv)
-    cells = [(n, s, f, args.time_limit) for n in args.n for s in args.seeds for f in args.families]
+    cells = [(n, s, f, args.time_limit, tuple(args.search_first)) for n in args.n for s in args.seeds
+             for f in args.families]
     table = run_grid(_cell, cells, args.jobs, "instance")
     sgm = table.groupby(["family", "config"])["seconds"].apply(lambda s: float(np.exp(np.log(s + 10).mean()) - 10))
     proven = table.assign(ok=table["status"] == "optimal").groupby(["family", "config"])["ok"].sum()

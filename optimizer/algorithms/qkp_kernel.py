@@ -24,13 +24,15 @@ the items in S excluding it, and their pair values are zero (never earned
 together); the rows other than the kept one ("side rows": more knapsack rows,
 the size limit) are checked whenever an item joins S or the completion. In the
 bound the side rows are dualized with multipliers >= 0, optimized at the root
-with the split and frozen with it (measured: dualizing the exclusions too made
-trees 50x larger, their frozen charges staying where one item is already out).
-A negative pair value gets no share; inside F it is linearized,
-q x_i x_j <= theta q (x_i + x_j - 1) with theta in [0, 1] optimized with the
-split and frozen with it: theta q joins each item's load (`Tree.load`, over its
-free partners) and -theta q the bound's constant (`spread`), both updated as
-items leave F; once an item is in S, its pair values enter the links exactly.
+with the split and frozen with it. A negative pair value gets no share; inside
+F it is linearized, q x_i x_j <= theta q (x_i + x_j - 1) with theta in [0, 1]
+optimized with the split and frozen with it: theta q joins each item's load
+(`Tree.load`, over its free partners) and -theta q the bound's constant
+(`spread`), both updated as items leave F; once an item is in S, its pair
+values enter the links exactly. An exclusion is dualized the same way, as a
+pair value -cap (theta cap (1 - x_i - x_j) >= 0 when they exclude each other):
+its charge leaves the bound as soon as one of the two leaves F (frozen charges
+that stayed once one item was out made trees 50x larger in an earlier try).
 Negative gains or pair values turn off the shortcuts that only hold when
 adding an item never hurts.
 

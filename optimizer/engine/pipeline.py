@@ -327,6 +327,7 @@ class _Pipeline:
         self.stages.append(Stage("branch-and-bound", found.seconds, {
             "termination": found.termination.value, "objective": found.objective if found.x is not None else None,
             "bound": overall, "search_bound": found.bound, "root_bound": found.root_bound, "nodes": found.nodes,
+            "relaxation": found.relaxation,
             "items_free": int(reduced.n - reduced.forced_in.size - reduced.forced_out.size)}))
         self.offer(found.x, found.objective)
         return found, overall

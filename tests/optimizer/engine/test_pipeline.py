@@ -133,6 +133,8 @@ def test_wider_kinds_go_to_the_branch_and_bound_first_then_to_highs(monkeypatch)
     names = [s["stage"] for s in result.stages]
     assert names[-1] == "branch-and-bound" and "mip" not in names
     assert result.termination is Termination.OPTIMAL and result.objective == highs
+    assert "upper planes" in result.stages[-1]["relaxation"] and "5 exclusion pair(s) dualized" in \
+        result.stages[-1]["relaxation"]
     # where it does not prove within its share, HiGHS takes over from its portfolio and proves
     real = pipeline.branch_and_bound
     monkeypatch.setattr(pipeline, "branch_and_bound", lambda p, **kw: real(p, incumbent=kw["incumbent"],
