@@ -70,7 +70,7 @@ TREE_STATE = np.dtype([
     ("signed", "i8"),                         # 1: some gain or pair value < 0 (adding an item can hurt)
     ("sided", "i8"),                          # 1: exclusions or side rows (an item may not fit beside S)
     ("lagrange", "f8"),                       # the multipliers' constant less the charges of S (see Planes)
-    ("spread", "f8"),                         # -sum theta q over the negative pairs inside F (>= 0)
+    ("spread", "f8"),                         # -sum theta q over the linearized pairs inside F (>= 0)
 ])
 #: the scalars of the root's subgradient, one record
 ROOT_STATE = np.dtype([
@@ -97,10 +97,10 @@ class Root(NamedTuple):
     mult: np.ndarray          # the multipliers being improved
     best_mult: np.ndarray     # those of the lowest bound so far (with best_share)
     penalty: np.ndarray       # per item, what the multipliers charge it: sum_r mult_r a_rj
-    neg: np.ndarray           # m x m negative parts of the pair values (0 x 0 when there are none),
+    neg: np.ndarray           # m x m: the negative pair values and the exclusions' -cap (0 x 0: none),
     theta: np.ndarray         # linearized with weights theta in [0, 1]: q x_i x_j <= theta q (x_i + x_j - 1)
     best_theta: np.ndarray    # those of the lowest bound so far
-    load: np.ndarray          # per item, sum_j theta_ij q_ij over its negative pairs (what theta charges it)
+    load: np.ndarray          # per item, sum_j theta_ij q_ij over its linearized pairs (what theta charges it)
 
 
 class Planes(NamedTuple):
@@ -119,7 +119,7 @@ class Planes(NamedTuple):
     penalty: np.ndarray       # per item, the frozen multipliers' charge (Root.penalty); the bound at a node is
                               # f(S) + lagrange + spread + a knapsack over link_j - penalty_j + load_j + plane_j
                               # (lagrange and spread in the tree state, load in the tree)
-    theta_q: np.ndarray       # m x m: the frozen theta_ij q_ij of the negative pairs (0 x 0 when none)
+    theta_q: np.ndarray       # m x m: the frozen theta_ij q_ij of the linearized pairs (Root.neg; 0 x 0: none)
 
 
 class Tree(NamedTuple):

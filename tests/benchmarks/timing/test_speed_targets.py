@@ -16,6 +16,16 @@ def test_heuristic_target_table(tmp_path, capsys):
     rows = list(csv.DictReader(out.open()))
     assert len(rows) == 2 and all(float(r["shortfall_pct"]) >= 0 for r in rows)
     assert min(float(r["shortfall_pct"]) for r in rows) == 0.0   # the best run defines the reference
+    assert {r["solver"] for r in rows} == {"heuristic"}
+
+
+def test_the_short_runs_can_be_the_default_solve(tmp_path):
+    out = tmp_path / "a.csv"
+    assert main(["heuristic", "--n", "60", "--densities", "50", "--time-limit", "2", "--reference-seconds", "1",
+                 "--jobs", "1", "--solver", "auto", "--csv", str(out)]) == 0
+    rows = {r["run_seed"]: r for r in csv.DictReader(out.open())}
+    assert rows["0"]["solver"] == "auto" and rows["1"]["solver"] == "heuristic"   # the reference stays the heuristic
+    assert rows["0"]["termination"] == "optimal"     # n = 60: the default solve proves it
 
 
 def test_sparse_target_table(tmp_path, capsys):
