@@ -4,10 +4,13 @@
         [--time-limit 10] [--reference-seconds 600] [--reference-seeds 2] [--jobs 2] [--csv out.csv]
     python benchmarks/timing/speed_targets.py sparse [--n 10000] [--budgets 0.02 0.05 0.1] [--seeds 1]
         [--time-limit 10] [--reference-seconds 600] [--jobs 2] [--csv out.csv]
+    python benchmarks/timing/speed_targets.py alliance [--n 300] [--levels 0 1] [--seeds 1]
+        [--time-limit 10] [--reference-seconds 600] [--jobs 2] [--csv out.csv]
     python benchmarks/timing/speed_targets.py build [--n 2000] [--density 100] [--formulations standard rlt]
         [--pyomo] [--csv out.csv]
 
-`heuristic` and `sparse` run solve(solver="heuristic") with the short limit and
+`heuristic`, `sparse` and `alliance` (generated scenarios, without and with engagement levels and
+every constraint kind) run solve(solver="heuristic") with the short limit and
 then long runs (other seeds, `--reference-seconds` each); the reference value
 of an instance is the best any run found, and the table gives each short run's
 shortfall from it in percent. `build` times formulations.build (and, with
@@ -40,6 +43,13 @@ def _make(kind: str, n: int, density_or_share: float, seed: int):
 
     if kind == "dense":
         return generate_qkp(n, density_or_share, seed)
+    if kind == "alliance":
+        from benchmarks.timing.concave_bound import EVERY_KIND
+        from instances import generate_alliance
+
+        levels = bool(density_or_share)
+        scenario = generate_alliance(n, seed=seed, **(EVERY_KIND if levels else {}))
+        return scenario.compile().problem.replace(name=f"alliance_{n}_{seed}" + ("_levels" if levels else ""))
     return generate_collaboration_qkp(n, seed, budget_share=density_or_share)
 
 
@@ -128,7 +138,11 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("sparse", help="a large sparse collaboration-shaped QKP, several budgets")
     s.add_argument("--n", type=int, nargs="+", default=[10_000])
     s.add_argument("--budgets", type=float, nargs="+", default=[0.02, 0.05, 0.1])
-    for p in (h, s):
+    a = sub.add_parser("alliance", help="generated alliance scenarios, heuristic short runs against long runs")
+    a.add_argument("--n", type=int, nargs="+", default=[300])
+    a.add_argument("--levels", type=int, nargs="+", choices=[0, 1], default=[0, 1],
+                   help="0: without engagement levels; 1: with levels and every constraint kind")
+    for p in (h, s, a):
         p.add_argument("--seeds", type=int, nargs="+", default=[1])
         p.add_argument("--time-limit", type=float, default=10.0)
         p.add_argument("--reference-seconds", type=float, default=600.0)
@@ -145,9 +159,11 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--csv", type=Path, default=None)
     args = ap.parse_args(argv)
 
-    if args.what in ("heuristic", "sparse"):
+    if args.what in ("heuristic", "sparse", "alliance"):
         if args.what == "heuristic":
             cells = [("dense", n, d, seed) for n in args.n for d in args.densities for seed in args.seeds]
+        elif args.what == "alliance":
+            cells = [("alliance", n, levels, seed) for n in args.n for levels in args.levels for seed in args.seeds]
         else:
             cells = [("sparse", n, share, seed) for n in args.n for share in args.budgets for seed in args.seeds]
         rows = _run_heuristics(cells, args.time_limit, args.reference_seconds, args.reference_seeds, args.jobs,

@@ -34,6 +34,13 @@ def test_sparse_target_table(tmp_path, capsys):
     assert "collab_400_1_b0.1" in capsys.readouterr().out
 
 
+def test_alliance_target_table(tmp_path, capsys):
+    assert main(["alliance", "--n", "30", "--levels", "0", "1", "--time-limit", "0.5", "--reference-seconds", "1",
+                 "--jobs", "1"]) == 0
+    text = capsys.readouterr().out
+    assert "alliance_30_1 " in text and "alliance_30_1_levels" in text and "mean shortfall" in text
+
+
 def test_build_target_row(tmp_path, capsys):
     out = tmp_path / "b.csv"
     assert main(["build", "--n", "40", "--formulations", "standard", "--pyomo", "--csv", str(out)]) == 0
