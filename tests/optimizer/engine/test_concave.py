@@ -144,6 +144,20 @@ def test_the_outer_approximation_equals_the_enumerated_optimum(problem, with_sta
     assert found.bound >= optimum - 1e-9 and found.root_bound >= optimum - 1e-7 and found.mips >= 0
 
 
+def test_the_tangents_slack_at_the_relaxations_optimum_go_and_the_bound_stays():
+    from optimizer.engine.concave import MAX_ITERATIONS, _Relaxation
+
+    relaxation = _Relaxation(generate_alliance(40, seed=3).compile().problem)
+    bound, _, iterations, converged = relaxation.kelley(None, MAX_ITERATIONS)
+    assert converged and iterations > 3
+    tangent_rows = lambda: relaxation.h.getNumRow() - relaxation.model.num_row  # noqa: E731
+    assert tangent_rows() == iterations
+    relaxation.drop_slack_tangents()
+    assert 0 < tangent_rows() < iterations                 # the early ones, far from the optimum, are slack
+    assert relaxation.run(None)
+    assert -relaxation.h.getInfo().objective_function_value == pytest.approx(bound, rel=1e-7)
+
+
 def test_the_outer_approximation_proves_a_scenario_the_linear_models_could_not():
     """generate_alliance(120, seed=4242): optimum 9.574, proven by the MIP stage only after more than 10 s."""
     problem = generate_alliance(120, seed=4242).compile().problem
