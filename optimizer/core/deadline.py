@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 
 #: share of the time left that a stage may take when a time limit is set
 SHARES: dict[str, float] = {
-    # the tabu search before an exact stage, at most: up to n = 300 (standard QKPs, alliance scenarios up to
-    # 150 candidates) it stops itself within a second (10 perturbations without improvement), so the share
-    # changes nothing there; at n = 1,000-10,000 it is cut by the share, and half the limit finds better
-    # portfolios than a tenth on 8 of 17 large instances and never worse (10 s: the 10,000-item seed 2,
-    # budget 10%, 8,814 -> 8,849), while HiGHS after it proves nothing in a 10 s run at that size
-    # (benchmarks/README.md, "How long the search runs before the exact stage")
-    "search": 0.5,
+    # the tabu search before an exact stage: on the standard instances (n = 100-300) and the alliance
+    # scenarios (n = 60-300) its best portfolio comes within the first second, so a tenth of the limit
+    # leaves the exact stage nine tenths (benchmarks/README.md, "auto pipeline"). At n = 1,000-10,000,
+    # where the search is cut by its share, half of the limit found better portfolios on 8 of 17 large
+    # instances, but the exact stage's bound got worse on dense ones (n = 1000 at 75%: 13.9% -> 23.4%
+    # gap at 10 s); kept at a tenth ("How long the search runs before the exact stage")
+    "search": 0.1,
     # the Lagrangian bound and its fixing rounds after the search: 300 subgradient steps take < 0.2 s at
     # n = 300; the share caps them on larger problems
     "bound": 0.1,
