@@ -81,6 +81,7 @@ def _evaluate(instance: tuple, split: np.ndarray, lam: np.ndarray, x: np.ndarray
     profit = np.zeros(n)
     candidates = np.empty(n, np.int64)
     own = np.zeros(n, np.bool_)
+    take = np.zeros(n, np.bool_)
     for k in range(clusters.shape[0]):
         members = clusters[k, :sizes[k]]
         own[:] = False
@@ -105,26 +106,14 @@ def _evaluate(instance: tuple, split: np.ndarray, lam: np.ndarray, x: np.ndarray
                 if not own[j] and profit[j] > 0 and w[j] <= capacity - used:
                     candidates[count] = j
                     count += 1
-            y[k, :] = False
-            value += _knapsack(profit, w, capacity - used, candidates[:count], y[k])
-            if value > best_value:
+            take[:] = False
+            value += _knapsack(profit, w, capacity - used, candidates[:count], take)
+            if value > best_value:      # keep the best assignment's copies for the subgradient
                 best_value, best_mask = value, mask
+                y[k, :] = take
         total += best_value
-        # the best assignment's copies again, for the subgradient (y[k] holds the last assignment's)
-        used = 0
-        profit[:] = -lam[k]
         for t in range(members.shape[0]):
             x[members[t]] = best_mask >> t & 1 == 1
-            if x[members[t]]:
-                used += w[members[t]]
-                profit += split[members[t]]
-        count = 0
-        for j in range(n):
-            if not own[j] and profit[j] > 0 and w[j] <= capacity - used:
-                candidates[count] = j
-                count += 1
-        y[k, :] = False
-        _knapsack(profit, w, capacity - used, candidates[:count], y[k])
     return total
 
 
