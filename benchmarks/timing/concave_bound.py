@@ -57,8 +57,7 @@ def _cell(n: int, seed: int, levels: bool, time_limit: float) -> dict:
     auto = solve(problem, time_limit=time_limit, threads=1)
     row.update(auto_value=auto.objective, auto_bound=auto.bound, auto_status=auto.termination.value,
                auto_s=round(time.perf_counter() - t0, 1))
-    if auto.x is not None:
-        row["synergy_best"] = _value_parts(problem, auto.x.astype(float))["synergy_relaxed"]
+    row["synergy_best"] = None if auto.x is None else _value_parts(problem, auto.x.astype(float))["synergy_relaxed"]
     return row
 
 
