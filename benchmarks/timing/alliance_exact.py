@@ -7,7 +7,9 @@ Scenarios `generate_alliance(n, seed=s)` without engagement levels, and with lev
 (benchmarks/timing/concave_bound.py's EVERY_KIND) for the same seeds. Per scenario, in one worker process, one
 thread, side by side:
 
-* `auto`: the default solve (heuristic, bounds, then the outer approximation on the concave part);
+* `auto`: the default solve (heuristic, bounds with the semidefinite one, then the outer approximation on
+  the concave part);
+* `auto-sdp`: `auto` as on a machine without SCS (no semidefinite bound stage);
 * `auto+glover`: `auto` with `formulation="glover"`: its exact stage is the MIP on Glover's model, the
   stage `auto` ran on scenarios before the outer approximation;
 * `highs+rlt`: HiGHS alone on the RLT model;
@@ -34,25 +36,47 @@ from benchmarks.timing.concave_bound import EVERY_KIND  # noqa: E402 - after the
 from benchmarks.timing.grid import run_grid  # noqa: E402
 
 CONFIGS = {"auto": {}, "auto+glover": {"formulation": "glover"}, "highs+rlt": {"solver": "highs", "formulation": "rlt"},
+           # `auto` as it runs where SCS is not installed: no semidefinite bound stage
+           "auto-sdp": {"without": "scs"},
            # SCIP on the quadratic objective: pyscipopt, in the `solvers` extra (`pip install -e .[solvers]`)
            "scip+miqp": {"solver": "pyomo:scip_direct", "formulation": "miqp"}}
-DEFAULT_CONFIGS = ("auto", "auto+glover", "highs+rlt")
+DEFAULT_CONFIGS = ("auto", "auto-sdp", "auto+glover", "highs+rlt")
+
+
+def _solve_as(config: str, problem, time_limit: float):  # noqa: ANN001, ANN202 - imported in the worker
+    """`solve` with the configuration's options; `without` hides a package, as on a machine without it."""
+    from optimizer import solve
+
+    options = dict(CONFIGS[config])
+    hidden = options.pop("without", None)
+    saved = sys.modules.get(hidden) if hidden else None
+    if hidden:
+        sys.modules[hidden] = None  # type: ignore[assignment]   # `import` now raises ImportError
+    try:
+        return solve(problem, time_limit=time_limit, threads=1, **options)
+    finally:
+        if hidden:
+            if saved is None:
+                del sys.modules[hidden]
+            else:
+                sys.modules[hidden] = saved
 
 
 def _cell(n: int, seed: int, levels: bool, time_limit: float, configs: tuple[str, ...]) -> list[dict]:
     from instances import generate_alliance
-    from optimizer import solve
 
     problem = generate_alliance(n, seed=seed, **(EVERY_KIND if levels else {})).compile().problem
     name = f"alliance_{n}_{seed}" + ("_levels" if levels else "")
     rows = []
     for config in configs:
         t0 = time.perf_counter()
-        result = solve(problem, time_limit=time_limit, threads=1, **CONFIGS[config])
+        result = _solve_as(config, problem, time_limit)
         rows.append({"scenario": name, "n": n, "levels": levels, "items": problem.n, "config": config,
                      "status": result.termination.value, "objective": result.objective, "bound": result.bound,
                      "seconds": round(time.perf_counter() - t0, 2),
-                     "mips": next((s["mips"] for s in result.stages if s.stage == "outer approximation"), None)})
+                     "mips": next((s["mips"] for s in result.stages if s.stage == "outer approximation"), None),
+                     "sdp_s": next((round(s.seconds, 2) for s in result.stages if s.stage == "semidefinite bound"),
+                                   None)})
     return rows
 
 
@@ -71,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ready = {row.solver: (bool(row.available), str(row.detail)) for row in available_solvers().itertuples()}
     for config in args.configs:                     # before any run: say which configuration cannot run, and why
-        solver = CONFIGS[config].get("solver", "auto")
+        solver = str(CONFIGS[config].get("solver", "auto"))
         ok, why = ready.get(solver, (False, "not a solver this engine knows"))
         if not ok:
             parser.error(f"configuration {config!r} needs solver {solver!r}: {why}")

@@ -7,6 +7,8 @@ Per scenario (with and without engagement levels; every constraint kind on in th
 in one worker process, one thread:
 
 * `concave`: optimizer.engine.concave.concave_bound alone, to convergence (value, LP solves, seconds);
+* `semidefinite`: optimizer.algorithms.semidefinite.semidefinite_bound alone, for at most `--time-limit`
+  seconds (its value is a valid bound wherever it stops; the column is missing without SCS);
 * `glover`: HiGHS on Glover's model (the linear model `auto` picks for negative pair terms) for
   `--time-limit` seconds: its bound and portfolio;
 * `auto`: the default solve for `--time-limit` seconds (heuristic, Lagrangian and concave bounds,
@@ -41,6 +43,7 @@ EVERY_KIND = {"levels": True, "required_domains": 2, "region_caps": True, "n_man
 def _cell(n: int, seed: int, levels: bool, time_limit: float) -> dict:
     from instances import generate_alliance
     from optimizer import solve
+    from optimizer.algorithms.semidefinite import semidefinite_bound
     from optimizer.engine.concave import concave_bound
 
     scenario = generate_alliance(n, seed=seed, **(EVERY_KIND if levels else {}))
@@ -51,6 +54,9 @@ def _cell(n: int, seed: int, levels: bool, time_limit: float) -> dict:
     assert found is not None
     row.update(concave=found.bound, concave_lps=found.iterations, concave_s=round(found.seconds, 2))
     row.update(_value_parts(problem, found.relaxation_x))
+    lifted = semidefinite_bound(problem, time_limit=time_limit)
+    if lifted is not None:                          # SCS installed
+        row.update(semidefinite=lifted.bound, semidefinite_s=round(lifted.seconds, 2))
     glover = solve(problem, solver="highs", formulation="glover", time_limit=time_limit, threads=1)
     row.update(glover_value=glover.objective, glover_bound=glover.bound, glover_status=glover.termination.value)
     t0 = time.perf_counter()
@@ -95,13 +101,16 @@ def main(argv: list[str] | None = None) -> int:
             print(rows[-1]["scenario"], "done", flush=True)
     t = pd.DataFrame(rows)
     best = t[["glover_value", "auto_value"]].max(axis=1)
-    for col in ("concave", "glover_bound", "auto_bound"):
+    bounds = [col for col in ("concave", "semidefinite", "glover_bound", "auto_bound") if col in t]
+    for col in bounds:
         t[col.replace("_bound", "") + "_gap%"] = 100 * (t[col] - best) / best.abs()
-    show = ["scenario", "items", "pairs", "concave_lps", "concave_s", "concave_gap%", "glover_gap%", "glover_status",
-            "auto_gap%", "auto_status", "auto_s", "synergy_relaxed", "synergy_best", "diagonal_excess"]
+    show = ["scenario", "items", "pairs", "concave_lps", "concave_s", "concave_gap%", "semidefinite_s",
+            "semidefinite_gap%", "glover_gap%", "glover_status", "auto_gap%", "auto_status", "auto_s",
+            "synergy_relaxed", "synergy_best", "diagonal_excess"]
+    show = [col for col in show if col in t]
     with pd.option_context("display.width", 250, "display.max_columns", 20, "display.float_format", "{:.2f}".format):
         print(t[show].to_string(index=False))
-        print("\nmean gap (%):", t[["concave_gap%", "glover_gap%", "auto_gap%"]].mean().round(2).to_dict())
+        print("\nmean gap (%):", t[[c for c in t if c.endswith("_gap%")]].mean().round(2).to_dict())
     if args.csv:
         from optimizer.core.files import write_text
 

@@ -30,6 +30,12 @@ SHARES: dict[str, float] = {
     # 5-7 s at 300 with levels (500 items; benchmarks/timing/concave_bound.py), where the MIP after it gains
     # nothing in a short run (its bound stays 100-200% above); every iteration's bound is valid
     "concave": 0.4,
+    # the outer approximation's first run (alliance scenarios): it proves most scenarios up to 100
+    # candidates within seconds; where it has not, the semidefinite bound has its turn, then it again
+    "outer first": 0.5,
+    # the semidefinite bound after that first run: 0.2-15 s at 60-150 candidates, 20-60 s at 300
+    # (benchmarks/README.md, "The semidefinite bound"); what it leaves goes to the outer approximation
+    "semidefinite": 0.8,
     # the branch and bound before HiGHS on the kinds it takes beyond the classic QKP (side rows, a size
     # limit, conflicts, mixed signs): with negative pairs linearized and exclusions dualized it proves more
     # than HiGHS; 20 generated instances at 20 s: 0.3 proves 9, 0.6 11, 1.0 (the search alone) 12, but where

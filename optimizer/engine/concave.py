@@ -245,6 +245,7 @@ class ConcaveSearch:
     root_bound: float          # the concave relaxation's (Kelley's tangents at LP points)
     mips: int                  # MIPs solved (each one more tangent than the last)
     seconds: float
+    points: tuple[np.ndarray, ...] = ()   # where its tangents were taken (a later run resumes from them)
 
 
 def concave_search(problem: SelectionProblem, time_limit: float | None = None,
@@ -324,4 +325,5 @@ def concave_search(problem: SelectionProblem, time_limit: float | None = None,
         termination = Termination.INTERRUPTED
     if best_x is not None:
         bound = max(bound, best)
-    return ConcaveSearch(termination, best_x, best, bound, root, mips, time.perf_counter() - relaxation.t0)
+    return ConcaveSearch(termination, best_x, best, bound, root, mips, time.perf_counter() - relaxation.t0,
+                         tuple(relaxation.points))

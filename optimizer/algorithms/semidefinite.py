@@ -1,0 +1,235 @@
+"""The semidefinite relaxation's bound (Shor's lifting with the products' bounds: the doubly nonnegative
+relaxation), solved by SCS, with a bound that stays valid whatever the solver's accuracy.
+
+With z = (1, x) and Y = z z' (Y_00 = 1, Y_0i = x_i, Y_ij = x_i x_j), every feasible 0/1 portfolio gives a
+Y that
+
+    is positive semidefinite,               Y_ii = Y_0i                 (x_i^2 = x_i),
+    max(0, x_i + x_j - 1) <= Y_ij <= min(x_i, x_j),                    Y_ij = 0 for pairs that exclude
+    each other (conflicts, two items of a group),  a'x <= beta for every row (budget and other rows, the
+    size range, groups, covers),  x_i = 1 for forced-in items,
+
+and the objective is linear in Y: f = c'x + sum_p q_p Y_{i_p j_p}. Dropping rank one leaves a conic
+program, solved by SCS (a first-order conic solver; `accuracy` is its eps). On generated alliance
+scenarios its optimum lies within 1e-5 of the best portfolio at 60-150 candidates and within 0.2% at 300,
+where the concave relaxation (optimizer.engine.concave) stands 1-60% above (benchmarks/README.md, issue 15).
+Products of the rows with x_j and 1 - x_j (the RLT rows) moved the bound by 1e-4 and made each iteration
+4-8 times slower (dense rows in SCS's linear system), so they are left out.
+
+The bound is computed here, not taken from SCS: for any multipliers y (free on the equations, >= 0 on the
+inequalities, negative entries of the latter set to 0) weak duality gives, for every Y above,
+
+    f(Y) <= b'y - <W, Y>,    W = -C + sum_k y_k A_k    (the slack; C the objective as a matrix),
+
+and <W, Y> >= T min(0, lambda_min(W)) over positive semidefinite Y with trace at most T = 1 + size_max
+(the trace of z z' is 1 + |x|). So `bound` = b'y - T min(0, lambda_min(W)) holds at any y: after a time
+limit, at low accuracy, or when SCS reports a failure.
+
+The same inequality proves a portfolio optimal when the relaxation is tight: for a portfolio z,
+f(z) <= b'y - z'Wz, and z'Wz >= min(lambda_1, 0) |z|^2 + lambda_2 d(z)^2, with d(z) the distance from z to
+W's first eigenvector's line. Every 0/1 z other than the incumbent z* lies at distance at least
+sqrt(s / (1 + s)) from z*'s line (s = |x*| >= 1; one item removed is the closest), hence at least that
+minus |z| sin(angle between the line and z*) from the eigenvector's: `others` bounds every portfolio but
+the incumbent, and `others` <= f(z*) proves z* optimal.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from optimizer.core.problem import SelectionProblem
+
+#: SCS's eps (absolute and relative): measured at 150-300 candidates, 1e-6 puts the bound within 1e-7 of
+#: the optimum where the relaxation is tight, in 1.1-1.5 times the iterations of 1e-5 (benchmarks/README.md)
+ACCURACY = 1e-6
+#: SCS's iterations at most: converged runs on generated scenarios took 275-2,950 (one 9,100: SCS's slow tail,
+#: the bound no better after the first 2,000); the bound is valid wherever it stops
+MAX_ITERATIONS = 5000
+#: above this many items (after the fixings) the stage does not run: SCS's linear system grows as n^2
+#: pairs and each iteration takes an eigendecomposition of an (n + 1)-square matrix
+MAX_ITEMS = 700
+_ROOT2 = math.sqrt(2.0)
+_INTERRUPTED = -5      # SCS's status value when Ctrl-C stopped it
+
+
+@dataclass(frozen=True)
+class SemidefiniteBound:
+    """The bound, a bound on every portfolio but the incumbent, and how they were found."""
+
+    bound: float          # valid: never below the best portfolio's value
+    others: float         # valid for every feasible portfolio other than the incumbent (= bound without one)
+    seconds: float
+    iterations: int
+    status: str           # SCS's, for the record: the bound does not depend on it
+
+
+def available() -> tuple[bool, str]:
+    """(True, "scs <version>") when the bound can run here, else (False, why not)."""
+    try:
+        import scs
+    except Exception as exc:   # ImportError, or a broken install
+        return False, f"scs not importable ({type(exc).__name__}: {exc}); pip install scs"
+    return True, f"scs {scs.__version__}"
+
+
+def _entry(a: np.ndarray, b: np.ndarray, N: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where Y[a, b] sits in SCS's vector of a symmetric N x N matrix (the lower triangle column by column,
+    off-diagonal entries times sqrt 2), and the factor that turns that entry back into Y[a, b]."""
+    hi, lo = np.maximum(a, b), np.minimum(a, b)
+    return lo * N - lo * (lo - 1) // 2 + (hi - lo), np.where(hi == lo, 1.0, 1.0 / _ROOT2)
+
+
+class _Rows:
+    """Constraint rows sum_t coef_t Y[a_t, b_t] (<= or ==) rhs, collected as triplets."""
+
+    def __init__(self, N: int) -> None:
+        self.N, self.count = N, 0
+        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.rhs: list[np.ndarray] = []
+
+    def add(self, row: np.ndarray, a: np.ndarray, b: np.ndarray, coef: np.ndarray, rhs: np.ndarray) -> None:
+        """Terms coef * Y[a, b] of rows numbered from 0 in `row`; one right-hand side per row."""
+        k, scale = _entry(np.asarray(a), np.asarray(b), self.N)
+        self.parts.append((np.asarray(row) + self.count, k, np.asarray(coef, dtype=float) * scale))
+        rhs = np.atleast_1d(np.asarray(rhs, dtype=float))
+        self.rhs.append(rhs)
+        self.count += rhs.size
+
+    def matrix(self, columns: int) -> tuple[Any, np.ndarray]:
+        import scipy.sparse as sp  # SCS's own dependency
+
+        if not self.parts:
+            return sp.csc_matrix((0, columns)), np.zeros(0)
+        r, k, v = (np.concatenate(p) for p in zip(*self.parts, strict=True))
+        return sp.csc_matrix((v, (r, k)), shape=(self.count, columns)), np.concatenate(self.rhs)
+
+
+def _linear_rows(p: SelectionProblem, keep: np.ndarray) -> list[tuple[np.ndarray, float]]:
+    """Every row a'x <= beta over the kept items: the rows, the size range, groups and covers."""
+    m = keep.size
+    rows = [(p.A[k, keep], float(p.b[k])) for k in range(p.A.shape[0])]
+    if p.size_max < m:
+        rows.append((np.ones(m), float(p.size_max)))
+    if p.size_min > 0:
+        rows.append((-np.ones(m), -float(p.size_min)))
+    local = np.full(p.n, -1)
+    local[keep] = np.arange(m)
+    for sets, sign, beta in ((p.groups, 1.0, 1.0), (p.covers, -1.0, -1.0)):
+        for members in sets:
+            w = np.zeros(m)
+            inside = local[np.asarray(members)]
+            w[inside[inside >= 0]] = sign
+            rows.append((w, beta))
+    return rows
+
+
+def _program(p: SelectionProblem, keep: np.ndarray) -> tuple[Any, np.ndarray, Any, np.ndarray, np.ndarray, int]:
+    """SCS's data for the relaxation over the kept items: (equations, rhs, inequalities, rhs, cost, N)."""
+    m = keep.size
+    N = m + 1
+    items = np.arange(m) + 1          # Y's index of each kept item (0 is the constant)
+    zero = np.zeros(m, dtype=np.int64)
+    local = np.full(p.n, -1)
+    local[keep] = items
+    eq, le = _Rows(N), _Rows(N)
+    eq.add(np.array([0]), np.array([0]), np.array([0]), np.ones(1), np.ones(1))
+    eq.add(np.r_[np.arange(m), np.arange(m)], np.r_[items, items], np.r_[items, zero],
+           np.r_[np.ones(m), -np.ones(m)], np.zeros(m))
+    excluded = [np.asarray(p.conflicts).reshape(-1, 2)]
+    for members in p.groups:
+        g = np.asarray(members)
+        gi, gj = np.triu_indices(g.size, 1)
+        excluded.append(np.c_[g[gi], g[gj]])
+    pairs = local[np.concatenate(excluded)]
+    pairs = pairs[(pairs >= 0).all(axis=1)]
+    eq.add(np.arange(len(pairs)), pairs[:, 0], pairs[:, 1], np.ones(len(pairs)), np.zeros(len(pairs)))
+    forced = local[p.forced_in]
+    eq.add(np.arange(forced.size), forced, np.zeros(forced.size, dtype=np.int64), np.ones(forced.size),
+           np.ones(forced.size))
+    iu, ju = np.triu_indices(m, 1)
+    a, b, k = iu + 1, ju + 1, np.arange(iu.size)
+    z, one = np.zeros(iu.size, dtype=np.int64), np.ones(iu.size)
+    le.add(k, a, b, -one, np.zeros(iu.size))                                          # Y_ij >= 0
+    le.add(np.r_[k, k], np.r_[a, a], np.r_[b, z], np.r_[one, -one], np.zeros(iu.size))  # Y_ij <= x_i
+    le.add(np.r_[k, k], np.r_[a, b], np.r_[b, z], np.r_[one, -one], np.zeros(iu.size))  # Y_ij <= x_j
+    le.add(np.r_[k, k, k], np.r_[a, b, a], np.r_[z, z, b], np.r_[one, one, -one], one)  # x_i + x_j - 1 <= Y_ij
+    for w, beta in _linear_rows(p, keep):
+        nz = np.flatnonzero(w)
+        le.add(np.zeros(nz.size, dtype=np.int64), nz + 1, np.zeros(nz.size, dtype=np.int64), w[nz], np.array([beta]))
+    columns = N * (N + 1) // 2
+    cost = np.zeros(columns)          # SCS minimizes: the objective's negative
+    k0, s0 = _entry(items, zero, N)
+    np.add.at(cost, k0, -p.c[keep] * s0)
+    inside = (local[p.pair_i] >= 0) & (local[p.pair_j] >= 0)
+    kp, sp_ = _entry(local[p.pair_i[inside]], local[p.pair_j[inside]], N)
+    np.add.at(cost, kp, -p.pair_q[inside] * sp_)
+    A_eq, b_eq = eq.matrix(columns)
+    A_le, b_le = le.matrix(columns)
+    return A_eq, b_eq, A_le, b_le, cost, N
+
+
+def _slack_matrix(w: np.ndarray, N: int) -> np.ndarray:
+    """The symmetric matrix whose SCS vector is w (inner products are preserved: <W, Y> = w'vec(Y))."""
+    W = np.zeros((N, N))
+    rows, cols = np.tril_indices(N)
+    k, scale = _entry(rows, cols, N)
+    W[rows, cols] = w[k] * scale
+    W[cols, rows] = w[k] * scale
+    return W
+
+
+def _others(W: np.ndarray, bound: float, lam: np.ndarray, vec: np.ndarray, x: np.ndarray, trace: float) -> float:
+    """The bound on every portfolio but x (module docstring): bound - lambda_2 d^2, d the least distance
+    from another 0/1 point to the first eigenvector's line."""
+    z = np.r_[1.0, x]
+    s = float(x.sum())
+    if s < 1 or lam[1] <= 0:
+        return bound
+    unit = z / np.linalg.norm(z)
+    sin = float(np.linalg.norm(unit - (vec @ unit) * vec))     # not sqrt(1 - cos^2): exact near 0
+    d = math.sqrt(s / (1.0 + s)) - math.sqrt(trace) * sin
+    return bound - float(lam[1]) * max(0.0, d) ** 2
+
+
+def semidefinite_bound(problem: SelectionProblem, *, incumbent: np.ndarray | None = None,
+                       time_limit: float | None = None, accuracy: float = ACCURACY) -> SemidefiniteBound | None:
+    """The relaxation's bound on `problem` (None when scs is not installed: `available()` says why).
+    With `incumbent` (a feasible 0/1 vector), `others` bounds every other portfolio."""
+    if not available()[0]:
+        return None
+    import scipy.sparse as sp
+    import scs
+
+    t0 = time.perf_counter()
+    keep = np.setdiff1d(np.arange(problem.n), problem.forced_out)
+    emptied = [cv for cv in problem.covers if not np.isin(cv, keep).any()]
+    if emptied or keep.size < problem.size_min:    # nothing feasible is left
+        return SemidefiniteBound(-math.inf, -math.inf, time.perf_counter() - t0, 0, "infeasible fixings")
+    A_eq, b_eq, A_le, b_le, cost, N = _program(problem, keep)
+    columns = cost.size
+    A = sp.vstack([A_eq, A_le, -sp.identity(columns, format="csc")], format="csc")
+    settings: dict[str, Any] = {"eps_abs": accuracy, "eps_rel": accuracy, "verbose": False,
+                                "max_iters": MAX_ITERATIONS}
+    if time_limit is not None:
+        settings["time_limit_secs"] = max(time_limit, 1e-3)
+    solution = scs.SCS({"A": A, "b": np.r_[b_eq, b_le, np.zeros(columns)], "c": cost},
+                       {"z": A_eq.shape[0], "l": A_le.shape[0], "s": [N]}, **settings).solve()
+    info = solution["info"]
+    if info["status_val"] == _INTERRUPTED:
+        raise KeyboardInterrupt
+    y = np.nan_to_num(np.asarray(solution["y"], dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
+    y_eq, y_le = y[:A_eq.shape[0]], np.maximum(y[A_eq.shape[0]:A_eq.shape[0] + A_le.shape[0]], 0.0)
+    W = _slack_matrix(cost + A_eq.T @ y_eq + A_le.T @ y_le, N)
+    lam, vectors = np.linalg.eigh(W)
+    trace = 1.0 + min(problem.size_max, keep.size)
+    bound = float(b_eq @ y_eq + b_le @ y_le) - trace * min(0.0, float(lam[0]))
+    bound += 1e-9 * max(1.0, abs(bound))        # the rounding of the sums above
+    others = bound
+    if incumbent is not None and N > 2 and not np.asarray(incumbent)[problem.forced_out].any():
+        others = _others(W, bound, lam, vectors[:, 0], np.asarray(incumbent, dtype=float)[keep], trace)
+    return SemidefiniteBound(bound, others, time.perf_counter() - t0, int(info["iter"]), str(info["status"]))
