@@ -208,6 +208,13 @@ def fixed_bounds(gain: np.ndarray, a: np.ndarray, cap: float, fin: np.ndarray,
     return bound_in, bound_out
 
 
+#: relative gap between a bound and the best portfolio below which the outer approximation and the semidefinite
+#: bound call that portfolio optimal: HiGHS ends a MIP with a bound up to ~1e-7 relative above its portfolio even
+#: with no gap allowed (measured: 9.57304165 vs 9.57304065), and SCS's bounds come to 1e-7-1e-6 of a tight
+#: relaxation's value. Stricter than the MIP stage's proof (HiGHS's mip_rel_gap, 1e-4 by default)
+PROOF_TOLERANCE = 1e-6
+
+
 def no_better(bound, incumbent: float, integral: bool):
     """True (per entry) when no portfolio worth `bound` at most can beat `incumbent`
     (with integral gains, a bound below incumbent + 1 is enough)."""

@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from optimizer.algorithms.bounds import PROOF_TOLERANCE
 from optimizer.core.problem import SelectionProblem
 
 #: SCS's eps (absolute and relative): measured at 150-300 candidates, 1e-6 puts the bound within 1e-7 of
@@ -53,6 +54,10 @@ MAX_ITERATIONS = 5000
 #: above this many items (after the fixings) the stage does not run: SCS's linear system grows as n^2
 #: pairs and each iteration takes an eigendecomposition of an (n + 1)-square matrix
 MAX_ITEMS = 700
+#: more accurate runs, each from where the last stopped, when SCS converged within CLOSE of the incumbent
+#: without proving it (SCS's accuracy bounds its residuals, not the bound: 2.3e-6 above the optimum at 1e-6)
+REFINEMENTS = 2
+CLOSE = 1e-4
 _ROOT2 = math.sqrt(2.0)
 _INTERRUPTED = -5      # SCS's status value when Ctrl-C stopped it
 
@@ -199,7 +204,9 @@ def _others(W: np.ndarray, bound: float, lam: np.ndarray, vec: np.ndarray, x: np
 def semidefinite_bound(problem: SelectionProblem, *, incumbent: np.ndarray | None = None,
                        time_limit: float | None = None, accuracy: float = ACCURACY) -> SemidefiniteBound | None:
     """The relaxation's bound on `problem` (None when scs is not installed: `available()` says why).
-    With `incumbent` (a feasible 0/1 vector), `others` bounds every other portfolio."""
+    With `incumbent` (a feasible 0/1 vector), `others` bounds every other portfolio; where SCS converges
+    close to the incumbent without proving it, it goes on from where it stopped at a tenth of the accuracy
+    (at most REFINEMENTS times): SCS's accuracy is its residuals', not the bound's."""
     if not available()[0]:
         return None
     import scipy.sparse as sp
@@ -212,24 +219,52 @@ def semidefinite_bound(problem: SelectionProblem, *, incumbent: np.ndarray | Non
         return SemidefiniteBound(-math.inf, -math.inf, time.perf_counter() - t0, 0, "infeasible fixings")
     A_eq, b_eq, A_le, b_le, cost, N = _program(problem, keep)
     columns = cost.size
-    A = sp.vstack([A_eq, A_le, -sp.identity(columns, format="csc")], format="csc")
-    settings: dict[str, Any] = {"eps_abs": accuracy, "eps_rel": accuracy, "verbose": False,
-                                "max_iters": MAX_ITERATIONS}
-    if time_limit is not None:
-        settings["time_limit_secs"] = max(time_limit, 1e-3)
-    solution = scs.SCS({"A": A, "b": np.r_[b_eq, b_le, np.zeros(columns)], "c": cost},
-                       {"z": A_eq.shape[0], "l": A_le.shape[0], "s": [N]}, **settings).solve()
-    info = solution["info"]
-    if info["status_val"] == _INTERRUPTED:
-        raise KeyboardInterrupt
-    y = np.nan_to_num(np.asarray(solution["y"], dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
+    data = {"A": sp.vstack([A_eq, A_le, -sp.identity(columns, format="csc")], format="csc"),
+            "b": np.r_[b_eq, b_le, np.zeros(columns)], "c": cost}
+    cone = {"z": A_eq.shape[0], "l": A_le.shape[0], "s": [N]}
+    x = None if incumbent is None else np.asarray(incumbent, dtype=float)
+    if x is not None and (N <= 2 or x[problem.forced_out].any()):
+        x = None                                   # outside what the relaxation covers
+    target = None if x is None else problem.objective(x)
+    bound = others = math.inf
+    iterations, status, solution = 0, "not run", None
+    for _ in range(REFINEMENTS + 1):
+        left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
+        if left is not None and left <= 0:
+            break
+        # alpha (SCS's relaxation, 1.5 by default): 1.8 took 20-30% fewer iterations on 5 of 6 hard scenarios
+        settings: dict[str, Any] = {"eps_abs": accuracy, "eps_rel": accuracy, "verbose": False,
+                                    "max_iters": MAX_ITERATIONS, "alpha": 1.8}
+        if left is not None:
+            settings["time_limit_secs"] = max(left, 1e-3)
+        solver = scs.SCS(data, cone, **settings)
+        solution = solver.solve() if solution is None else solver.solve(True, solution["x"], solution["y"],
+                                                                          solution["s"])
+        info = solution["info"]
+        if info["status_val"] == _INTERRUPTED:
+            raise KeyboardInterrupt
+        iterations, status = iterations + int(info["iter"]), str(info["status"])
+        found, beside = _dual_bound(problem, keep, (A_eq, b_eq, A_le, b_le, cost, N), solution["y"], x)
+        bound, others = min(bound, found), min(others, beside)
+        if target is None or status != "solved" or others <= target \
+                or bound <= target + PROOF_TOLERANCE * max(1.0, abs(target)) \
+                or bound > target + CLOSE * max(1.0, abs(target)):
+            break
+        accuracy /= 10
+    return SemidefiniteBound(bound, min(others, bound), time.perf_counter() - t0, iterations, status)
+
+
+def _dual_bound(problem: SelectionProblem, keep: np.ndarray, program: tuple[Any, ...], y: np.ndarray,
+                x: np.ndarray | None) -> tuple[float, float]:
+    """(bound, bound on every portfolio but x) from SCS's dual y (module docstring)."""
+    A_eq, b_eq, A_le, b_le, cost, N = program
+    y = np.nan_to_num(np.asarray(y, dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
     y_eq, y_le = y[:A_eq.shape[0]], np.maximum(y[A_eq.shape[0]:A_eq.shape[0] + A_le.shape[0]], 0.0)
     W = _slack_matrix(cost + A_eq.T @ y_eq + A_le.T @ y_le, N)
     lam, vectors = np.linalg.eigh(W)
     trace = 1.0 + min(problem.size_max, keep.size)
     bound = float(b_eq @ y_eq + b_le @ y_le) - trace * min(0.0, float(lam[0]))
     bound += 1e-9 * max(1.0, abs(bound))        # the rounding of the sums above
-    others = bound
-    if incumbent is not None and N > 2 and not np.asarray(incumbent)[problem.forced_out].any():
-        others = _others(W, bound, lam, vectors[:, 0], np.asarray(incumbent, dtype=float)[keep], trace)
-    return SemidefiniteBound(bound, others, time.perf_counter() - t0, int(info["iter"]), str(info["status"]))
+    if x is None:
+        return bound, bound
+    return bound, _others(W, bound, lam, vectors[:, 0], x[keep], trace)

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from formulations import standard
+from optimizer.algorithms.bounds import PROOF_TOLERANCE
 from optimizer.core.problem import SelectionProblem
 from optimizer.core.result import Termination
 from optimizer.core.verify import is_feasible
@@ -41,11 +42,6 @@ from optimizer.core.verify import is_feasible
 MAX_ITERATIONS = 200
 #: relative gap between theta and g at the LP's point below which the LP optimum is the relaxation's
 TOLERANCE = 1e-6
-#: relative gap between the MIP's bound and the best portfolio below which that portfolio is optimal: HiGHS
-#: ends a MIP with a bound up to ~1e-7 relative above its portfolio even with no gap allowed (measured:
-#: 9.57304165 vs 9.57304065), and the next MIP, with that portfolio's tangent already in, repeats it.
-#: Stricter than the MIP stage's proof (HiGHS's mip_rel_gap, 1e-4 by default)
-PROOF_TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import signal
 import subprocess
 import sys
@@ -54,7 +55,10 @@ def test_structured_and_flat_objectives_agree(problem, seeds):
 def test_the_bound_is_never_below_the_enumerated_optimum(problem):
     termination, optimum, _ = enumerate_optimum(problem)
     found = concave_bound(problem)
-    assert optimum is not None and found is not None and found.converged      # generated scenarios are feasible
+    if optimum is None:         # the generator's small draws can be infeasible (seed 190: a cover over budget)
+        assert found is None or found.bound == -math.inf
+        return
+    assert found is not None and found.converged
     assert found.bound >= optimum - 1e-7
 
 
@@ -139,6 +143,9 @@ def test_foreign_share_scenarios_keep_the_hint_on_partners_only():
 def test_the_outer_approximation_equals_the_enumerated_optimum(problem, with_start):
     termination, optimum, x = enumerate_optimum(problem)
     found = concave_search(problem, start=x if with_start else None)
+    if optimum is None:         # the generator's small draws can be infeasible (seed 190: a cover over budget)
+        assert found.termination is Termination.INFEASIBLE and found.x is None
+        return
     assert found.termination is Termination.OPTIMAL and is_feasible(problem, found.x.astype(float))
     assert problem.objective(found.x) == pytest.approx(optimum, rel=1e-6, abs=1e-9)
     assert found.bound >= optimum - 1e-9 and found.root_bound >= optimum - 1e-7 and found.mips >= 0
