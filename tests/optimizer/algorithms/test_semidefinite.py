@@ -152,3 +152,15 @@ def test_far_from_the_concave_relaxation_the_semidefinite_bound_goes_first(monke
     names = [s.stage for s in result.stages]
     assert names[names.index("concave bound") + 1] == "semidefinite bound", names
     assert "outer approximation" not in names and result.termination is Termination.OPTIMAL
+
+
+def test_a_relaxation_that_will_not_prove_is_abandoned_early_with_a_valid_bound():
+    """generate_alliance(60, seed=4): the relaxation lies 2.4% above the optimum."""
+    problem = generate_alliance(60, seed=4).compile().problem
+    result = solve(problem, time_limit=30)
+    assert result.termination is Termination.OPTIMAL
+    whole = semidefinite_bound(problem, incumbent=np.asarray(result.x))
+    early = semidefinite_bound(problem, incumbent=np.asarray(result.x), abandon=5e-4)
+    assert whole is not None and early is not None and early.status.startswith("abandoned")
+    assert early.iterations < whole.iterations
+    assert early.bound >= whole.bound >= result.objective * (1 + 1e-3)
