@@ -236,12 +236,21 @@ def semidefinite_bound(problem: SelectionProblem, *, incumbent: np.ndarray | Non
     target = None if x is None else problem.objective(x)
     bound = others = math.inf
     iterations, refinements, status, solution = 0, 0, "not run", None
+    solver, solver_accuracy, round_seconds = None, accuracy, 0.0
     while iterations < MAX_ITERATIONS:
         left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
         if left is not None and left <= 0:
             break
-        solution = _round(data, cone, accuracy, left, solution)
+        if solver is None or solver_accuracy != accuracy or (left is not None and round_seconds > left):
+            # a new solver (its setup took 0.7 s at 300 items) only for a new accuracy or a last, shorter round
+            solver, solver_accuracy = _solver(data, cone, accuracy, left), accuracy
+        started = time.perf_counter()
+        solution = solver.solve() if solution is None else solver.solve(True, solution["x"], solution["y"],
+                                                                          solution["s"])
+        round_seconds = time.perf_counter() - started
         info = solution["info"]
+        if info["status_val"] == _INTERRUPTED:
+            raise KeyboardInterrupt
         iterations, status = iterations + int(info["iter"]), str(info["status"])
         found, beside = _dual_bound(problem, keep, program, solution["y"], x)
         bound, others = min(bound, found), min(others, beside)
@@ -264,9 +273,8 @@ def semidefinite_bound(problem: SelectionProblem, *, incumbent: np.ndarray | Non
     return SemidefiniteBound(bound, min(others, bound), time.perf_counter() - t0, iterations, status)
 
 
-def _round(data: dict[str, Any], cone: dict[str, Any], accuracy: float, left: float | None,
-           last: dict[str, Any] | None) -> dict[str, Any]:
-    """CHUNK more iterations of SCS, from `last` (a new solver each round: its time limit is the time left)."""
+def _solver(data: dict[str, Any], cone: dict[str, Any], accuracy: float, left: float | None) -> Any:
+    """An SCS solver that runs CHUNK iterations per call, each call within `left` seconds."""
     import scs
 
     # alpha (SCS's relaxation, 1.5 by default): 1.8 took 20-30% fewer iterations on 5 of 6 hard scenarios
@@ -274,11 +282,7 @@ def _round(data: dict[str, Any], cone: dict[str, Any], accuracy: float, left: fl
                                 "alpha": 1.8}
     if left is not None:
         settings["time_limit_secs"] = max(left, 1e-3)
-    solver = scs.SCS(data, cone, **settings)
-    solution = solver.solve() if last is None else solver.solve(True, last["x"], last["y"], last["s"])
-    if solution["info"]["status_val"] == _INTERRUPTED:
-        raise KeyboardInterrupt
-    return dict(solution)
+    return scs.SCS(data, cone, **settings)
 
 
 def _dual_bound(problem: SelectionProblem, keep: np.ndarray, program: tuple[Any, ...], y: np.ndarray,

@@ -213,15 +213,15 @@ class _Pipeline:
             return f"{free} free items, above the stage's {semidefinite.MAX_ITEMS}"
         return None
 
-    def lifted(self, reduced: SelectionProblem, bound: float, method: str, abandon: float | None = None
-               ) -> tuple[float, str]:
+    def lifted(self, reduced: SelectionProblem, bound: float, method: str, abandon: float | None,
+               time_limit: float | None) -> tuple[float, str]:
         """The semidefinite bound stage on what the fixings left (alliance scenarios, where it is within 1e-5
         of the optimum on most scenarios up to 150 candidates): (bound, method) after it. A bound within
         PROOF_TOLERANCE of the incumbent, or one on every other portfolio below it, proves the incumbent
         optimal: the bound becomes the incumbent's value."""
         assert self.incumbent is not None
         found = semidefinite.semidefinite_bound(reduced, incumbent=self.incumbent, abandon=abandon,
-                                                time_limit=self.clock.share("semidefinite"))
+                                                time_limit=time_limit)
         assert found is not None                       # available() said so
         # on what the fixings keep; the portfolios they exclude are worth at most the incumbent
         tighter = max(found.bound, self.value)
@@ -379,9 +379,11 @@ class _Pipeline:
                 return self.conclude(found.termination, bound, "outer approximation",
                                      f"on the concave part ({found.mips} MIPs)")
             start, tangents = found.x if found.x is not None else start, found.points
-        # after the outer approximation's first turn, a relaxation that will not prove gives the time back to it
+        # after the outer approximation's first turn, a share, and a relaxation that will not prove gives the
+        # time back to it; first (the outer approximation would not close the gap), all the time left
         bound, method = self.lifted(reduced, bound, "outer approximation" if found else "concave relaxation",
-                                    ABANDON if found else None)
+                                    ABANDON if found else None,
+                                    self.clock.share("semidefinite") if found else self.clock.left_or_none())
         if bool(no_better(bound, self.value, self.integral)):
             return self.finish(Termination.OPTIMAL, self.value, f"proved by {method}")
         if self.clock.left() <= 0.05:
