@@ -236,14 +236,17 @@ def semidefinite_bound(problem: SelectionProblem, *, incumbent: np.ndarray | Non
     target = None if x is None else problem.objective(x)
     bound = others = math.inf
     iterations, refinements, status, solution = 0, 0, "not run", None
-    solver, solver_accuracy, round_seconds = None, accuracy, 0.0
+    solver, solver_accuracy, round_seconds, setup_seconds = None, accuracy, 0.0, 0.0
     while iterations < MAX_ITERATIONS:
         left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
-        if left is not None and left <= 0:
+        if left is not None and left <= setup_seconds:
             break
         if solver is None or solver_accuracy != accuracy or (left is not None and round_seconds > left):
-            # a new solver (its setup took 0.7 s at 300 items) only for a new accuracy or a last, shorter round
-            solver, solver_accuracy = _solver(data, cone, accuracy, left), accuracy
+            # a new solver (its setup, which SCS's time limit does not count, took 0.7 s at 300 items) only for a
+            # new accuracy or a last, shorter round
+            started = time.perf_counter()
+            solver = _solver(data, cone, accuracy, None if left is None else left - setup_seconds)
+            solver_accuracy, setup_seconds = accuracy, max(setup_seconds, time.perf_counter() - started)
         started = time.perf_counter()
         solution = solver.solve() if solution is None else solver.solve(True, solution["x"], solution["y"],
                                                                           solution["s"])
