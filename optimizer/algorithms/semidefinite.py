@@ -11,8 +11,9 @@ Y that
 
 and the objective is linear in Y: f = c'x + sum_p q_p Y_{i_p j_p}. Dropping rank one leaves a conic
 program, solved by SCS (a first-order conic solver; `accuracy` is its eps). On generated alliance
-scenarios its optimum lies within 1e-5 of the best portfolio at 60-150 candidates and within 0.2% at 300,
-where the concave relaxation (optimizer.engine.concave) stands 1-60% above (benchmarks/README.md, issue 15).
+scenarios its optimum lies within 0.0002% of the best portfolio on 19 of 29 at 60-150 candidates (0.004-2.5%
+on the others) and 0.17% above at 300 (seed 1), where the concave relaxation (optimizer.engine.concave)
+stands 1-30% and 60% above (benchmarks/README.md, "The semidefinite bound").
 Products of the rows with x_j and 1 - x_j (the RLT rows) moved the bound by 1e-4 and made each iteration
 4-8 times slower (dense rows in SCS's linear system), so they are left out.
 
