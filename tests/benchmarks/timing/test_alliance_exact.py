@@ -16,7 +16,7 @@ pytestmark = pytest.mark.skipif(not semidefinite.available()[0], reason=semidefi
 
 def test_auto_without_scs_skips_the_stage_and_puts_the_package_back(monkeypatch):
     monkeypatch.setitem(SHARES, "outer first", 0.01)            # the stage's turn comes at once
-    problem = generate_alliance(150, seed=2).compile().problem      # a gap after the concave bound
+    problem = generate_alliance(60, seed=2).compile().problem       # a gap after the concave bound
     before = sys.modules.get("scs")
     hidden = _solve_as("auto-sdp", problem, 2.0)
     stage = next(s for s in hidden.stages if s.stage == "semidefinite bound")

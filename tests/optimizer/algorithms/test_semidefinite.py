@@ -105,10 +105,10 @@ def test_without_scs_the_bound_says_why_and_the_pipeline_skips_the_stage(monkeyp
     monkeypatch.setitem(sys.modules, "scs", None)            # import scs now raises ImportError
     ready, why = semidefinite.available()
     assert not ready and "scs" in why
-    problem = generate_alliance(150, seed=2).compile().problem
+    problem = generate_alliance(60, seed=2).compile().problem
     assert semidefinite_bound(problem) is None
     monkeypatch.setitem(SHARES, "outer first", 0.01)
-    result = solve(problem, time_limit=3)
+    result = solve(problem, time_limit=1)
     stage = next(s for s in result.stages if s.stage == "semidefinite bound")
     assert "scs not importable" in stage["skipped"]
 
@@ -137,18 +137,18 @@ def test_ctrl_c_inside_scs_returns_the_portfolio_as_interrupted(monkeypatch):
 
     monkeypatch.setattr(scs, "SCS", Interrupted)
     monkeypatch.setitem(SHARES, "outer first", 0.01)
-    result = solve(generate_alliance(150, seed=2).compile().problem, time_limit=5)
+    result = solve(generate_alliance(60, seed=2).compile().problem, time_limit=2)
     assert result.termination is Termination.INTERRUPTED
     assert result.x is not None
 
 
 def test_far_from_the_concave_relaxation_the_semidefinite_bound_goes_first(monkeypatch):
-    """Above OUTER_FAR_GAP the outer approximation's first turn is skipped (here the gap is 4%)."""
+    """Above OUTER_FAR_GAP the outer approximation's first turn is skipped (here the gap is 0.8%)."""
     from optimizer.engine import pipeline
 
-    monkeypatch.setattr(pipeline, "OUTER_FAR_GAP", 0.01)
-    monkeypatch.setattr(pipeline, "OUTER_FAR_ITEMS", 100)
-    result = solve(generate_alliance(150, seed=1).compile().problem, time_limit=20)
+    monkeypatch.setattr(pipeline, "OUTER_FAR_GAP", 0.001)
+    monkeypatch.setattr(pipeline, "OUTER_FAR_ITEMS", 10)
+    result = solve(generate_alliance(60, seed=1).compile().problem, time_limit=20)
     names = [s.stage for s in result.stages]
     assert names[names.index("concave bound") + 1] == "semidefinite bound", names
     assert "outer approximation" not in names and result.termination is Termination.OPTIMAL
