@@ -55,6 +55,8 @@ def cut_start(problem: SelectionProblem, clock: Deadline) -> breakpoints.Breakpo
     if not 0 < free <= min(CORE_ITEMS, problem.n // 2) or bb.applies(core) is not None or not bb.available()[0]:
         return cut
     found = bb.branch_and_bound(core, time_limit=clock.budget("search", unlimited=search_seconds(free)))
+    if found.termination is Termination.INTERRUPTED:   # the search caught Ctrl-C; the caller answers it
+        raise KeyboardInterrupt
     note = (f"{cut.note}; the {free} items between them solved by branch and bound "
             f"({found.termination.value}, {found.nodes} nodes, {found.seconds:.2f} s)")
     if found.x is not None and found.objective > cut.objective:

@@ -99,3 +99,23 @@ def test_large_sparse_problem_is_within_its_own_bound_and_its_core_is_solved():
     stage = next(s for s in result.stages if s.stage == "breakpoints")
     assert stage["cuts"] == start.cuts and start.objective <= stage["objective"] <= cored.objective
     assert result.objective >= stage["objective"] and result.bound <= start.bound + 1e-6
+
+
+@needs_maxflow
+def test_ctrl_c_caught_by_the_cores_search_reaches_the_pipeline(monkeypatch):
+    """The core's branch and bound catches Ctrl-C and says so; the start passes it on, so a solve answers
+    it as interrupted instead of running on to its time limit (seen: a loaded test run's SIGINT lost)."""
+    from dataclasses import replace
+
+    from optimizer.algorithms import branch_and_bound as bb
+    from optimizer.core.result import Termination
+    from optimizer.solvers import heuristic
+
+    real = bb.branch_and_bound
+    monkeypatch.setattr(heuristic.bb, "branch_and_bound",
+                        lambda *a, **k: replace(real(*a, **k), termination=Termination.INTERRUPTED))
+    problem = generate_collaboration_qkp(1500, seed=3, budget_share=0.05)
+    with pytest.raises(KeyboardInterrupt):
+        cut_start(problem, Deadline(None))
+    result = solve(problem, time_limit=60)
+    assert result.termination is Termination.INTERRUPTED and result.x is not None
