@@ -75,6 +75,8 @@ QP_CHECK = 10
 QP_STALL = 5
 #: the share of the time limit kept for the item bounds after SCS's rounds
 QP_SHARE = 0.1
+#: the share of the free items whose fixing starts SCS again on what is left
+REBUILD = 0.25
 #: SCS's setup (its factorization, which its own time limit does not count) per nonzero of the constraint
 #: matrix, before the first measured one: 1.2-1.4e-6 s at 60-300 candidates, with a margin
 SETUP_PER_NONZERO = 2e-6
@@ -240,75 +242,132 @@ def semidefinite_bound(problem: SelectionProblem, *, incumbent: np.ndarray | Non
     without proving it, it goes on at a tenth of the accuracy (at most REFINEMENTS times: SCS's accuracy is
     its residuals', not the bound's). With `abandon` too, they stop once SCS's own estimates put the
     relaxation more than `abandon` (relative) above the incumbent, and the bound agrees: it will not
-    prove it, and a search that may has the time instead."""
+    prove it, and a search that may has the time instead. After each round the items' bounds fix what they
+    can; once they fix REBUILD of the free items, SCS starts again on what is left (smaller and tighter)."""
     if not available()[0]:
         return None
-    import scipy.sparse as sp
+    lifting = _Lifting(problem, incumbent, time_limit, accuracy, abandon)
+    current: SelectionProblem | None = problem
+    while current is not None:
+        current = lifting.solve(current)
+    return lifting.result()
 
-    t0 = time.perf_counter()
-    keep = np.setdiff1d(np.arange(problem.n), problem.forced_out)
-    emptied = [cv for cv in problem.covers if not np.isin(cv, keep).any()]
-    if emptied or keep.size < problem.size_min:    # nothing feasible is left
-        return SemidefiniteBound(-math.inf, -math.inf, time.perf_counter() - t0, 0, "infeasible fixings")
-    program = _program(problem, keep)
-    A_eq, b_eq, A_le, b_le, cost, N = program
-    data = {"A": sp.vstack([A_eq, A_le, -sp.identity(cost.size, format="csc")], format="csc"),
-            "b": np.r_[b_eq, b_le, np.zeros(cost.size)], "c": cost}
-    cone = {"z": A_eq.shape[0], "l": A_le.shape[0], "s": [N]}
-    x = None if incumbent is None else np.asarray(incumbent, dtype=float)
-    if x is not None and (N <= 2 or x[problem.forced_out].any()):
-        x = None                                   # outside what the relaxation covers
-    target = None if x is None else problem.objective(x)
-    bound = others = math.inf
-    iterations, refinements, status, solution, best = 0, 0, "not run", None, None
-    solver, solver_accuracy, round_seconds = None, accuracy, 0.0
-    setup_seconds = SETUP_PER_NONZERO * data["A"].nnz
-    scs_limit = time_limit if time_limit is None or x is None else (1.0 - QP_SHARE) * time_limit
-    while iterations < MAX_ITERATIONS:
-        left = None if scs_limit is None else scs_limit - (time.perf_counter() - t0)
-        if left is not None and left <= setup_seconds:
-            break
-        if solver is None or solver_accuracy != accuracy or (left is not None and round_seconds > left):
-            # a new solver (its setup, which SCS's time limit does not count, took 0.7 s at 300 items) only for a
-            # new accuracy or a last, shorter round
+
+class _Lifting:
+    """One run of `semidefinite_bound`: what it found so far, over every problem it solved (the given one and
+    the ones its own fixings left; a bound on one of those is a bound on the given problem once the incumbent's
+    value is added: the portfolios the fixings exclude are worth at most that)."""
+
+    def __init__(self, problem: SelectionProblem, incumbent: np.ndarray | None, time_limit: float | None,
+                 accuracy: float, abandon: float | None) -> None:
+        self.t0 = time.perf_counter()
+        self.problem, self.time_limit, self.accuracy, self.abandon = problem, time_limit, accuracy, abandon
+        x = None if incumbent is None else np.asarray(incumbent, dtype=float)
+        if x is not None and (problem.n < 2 or x[problem.forced_out].any()):
+            x = None                                   # outside what the relaxation covers
+        self.x = x
+        self.target = -math.inf if x is None else problem.objective(x)
+        self.floor = -math.inf        # a bound on the portfolios the lifting's own fixings exclude (<= target)
+        self.bound = self.others = math.inf
+        self.iterations, self.refinements, self.status = 0, 0, "not run"
+        self.bound_in: np.ndarray | None = None
+        self.bound_out: np.ndarray | None = None
+        # SCS's rounds stop early enough to leave the last item bounds their share of the time
+        self.scs_limit = None if time_limit is None else time_limit * (1.0 if x is None else 1.0 - QP_SHARE)
+
+    def left(self, limit: float | None) -> float | None:
+        return None if limit is None else limit - (time.perf_counter() - self.t0)
+
+    def proven(self) -> bool:
+        scale = max(1.0, abs(self.target))
+        return self.x is not None and (self.others <= self.target
+                                       or self.bound <= self.target + PROOF_TOLERANCE * scale)
+
+    def solve(self, problem: SelectionProblem) -> SelectionProblem | None:
+        """SCS's rounds on `problem` (the given one with the lifting's fixings so far): the problem with more
+        fixings when they call for a new start, else None."""
+        import scipy.sparse as sp
+
+        keep = np.setdiff1d(np.arange(problem.n), problem.forced_out)
+        if any(not np.isin(cv, keep).any() for cv in problem.covers) or keep.size < problem.size_min:
+            self.bound = self.others = max(-math.inf, self.floor)    # nothing feasible is left
+            self.status = "infeasible fixings"
+            return None
+        program = _program(problem, keep)
+        A_eq, b_eq, A_le, b_le, cost, N = program
+        data = {"A": sp.vstack([A_eq, A_le, -sp.identity(cost.size, format="csc")], format="csc"),
+                "b": np.r_[b_eq, b_le, np.zeros(cost.size)], "c": cost}
+        cone = {"z": A_eq.shape[0], "l": A_le.shape[0], "s": [N]}
+        x = self.x if N > 2 else None
+        accuracy, solver, solution, solver_accuracy, round_seconds = self.accuracy, None, None, 0.0, 0.0
+        setup_seconds = SETUP_PER_NONZERO * data["A"].nnz
+        while self.iterations < MAX_ITERATIONS:
+            left = self.left(self.scs_limit)
+            if left is not None and left <= setup_seconds:
+                break
+            if solver is None or solver_accuracy != accuracy or (left is not None and round_seconds > left):
+                # a new solver (its setup, which SCS's time limit does not count, took 0.7 s at 300 items) only
+                # for a new accuracy or a last, shorter round
+                started = time.perf_counter()
+                solver = _solver(data, cone, accuracy, None if left is None else left - setup_seconds)
+                solver_accuracy, setup_seconds = accuracy, time.perf_counter() - started
             started = time.perf_counter()
-            solver = _solver(data, cone, accuracy, None if left is None else left - setup_seconds)
-            solver_accuracy, setup_seconds = accuracy, time.perf_counter() - started
-        started = time.perf_counter()
-        solution = solver.solve() if solution is None else solver.solve(True, solution["x"], solution["y"],
-                                                                          solution["s"])
-        round_seconds = time.perf_counter() - started
-        info = solution["info"]
-        if info["status_val"] == _INTERRUPTED:
-            raise KeyboardInterrupt
-        iterations, status = iterations + int(info["iter"]), str(info["status"])
-        certificate = _dual_bound(problem, keep, program, solution["y"], x)
-        if best is None or certificate.bound < best.bound:
-            best = certificate
-        bound, others = min(bound, certificate.bound), min(others, certificate.others)
-        if target is None:
-            if status == "solved":
+            solution = solver.solve() if solution is None else solver.solve(True, solution["x"], solution["y"],
+                                                                              solution["s"])
+            round_seconds = time.perf_counter() - started
+            info = solution["info"]
+            if info["status_val"] == _INTERRUPTED:
+                raise KeyboardInterrupt
+            self.iterations, self.status = self.iterations + int(info["iter"]), str(info["status"])
+            certificate = _dual_bound(problem, keep, program, solution["y"], x)
+            self.bound = min(self.bound, max(certificate.bound, self.floor))
+            self.others = min(self.others, max(certificate.others, self.floor))
+            if x is None:
+                if self.status == "solved":
+                    break
+                continue
+            if self.proven():
                 break
-            continue
-        scale = max(1.0, abs(target))
-        if others <= target or bound <= target + PROOF_TOLERANCE * scale:
-            break
-        if status == "solved":
-            if bound > target + CLOSE * scale or refinements == REFINEMENTS:
+            fixed = self.fix(problem, keep, certificate)
+            if fixed is not None:
+                return fixed
+            scale = max(1.0, abs(self.target))
+            if self.status == "solved":
+                if self.bound > self.target + CLOSE * scale or self.refinements == REFINEMENTS:
+                    break
+                accuracy, self.refinements = accuracy / 10, self.refinements + 1
+                continue
+            estimate = min(-float(info["pobj"]), -float(info["dobj"]))
+            if self.abandon is not None and estimate - self.target > self.abandon * scale \
+                    and self.bound - estimate < 0.5 * (estimate - self.target):
+                self.status = "abandoned: the relaxation lies above the incumbent"
                 break
-            accuracy, refinements = accuracy / 10, refinements + 1
-            continue
-        estimate = min(-float(info["pobj"]), -float(info["dobj"]))
-        if abandon is not None and estimate - target > abandon * scale and bound - estimate < 0.5 * (estimate - target):
-            status = "abandoned: the relaxation lies above the incumbent"
-            break
-    bound_in = bound_out = None
-    if x is not None and best is not None and target is not None and others > target \
-            and bound > target + PROOF_TOLERANCE * max(1.0, abs(target)):         # not proven: fix what it can
-        left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
-        bound_in, bound_out = _item_bounds(problem, keep, best, x, target, left)
-    return SemidefiniteBound(bound, min(others, bound), time.perf_counter() - t0, iterations, status,
-                             bound_in, bound_out)
+        return None
+
+    def fix(self, problem: SelectionProblem, keep: np.ndarray, certificate: _Certificate) -> SelectionProblem | None:
+        """The items' bounds from `certificate`, kept with the earlier ones; `problem` with the items they fix
+        when those are at least REBUILD of its free items, else None."""
+        assert self.x is not None
+        bound_in, bound_out = _item_bounds(problem, keep, certificate, self.x, self.target,
+                                           self.left(self.time_limit))
+        bound_in, bound_out = np.maximum(bound_in, self.floor), np.maximum(bound_out, self.floor)
+        if self.bound_in is None or self.bound_out is None:
+            self.bound_in, self.bound_out = bound_in, bound_out
+        else:
+            self.bound_in, self.bound_out = np.minimum(self.bound_in, bound_in), np.minimum(self.bound_out, bound_out)
+        fix_out = np.setdiff1d(np.flatnonzero(self.bound_in <= self.target), problem.forced_out)
+        fix_in = np.setdiff1d(np.flatnonzero(self.bound_out <= self.target), problem.forced_in)
+        if fix_in.size + fix_out.size < REBUILD * (problem.n - problem.forced_in.size - problem.forced_out.size):
+            return None
+        # what the portfolios these fixings exclude are worth at most (the incumbent's value or less)
+        self.floor = max(self.floor, float(np.max(np.r_[self.bound_in[fix_out], self.bound_out[fix_in]])))
+        return problem.replace(forced_in=np.union1d(problem.forced_in, fix_in),
+                               forced_out=np.union1d(problem.forced_out, fix_out))
+
+    def result(self) -> SemidefiniteBound:
+        return SemidefiniteBound(self.bound, min(self.others, self.bound), time.perf_counter() - self.t0,
+                                 self.iterations, self.status, None if self.proven() else self.bound_in,
+                                 None if self.proven() else self.bound_out)
 
 
 def _solver(data: dict[str, Any], cone: dict[str, Any], accuracy: float, left: float | None) -> Any:

@@ -78,13 +78,13 @@ BNB_ITEMS = 600           # classic QKPs up to this size go to the branch and bo
 OUTER_ITEMS = 3000        # the outer approximation keeps S dense: n^2 floats (72 MB at 3,000 items)
 SEARCH_FIRST_SECONDS = 10.0   # without a time limit, the branch and bound's turn before HiGHS on the wider kinds
 OUTER_FIRST_SECONDS = 30.0    # without a time limit, the outer approximation's turn before the semidefinite bound
-#: the concave relaxation's gap above which, on problems of at least OUTER_FAR_ITEMS free items, the semidefinite
-#: bound goes first: every generated scenario the outer approximation proved within 10 s started at most 16%
-#: apart; at 300 candidates it starts 60-160% apart and proves nothing in 60 s (benchmarks/README.md, "The
-#: semidefinite bound"). Smaller problems (the bundled examples, 60 candidates: up to 30% apart, proven in
-#: 1-11 s) go to the outer approximation first, whose MIPs are small there
-OUTER_FAR_GAP = 0.25
-OUTER_FAR_ITEMS = 200
+#: from this many free items on, the semidefinite bound goes first (with a share of the time) and the outer
+#: approximation searches what its fixings leave: on 150 candidates with levels (246-256 items) that proved
+#: three scenarios in 5.3-6.6 s that the outer approximation first proved in 4.6-9.6 s or not within 10 s, and at
+#: 300 candidates the outer approximation's first turn proves nothing in 60 s (benchmarks/README.md, "The
+#: semidefinite bound"). Smaller problems (the bundled examples, 60 candidates) go to the outer approximation
+#: first, whose MIPs are small there (0.5 s on alliance-60 where SCS alone needs 2.8 s)
+LIFTED_FIRST_ITEMS = 200
 #: after the outer approximation's first turn, the semidefinite bound stops once SCS's estimates put the relaxation
 #: this far (relative) above the incumbent: on 100-150 candidates the relaxations that were not tight showed
 #: 0.28-2.5% after 250-500 iterations (1-3 s), and the outer approximation proved them with the time left
@@ -380,17 +380,13 @@ class _Pipeline:
         (optimizer.engine.concave.concave_search) on what the reduction left, first with a share of the time
         (OUTER_FIRST_SECONDS without a limit); where that does not prove, the semidefinite bound, and if
         that does not prove either, the outer approximation again from the tangents and portfolio it had.
-        Where the concave relaxation is more than OUTER_FAR_GAP above the incumbent on a large problem the
-        semidefinite bound comes first: the outer approximation's first turn would not close such a gap."""
+        On LIFTED_FIRST_ITEMS free items or more the semidefinite bound comes first."""
         skip = self.no_lifting(reduced)
         if skip is not None:             # the outer approximation alone, with all the time
             self.stages.append(Stage("semidefinite bound", 0.0, {"skipped": skip}))
         tangents = self.relaxed.points if self.relaxed is not None else ()
-        free = _free(reduced)
-        far = self.relaxed is not None and free >= OUTER_FAR_ITEMS \
-            and (relative_gap(self.value, self.relaxed.bound) or 0.0) > OUTER_FAR_GAP
         found = None
-        if skip is not None or not far:
+        if skip is not None or _free(reduced) < LIFTED_FIRST_ITEMS:
             first = self.clock.budget("outer first", OUTER_FIRST_SECONDS) if skip is None else self.clock.left_or_none()
             found = self.approximate(reduced, start, bound, tangents, first)
             bound = min(bound, max(found.bound, self.value))

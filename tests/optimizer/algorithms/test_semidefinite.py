@@ -205,12 +205,11 @@ def test_ctrl_c_inside_scs_returns_the_portfolio_as_interrupted(monkeypatch):
     assert result.x is not None
 
 
-def test_far_from_the_concave_relaxation_the_semidefinite_bound_goes_first(monkeypatch):
-    """Above OUTER_FAR_GAP the outer approximation's first turn is skipped (here the gap is 0.8%)."""
+def test_on_large_problems_the_semidefinite_bound_goes_first(monkeypatch):
+    """From LIFTED_FIRST_ITEMS free items on the outer approximation's first turn is skipped."""
     from optimizer.engine import pipeline
 
-    monkeypatch.setattr(pipeline, "OUTER_FAR_GAP", 0.001)
-    monkeypatch.setattr(pipeline, "OUTER_FAR_ITEMS", 10)
+    monkeypatch.setattr(pipeline, "LIFTED_FIRST_ITEMS", 10)
     result = solve(generate_alliance(60, seed=1).compile().problem, time_limit=20)
     names = [s.stage for s in result.stages]
     assert names[names.index("concave bound") + 1] == "semidefinite bound", names
