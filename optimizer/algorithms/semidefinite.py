@@ -46,6 +46,8 @@ fixed 64-221 items; at 300 candidates (0.24% above) 2 (benchmarks/README.md).
 from __future__ import annotations
 
 import math
+import signal
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -73,7 +75,8 @@ CLOSE = 1e-4
 QP_STEPS = 300
 QP_CHECK = 10
 QP_STALL = 5
-#: the share of the time limit kept for the item bounds after SCS's rounds
+#: the share of the time limit kept for the item bounds after SCS's rounds, until they are measured (then twice
+#: their time: 0.1-0.3 s at 250-500 items, where a round of SCS takes 3.5-15 s)
 QP_SHARE = 0.1
 #: the share of the free items whose fixing starts SCS again on what is left
 REBUILD = 0.25
@@ -233,7 +236,7 @@ def _others(W: np.ndarray, bound: float, lam: np.ndarray, vec: np.ndarray, x: np
 
 def semidefinite_bound(problem: SelectionProblem, *, incumbent: np.ndarray | None = None,
                        time_limit: float | None = None, accuracy: float = ACCURACY,
-                       abandon: float | None = None) -> SemidefiniteBound | None:
+                       abandon: float | None = None, search_items: int | None = None) -> SemidefiniteBound | None:
     """The relaxation's bound on `problem` (None when scs is not installed: `available()` says why).
 
     SCS runs in rounds of CHUNK iterations, each from where the last stopped, and the bound is taken
@@ -242,15 +245,20 @@ def semidefinite_bound(problem: SelectionProblem, *, incumbent: np.ndarray | Non
     without proving it, it goes on at a tenth of the accuracy (at most REFINEMENTS times: SCS's accuracy is
     its residuals', not the bound's). With `abandon` too, they stop once SCS's own estimates put the
     relaxation more than `abandon` (relative) above the incumbent, and the bound agrees: it will not
-    prove it, and a search that may has the time instead. After each round the items' bounds fix what they
+    prove it, and a search that may has the time instead (with `search_items`, only once the fixings leave
+    fewer free items than that: the search cannot take more). After each round the items' bounds fix what they
     can; once they fix REBUILD of the free items, SCS starts again on what is left (smaller and tighter)."""
     if not available()[0]:
         return None
-    lifting = _Lifting(problem, incumbent, time_limit, accuracy, abandon)
+    lifting = _Lifting(problem, incumbent, time_limit, accuracy, abandon, search_items)
     current: SelectionProblem | None = problem
     while current is not None:
         current = lifting.solve(current)
     return lifting.result()
+
+
+def _free(problem: SelectionProblem) -> int:
+    return int(problem.n - problem.forced_in.size - problem.forced_out.size)
 
 
 class _Lifting:
@@ -259,9 +267,10 @@ class _Lifting:
     value is added: the portfolios the fixings exclude are worth at most that)."""
 
     def __init__(self, problem: SelectionProblem, incumbent: np.ndarray | None, time_limit: float | None,
-                 accuracy: float, abandon: float | None) -> None:
+                 accuracy: float, abandon: float | None, search_items: int | None) -> None:
         self.t0 = time.perf_counter()
         self.problem, self.time_limit, self.accuracy, self.abandon = problem, time_limit, accuracy, abandon
+        self.search_items = search_items
         x = None if incumbent is None else np.asarray(incumbent, dtype=float)
         if x is not None and (problem.n < 2 or x[problem.forced_out].any()):
             x = None                                   # outside what the relaxation covers
@@ -272,8 +281,8 @@ class _Lifting:
         self.iterations, self.refinements, self.status = 0, 0, "not run"
         self.bound_in: np.ndarray | None = None
         self.bound_out: np.ndarray | None = None
-        # SCS's rounds stop early enough to leave the last item bounds their share of the time
-        self.scs_limit = None if time_limit is None else time_limit * (1.0 if x is None else 1.0 - QP_SHARE)
+        # SCS's rounds stop early enough to leave the item bounds after them their time
+        self.reserve = 0.0 if time_limit is None or x is None else QP_SHARE * time_limit
 
     def left(self, limit: float | None) -> float | None:
         return None if limit is None else limit - (time.perf_counter() - self.t0)
@@ -302,7 +311,7 @@ class _Lifting:
         accuracy, solver, solution, solver_accuracy, round_seconds = self.accuracy, None, None, 0.0, 0.0
         setup_seconds = SETUP_PER_NONZERO * data["A"].nnz
         while self.iterations < MAX_ITERATIONS:
-            left = self.left(self.scs_limit)
+            left = self.left(None if self.time_limit is None else self.time_limit - self.reserve)
             if left is not None and left <= setup_seconds:
                 break
             if solver is None or solver_accuracy != accuracy or (left is not None and round_seconds > left):
@@ -338,7 +347,8 @@ class _Lifting:
                 accuracy, self.refinements = accuracy / 10, self.refinements + 1
                 continue
             estimate = min(-float(info["pobj"]), -float(info["dobj"]))
-            if self.abandon is not None and estimate - self.target > self.abandon * scale \
+            searchable = self.search_items is None or _free(problem) < self.search_items
+            if self.abandon is not None and searchable and estimate - self.target > self.abandon * scale \
                     and self.bound - estimate < 0.5 * (estimate - self.target):
                 self.status = "abandoned: the relaxation lies above the incumbent"
                 break
@@ -348,8 +358,10 @@ class _Lifting:
         """The items' bounds from `certificate`, kept with the earlier ones; `problem` with the items they fix
         when those are at least REBUILD of its free items, else None."""
         assert self.x is not None
+        started = time.perf_counter()
         bound_in, bound_out = _item_bounds(problem, keep, certificate, self.x, self.target,
                                            self.left(self.time_limit))
+        self.reserve = 2.0 * (time.perf_counter() - started)
         bound_in, bound_out = np.maximum(bound_in, self.floor), np.maximum(bound_out, self.floor)
         if self.bound_in is None or self.bound_out is None:
             self.bound_in, self.bound_out = bound_in, bound_out
@@ -357,7 +369,7 @@ class _Lifting:
             self.bound_in, self.bound_out = np.minimum(self.bound_in, bound_in), np.minimum(self.bound_out, bound_out)
         fix_out = np.setdiff1d(np.flatnonzero(self.bound_in <= self.target), problem.forced_out)
         fix_in = np.setdiff1d(np.flatnonzero(self.bound_out <= self.target), problem.forced_in)
-        if fix_in.size + fix_out.size < REBUILD * (problem.n - problem.forced_in.size - problem.forced_out.size):
+        if fix_in.size + fix_out.size == 0 or fix_in.size + fix_out.size < REBUILD * _free(problem):
             return None
         # what the portfolios these fixings exclude are worth at most (the incumbent's value or less)
         self.floor = max(self.floor, float(np.max(np.r_[self.bound_in[fix_out], self.bound_out[fix_in]])))
@@ -379,7 +391,18 @@ def _solver(data: dict[str, Any], cone: dict[str, Any], accuracy: float, left: f
                                 "alpha": 1.8}
     if left is not None:
         settings["time_limit_secs"] = max(left, 1e-3)
-    return scs.SCS(data, cone, **settings)
+    # SCS's setup installs its own SIGINT handler and drops what it caught (measured: a Ctrl-C there was lost and
+    # the solve ran on); held back in this thread meanwhile, the signal reaches Python's handler once SCS has put
+    # it back, unless the system hands it to another thread (a multithreaded BLAS's): then it is lost still, and
+    # a second Ctrl-C stops the solve (the page's cancel sends one, optimizer/app/jobs.py)
+    main = threading.current_thread() is threading.main_thread()
+    if main:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        return scs.SCS(data, cone, **settings)
+    finally:
+        if main:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@
 
 A process per job means two browser tabs never wait for each other and a cancel never touches
 the server. Cancel sends SIGINT, which the engine turns into a result with the incumbent and a
-valid bound (Termination.INTERRUPTED); a worker that has not answered `GRACE` seconds later is
-terminated and the job marked cancelled.
+valid bound (Termination.INTERRUPTED); one that has not answered RESEND seconds later gets it once
+more (a Ctrl-C can be lost: SCS's setup swallows one), and one that has not answered `GRACE` seconds
+later is terminated and the job marked cancelled.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ from optimizer.engine.solve import solve
 
 #: seconds a cancelled worker has to send what it found before it is terminated
 GRACE = 5.0
+#: seconds after which a cancelled worker that has not answered gets its SIGINT again: SCS's setup installs a
+#: handler of its own that drops a SIGINT (optimizer/algorithms/semidefinite.py, `_solver`), and the engine
+#: answers a delivered one within a second (0.02-0.4 s measured, under load)
+RESEND = 1.0
 #: jobs kept per server (the oldest finished ones are forgotten first)
 KEPT = 200
 
@@ -69,13 +74,23 @@ def robustness_of(scenario: Scenario, samples: int, time_limit: float | None) ->
 def _work(conn: Connection, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
     """The worker: run, send ("done", result) or ("failed", message), exit."""
     try:
-        conn.send(("done", function(*args)))
+        answer = function(*args)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)     # a repeated cancel must not lose the answer now
+        conn.send(("done", answer))
     except KeyboardInterrupt:
         conn.send(("cancelled", None))
     except Exception as exc:  # noqa: BLE001 - the page shows any failure as a message, never a traceback
         conn.send(("failed", f"{type(exc).__name__}: {exc}"))
     finally:
         conn.close()
+
+
+def _interrupt(job: Job) -> None:
+    """SIGINT to the job's worker (gone already: nothing to do)."""
+    try:
+        os.kill(job.process.pid, signal.SIGINT)
+    except (ProcessLookupError, TypeError):
+        pass
 
 
 @dataclass
@@ -92,6 +107,7 @@ class Job:
     result: Any = None
     error: str = ""
     cancelled_at: float | None = None
+    resent: bool = False              # whether the cancel's SIGINT went a second time
     finished: float | None = None
     meta: dict[str, Any] = field(default_factory=dict)
 
@@ -163,6 +179,9 @@ class Jobs:
             elif job.cancelled_at is not None and time.monotonic() - job.cancelled_at > GRACE:
                 job.process.terminate()
                 job.state, job.finished = "cancelled", time.monotonic()
+            elif job.cancelled_at is not None and not job.resent and time.monotonic() - job.cancelled_at > RESEND:
+                job.resent = True
+                _interrupt(job)
         return job
 
     def cancel(self, job_id: str) -> Job | None:
@@ -170,10 +189,7 @@ class Jobs:
         job = self.get(job_id)
         if job is not None and job.state == "running" and job.cancelled_at is None:
             job.cancelled_at = time.monotonic()
-            try:
-                os.kill(job.process.pid, signal.SIGINT)
-            except (ProcessLookupError, TypeError):
-                pass
+            _interrupt(job)
         return job
 
     def shutdown(self) -> None:

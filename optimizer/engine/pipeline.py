@@ -78,13 +78,14 @@ BNB_ITEMS = 600           # classic QKPs up to this size go to the branch and bo
 OUTER_ITEMS = 3000        # the outer approximation keeps S dense: n^2 floats (72 MB at 3,000 items)
 SEARCH_FIRST_SECONDS = 10.0   # without a time limit, the branch and bound's turn before HiGHS on the wider kinds
 OUTER_FIRST_SECONDS = 30.0    # without a time limit, the outer approximation's turn before the semidefinite bound
-#: from this many free items on, the semidefinite bound goes first (with a share of the time) and the outer
-#: approximation searches what its fixings leave: on 150 candidates with levels (246-256 items) that proved
-#: three scenarios in 5.3-6.6 s that the outer approximation first proved in 4.6-9.6 s or not within 10 s, and at
-#: 300 candidates the outer approximation's first turn proves nothing in 60 s (benchmarks/README.md, "The
-#: semidefinite bound"). Smaller problems (the bundled examples, 60 candidates) go to the outer approximation
-#: first, whose MIPs are small there (0.5 s on alliance-60 where SCS alone needs 2.8 s)
-LIFTED_FIRST_ITEMS = 200
+#: from this many free items on, the semidefinite bound goes first (given back to the outer approximation once
+#: its fixings leave fewer, where it will not prove), and the outer approximation searches what its fixings leave:
+#: on generated scenarios of 100-150 candidates (150-256 items) that proved 19 of 20 within 10 s against 18 at
+#: 200, and 17 with the outer approximation first everywhere (benchmarks/README.md, "The semidefinite bound");
+#: at 300 candidates the outer approximation's first turn proves nothing in 60 s. Smaller problems (the bundled
+#: example, 60 items) go to the outer approximation first, whose MIPs are small there (0.5 s on alliance-60 where
+#: SCS alone needs 2.8 s)
+LIFTED_FIRST_ITEMS = 150
 #: after the outer approximation's first turn, the semidefinite bound stops once SCS's estimates put the relaxation
 #: this far (relative) above the incumbent: on 100-150 candidates the relaxations that were not tight showed
 #: 0.28-2.5% after 250-500 iterations (1-3 s), and the outer approximation proved them with the time left
@@ -219,8 +220,8 @@ class _Pipeline:
             return f"{free} free items, above the stage's {semidefinite.MAX_ITEMS}"
         return None
 
-    def lifted(self, reduced: SelectionProblem, bound: float, method: str, abandon: float | None,
-               time_limit: float | None) -> tuple[float, str, SelectionProblem]:
+    def lifted(self, reduced: SelectionProblem, bound: float, method: str, time_limit: float | None,
+               search_items: int | None) -> tuple[float, str, SelectionProblem]:
         """The semidefinite bound stage on what the fixings left (alliance scenarios, where it is within
         0.0002% of the optimum on 19 of 29 scenarios of 60-150 candidates): (bound, method, what its own fixings
         leave) after it. A bound within PROOF_TOLERANCE of the incumbent, or one on every other portfolio below
@@ -228,8 +229,8 @@ class _Pipeline:
         whose other choice it bounds below the incumbent keeps the incumbent's (150 candidates with levels:
         64-221 of 246-254 items), and the search after it runs on what is left."""
         assert self.incumbent is not None
-        found = semidefinite.semidefinite_bound(reduced, incumbent=self.incumbent, abandon=abandon,
-                                                time_limit=time_limit)
+        found = semidefinite.semidefinite_bound(reduced, incumbent=self.incumbent, abandon=ABANDON,
+                                                search_items=search_items, time_limit=time_limit)
         assert found is not None                       # available() said so
         # on what the fixings keep; the portfolios they exclude are worth at most the incumbent
         tighter = max(found.bound, self.value)
@@ -395,10 +396,13 @@ class _Pipeline:
                 return self.conclude(found.termination, bound, "outer approximation",
                                      f"on the concave part ({found.mips} MIPs)")
             start, tangents = found.x if found.x is not None else start, found.points
-        # a share of the time: the outer approximation on what its fixings leave has the rest; after the outer
-        # approximation's first turn, a relaxation that will not prove gives the time back to it
-        bound, method, reduced = self.lifted(reduced, bound, "outer approximation" if found else "concave relaxation",
-                                             ABANDON if found else None, self.clock.share("semidefinite"))
+        # after the outer approximation's first turn, a share of the time, and a relaxation that will not prove
+        # gives the time back to it; first, all the time, given back once the fixings leave what the outer
+        # approximation can take (a MIP of 500 items overran its limit by 66 s at 300 candidates with levels)
+        bound, method, reduced = self.lifted(
+            reduced, bound, "outer approximation" if found else "concave relaxation",
+            self.clock.share("semidefinite") if found else self.clock.left_or_none(),
+            None if found else LIFTED_FIRST_ITEMS)
         if bool(no_better(bound, self.value, self.integral)):
             return self.finish(Termination.OPTIMAL, self.value, f"proved by {method}")
         if self.clock.left() <= 0.05:

@@ -158,8 +158,12 @@ def test_without_scs_the_bound_says_why_and_the_pipeline_skips_the_stage(monkeyp
 
 
 def test_the_pipeline_proves_with_it_where_the_outer_approximation_stops_first(monkeypatch):
-    """150 candidates, seed 1: the outer approximation took 9.4 s to prove it; here it has 1% of the time
-    first, then the semidefinite bound proves the incumbent (in about 2 s)."""
+    """150 candidates, seed 1: the outer approximation took 9.4 s to prove it; here it goes first (as on
+    fewer than LIFTED_FIRST_ITEMS items) with 1% of the time, then the semidefinite bound proves the incumbent
+    (in about 2 s)."""
+    from optimizer.engine import pipeline
+
+    monkeypatch.setattr(pipeline, "LIFTED_FIRST_ITEMS", 1000)
     monkeypatch.setitem(SHARES, "outer first", 0.01)
     result = solve(generate_alliance(150, seed=1).compile().problem, time_limit=20)
     assert result.termination is Termination.OPTIMAL and result.objective == pytest.approx(24.5007602, abs=1e-6)
