@@ -34,7 +34,8 @@ Stages, each recorded in `Result.stages` with its time and what it found:
    "semidefinite bound"), which proves the incumbent when it lies within
    PROOF_TOLERANCE of it or bounds every other portfolio below it, and otherwise fixes
    every item whose other choice it bounds below the incumbent; then the outer
-   approximation again, from its tangents, on what is left, with the time left.
+   approximation again, from its tangents, on what is left, with the time left. On
+   LIFTED_FIRST_ITEMS free items or more the semidefinite bound goes first.
 
 When the MIP cannot run (too many pairs for a model that fits, or no time
 left) the heuristic portfolio is returned with the Lagrangian bound.
@@ -227,7 +228,9 @@ class _Pipeline:
         leave) after it. A bound within PROOF_TOLERANCE of the incumbent, or one on every other portfolio below
         it, proves the incumbent optimal: the bound becomes the incumbent's value. Where it does not, every item
         whose other choice it bounds below the incumbent keeps the incumbent's (150 candidates with levels:
-        64-221 of 246-254 items), and the search after it runs on what is left."""
+        64-221 of 246-254 items), and the search after it runs on what is left. A relaxation that will not
+        prove gives the time back (ABANDON), only once its fixings leave fewer than `search_items` free items
+        when that is given."""
         assert self.incumbent is not None
         found = semidefinite.semidefinite_bound(reduced, incumbent=self.incumbent, abandon=ABANDON,
                                                 search_items=search_items, time_limit=time_limit)
