@@ -83,6 +83,11 @@ REBUILD = 0.25
 #: SCS's setup (its factorization, which its own time limit does not count) per nonzero of the constraint
 #: matrix, before the first measured one: 1.2-1.4e-6 s at 60-300 candidates, with a margin
 SETUP_PER_NONZERO = 2e-6
+#: up to this many items SCS runs without its Anderson acceleration and from scale 1 (0.1 by default): on 100-150
+#: candidates (150-256 items) that proved all 20 generated scenarios within 10 s against 19 (150 levels seed 5:
+#: 6.9 s, converged in 4.6 s against 9 s), but at 300 candidates with levels (498-514 items) it left the bound
+#: after 60 s 0.86-1.30% above the best portfolio against 0.50-1.16% (benchmarks/README.md)
+PLAIN_ITEMS = 300
 #: SCS's iterations between two looks at the bound: the rounds, each started from the last, took as many
 #: iterations in all as one run (150 candidates: 425-600 against 475-575)
 CHUNK = 250
@@ -389,6 +394,8 @@ def _solver(data: dict[str, Any], cone: dict[str, Any], accuracy: float, left: f
     # alpha (SCS's relaxation, 1.5 by default): 1.8 took 20-30% fewer iterations on 5 of 6 hard scenarios
     settings: dict[str, Any] = {"eps_abs": accuracy, "eps_rel": accuracy, "verbose": False, "max_iters": CHUNK,
                                 "alpha": 1.8}
+    if cone["s"][0] <= PLAIN_ITEMS:
+        settings.update(acceleration_lookback=0, scale=1.0)
     if left is not None:
         settings["time_limit_secs"] = max(left, 1e-3)
     # SCS's setup installs its own SIGINT handler and drops what it caught (measured: a Ctrl-C there was lost and

@@ -78,9 +78,9 @@ def test_the_item_bounds_hold_against_enumeration(problem, accuracy):
 
 
 def test_the_item_bounds_fix_most_items_of_a_scenario_the_relaxation_nearly_proves():
-    """(60 candidates, seed 4, every kind with levels: 107 items): the relaxation converges 0.02% above the
-    heuristic's portfolio, without proving it, yet bounds nearly every item's other choice below its value."""
-    problem = generate_alliance(60, seed=4, **EVERY_KIND).compile().problem
+    """(60 candidates, seed 3, every kind with levels: 98 items): the relaxation stays 0.5% above the
+    optimum, so it does not prove it, yet bounds most items' other choice below its value."""
+    problem = generate_alliance(60, seed=3, **EVERY_KIND).compile().problem
     start = solve(problem, time_limit=5, threads=1)
     assert start.x is not None and start.objective is not None
     found = semidefinite_bound(problem, incumbent=start.x)
@@ -110,8 +110,9 @@ def test_it_is_tight_and_proves_small_scenarios_optimal():
     result = solve(problem.replace(concave=None), time_limit=30)           # the MIP path, for the optimum
     assert result.termination is Termination.OPTIMAL
     found = semidefinite_bound(problem, incumbent=np.asarray(result.x))
-    assert found is not None and found.status == "solved"
-    assert result.objective <= found.bound <= result.objective * (1 + 1e-6)      # proven within the tolerance
+    assert found is not None and result.objective <= found.bound
+    # proven: every other portfolio below it, or the bound within the tolerance
+    assert found.others < result.objective or found.bound <= result.objective * (1 + 1e-6)
     exact = semidefinite_bound(problem, incumbent=np.asarray(result.x), accuracy=1e-8)
     assert exact is not None and result.objective <= exact.bound
     assert exact.others < result.objective                  # the certificate: no other portfolio is as good
@@ -174,10 +175,10 @@ def test_the_pipeline_proves_with_it_where_the_outer_approximation_stops_first(m
 
 
 def test_the_pipeline_searches_only_what_the_item_bounds_leave_open(monkeypatch):
-    """60 candidates, seed 4, every kind with levels (107 items): the relaxation converges 0.02% above the
-    optimum, so it does not prove it, but it fixes nearly every item, and the outer approximation proves the
-    optimum on the rest (the same value as the outer approximation alone, which proves it in about 1 s)."""
-    problem = generate_alliance(60, seed=4, **EVERY_KIND).compile().problem
+    """60 candidates, seed 3, every kind with levels (98 items): the relaxation stays 0.5% above the optimum,
+    so it does not prove it, but it fixes half the items, and the outer approximation proves the optimum on
+    the rest (the same value as the outer approximation alone, which proves it in about 3 s)."""
+    problem = generate_alliance(60, seed=3, **EVERY_KIND).compile().problem
     reference = solve(problem, time_limit=30)
     assert reference.termination is Termination.OPTIMAL
     assert "semidefinite bound" not in [s.stage for s in reference.stages]
