@@ -80,7 +80,7 @@ def applies(problem: SelectionProblem) -> str | None:
     rows = problem.A.shape[0] + int(problem.size_max < problem.n)
     if rows > 1 + MAX_SIDE_ROWS:
         return f"{rows} rows (knapsack rows and the size limit) are above its limit of {1 + MAX_SIDE_ROWS}"
-    free = problem.n - problem.forced_in.size - problem.forced_out.size
+    free = problem.n_free
     if free > MAX_ITEMS:
         return f"{free} items not forced in or out is above its dense-matrix limit of {MAX_ITEMS}"
     return None
@@ -97,7 +97,7 @@ def is_classic(problem: SelectionProblem) -> bool:
 
 def memory_mb(problem: SelectionProblem) -> float:
     """Memory (MB) of the search's dense arrays for `problem`'s items not forced in or out."""
-    m = problem.n - problem.forced_in.size - problem.forced_out.size
+    m = problem.n_free
     # one byte per pair for the exclusions, whenever something beside the kept row constrains
     sided = problem.conflicts.size or problem.groups or problem.A.shape[0] + int(problem.size_max < problem.n) > 1
     exclusions = 1.0 if sided else 0.0

@@ -262,10 +262,6 @@ def semidefinite_bound(problem: SelectionProblem, *, incumbent: np.ndarray | Non
     return lifting.result()
 
 
-def _free(problem: SelectionProblem) -> int:
-    return int(problem.n - problem.forced_in.size - problem.forced_out.size)
-
-
 class _Lifting:
     """One run of `semidefinite_bound`: what it found so far, over every problem it solved (the given one and
     the ones its own fixings left; a bound on one of those is a bound on the given problem once the incumbent's
@@ -352,7 +348,7 @@ class _Lifting:
                 accuracy, self.refinements = accuracy / 10, self.refinements + 1
                 continue
             estimate = min(-float(info["pobj"]), -float(info["dobj"]))
-            searchable = self.search_items is None or _free(problem) < self.search_items
+            searchable = self.search_items is None or problem.n_free < self.search_items
             if self.abandon is not None and searchable and estimate - self.target > self.abandon * scale \
                     and self.bound - estimate < 0.5 * (estimate - self.target):
                 self.status = "abandoned: the relaxation lies above the incumbent"
@@ -374,7 +370,7 @@ class _Lifting:
             self.bound_in, self.bound_out = np.minimum(self.bound_in, bound_in), np.minimum(self.bound_out, bound_out)
         fix_out = np.setdiff1d(np.flatnonzero(self.bound_in <= self.target), problem.forced_out)
         fix_in = np.setdiff1d(np.flatnonzero(self.bound_out <= self.target), problem.forced_in)
-        if fix_in.size + fix_out.size == 0 or fix_in.size + fix_out.size < REBUILD * _free(problem):
+        if fix_in.size + fix_out.size == 0 or fix_in.size + fix_out.size < REBUILD * problem.n_free:
             return None
         # what the portfolios these fixings exclude are worth at most (the incumbent's value or less)
         self.floor = max(self.floor, float(np.max(np.r_[self.bound_in[fix_out], self.bound_out[fix_in]])))
@@ -415,12 +411,12 @@ def _solver(data: dict[str, Any], cone: dict[str, Any], accuracy: float, left: f
 @dataclass(frozen=True)
 class _Certificate:
     """What one dual y gives: the bound, the bound on every portfolio but the incumbent, and the shifted
-    slack W' = W - shift I (positive semidefinite; f(z) <= bound - z'W'z for every feasible 0/1 z)."""
+    slack W' = W - min(0, lambda_min) I (positive semidefinite; f(z) <= bound - z'W'z for every feasible
+    0/1 z)."""
 
     bound: float
     others: float
     slack: np.ndarray
-    shift: float
 
 
 def _dual_bound(problem: SelectionProblem, keep: np.ndarray, program: tuple[Any, ...], y: np.ndarray,
@@ -439,7 +435,7 @@ def _dual_bound(problem: SelectionProblem, keep: np.ndarray, program: tuple[Any,
     bound += 1e-9 * max(1.0, abs(bound))        # the rounding of the sums above
     others = bound if x is None else _others(W, bound, lam, vectors[:, 0], x[keep], trace)
     W[np.diag_indices(N)] -= shift
-    return _Certificate(bound, others, W, shift)
+    return _Certificate(bound, others, W)
 
 
 def _item_bounds(problem: SelectionProblem, keep: np.ndarray, certificate: _Certificate, x: np.ndarray,

@@ -253,6 +253,11 @@ class SelectionProblem:
         return int(self.c.shape[0])
 
     @property
+    def n_free(self) -> int:
+        """Number of items neither forced in nor forced out: what a search still chooses."""
+        return self.n - int(self.forced_in.size) - int(self.forced_out.size)
+
+    @property
     def n_pairs(self) -> int:
         """Number of pair terms stored (zeros included)."""
         return int(self.pair_q.shape[0])

@@ -101,11 +101,6 @@ def solve_auto(problem: SelectionProblem, request: Request, *, formulation: Choi
     return _Pipeline(problem, request, formulation.name, mip_only, formulation.reason).run(start)
 
 
-def _free(problem: SelectionProblem) -> int:
-    """Items the fixings leave open."""
-    return int(problem.n - problem.forced_in.size - problem.forced_out.size)
-
-
 def _search_stage(run: SearchResult) -> Stage:
     if run.x is None:
         return Stage("heuristic", run.seconds, {"found": "no feasible start", "stopped_by": run.note})
@@ -214,7 +209,7 @@ class _Pipeline:
     def no_lifting(reduced: SelectionProblem) -> str | None:
         """Why the semidefinite bound stage cannot run on `reduced`, or None."""
         ready, why = semidefinite.available()
-        free = _free(reduced)
+        free = reduced.n_free
         if not ready:
             return why
         if free > semidefinite.MAX_ITEMS:
@@ -253,7 +248,7 @@ class _Pipeline:
         self.stages.append(Stage("semidefinite bound", found.seconds, {
             "bound": float(min(bound, tighter)), "relaxation": found.bound, "others": found.others,
             "iterations": found.iterations, "status": found.status, "fixed_in": int(fix_in.size),
-            "fixed_out": int(fix_out.size), "items_free": _free(reduced)}))
+            "fixed_out": int(fix_out.size), "items_free": reduced.n_free}))
         if tighter < bound:
             return tighter, "the semidefinite relaxation (SCS)", reduced
         return bound, method, reduced
@@ -364,7 +359,7 @@ class _Pipeline:
             "bound": bound if mip.bound is None else min(bound, max(mip.bound, self.value)),
             "mip_bound": mip.bound, "formulation": mip.formulation, "formulation_why": self.formulation_why,
             "highs_version": mip.solver_version,
-            "nodes": mip.nodes, "items_free": _free(reduced)}))
+            "nodes": mip.nodes, "items_free": reduced.n_free}))
         self.offer(mip.x, mip.objective if mip.objective is not None else -math.inf)
         if mip.termination is Termination.INFEASIBLE:
             if self.incumbent is None:
@@ -390,7 +385,7 @@ class _Pipeline:
             self.stages.append(Stage("semidefinite bound", 0.0, {"skipped": skip}))
         tangents = self.relaxed.points if self.relaxed is not None else ()
         found = None
-        if skip is not None or _free(reduced) < LIFTED_FIRST_ITEMS:
+        if skip is not None or reduced.n_free < LIFTED_FIRST_ITEMS:
             first = self.clock.budget("outer first", OUTER_FIRST_SECONDS) if skip is None else self.clock.left_or_none()
             found = self.approximate(reduced, start, bound, tangents, first)
             bound = min(bound, max(found.bound, self.value))
@@ -425,7 +420,7 @@ class _Pipeline:
         self.stages.append(Stage("outer approximation", found.seconds, {
             "termination": found.termination.value, "objective": found.objective if found.x is not None else None,
             "bound": min(bound, max(found.bound, self.value)), "root_bound": found.root_bound, "mips": found.mips,
-            "items_free": _free(reduced)}))
+            "items_free": reduced.n_free}))
         self.offer(found.x, found.objective)
         return found
 
@@ -448,7 +443,7 @@ class _Pipeline:
             "termination": found.termination.value, "objective": found.objective if found.x is not None else None,
             "bound": overall, "search_bound": found.bound, "root_bound": found.root_bound, "nodes": found.nodes,
             "relaxation": found.relaxation,
-            "items_free": _free(reduced)}))
+            "items_free": reduced.n_free}))
         self.offer(found.x, found.objective)
         return found, overall
 

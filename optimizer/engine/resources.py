@@ -80,7 +80,7 @@ def refusal(need_mb: float, what: str, limit_mb: float | None, advice: str) -> s
 
 def search_too_large(problem: SelectionProblem, limit_mb: float | None) -> str | None:
     """A message when the branch and bound's dense arrays (`branch_and_bound.memory_mb`) exceed the limit."""
-    free = problem.n - problem.forced_in.size - problem.forced_out.size
+    free = problem.n_free
     return refusal(BASE_MB + branch_and_bound.memory_mb(problem), f"the branch and bound's arrays for {free:,} "
                    f"free items", limit_mb, "use solver='heuristic' (no dense arrays) or raise memory_limit")
 

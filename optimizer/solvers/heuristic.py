@@ -51,7 +51,7 @@ def cut_start(problem: SelectionProblem, clock: Deadline) -> breakpoints.Breakpo
     if cut is None or cut.optimal:
         return cut
     core = cut.core(problem)
-    free = problem.n - core.forced_in.size - core.forced_out.size
+    free = core.n_free
     if not 0 < free <= min(CORE_ITEMS, problem.n // 2) or bb.applies(core) is not None or not bb.available()[0]:
         return cut
     found = bb.branch_and_bound(core, time_limit=clock.budget("search", unlimited=search_seconds(free)))

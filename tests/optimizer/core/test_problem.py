@@ -189,3 +189,9 @@ def test_summary_names_every_constraint_kind():
     for word in ("demo", "n=4", "pairs=1", "budget", "size=1..3", "conflicts=1", "groups=1", "covers=1",
                  "forced_in=1", "forced_out=1"):
         assert word in s, word
+
+
+def test_free_items_are_the_ones_neither_forced_in_nor_out():
+    problem = SelectionProblem(c=[1.0, 2.0, 3.0, 4.0, 5.0], forced_in=[0], forced_out=[3, 4])
+    assert problem.n_free == 2
+    assert problem.replace(forced_in=[], forced_out=[]).n_free == 5
