@@ -224,6 +224,15 @@ def no_better(bound, incumbent: float, integral: bool):
     return bound <= incumbent + 1e-9 * max(1.0, abs(incumbent))
 
 
+def fixings(bound_in: np.ndarray, bound_out: np.ndarray, incumbent: float, integral: bool, fixed_in: np.ndarray,
+            fixed_out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(items to fix in, items to fix out) beyond those fixed already: an item whose bound with it is no better
+    than the incumbent stays out, one whose bound without it is no better stays in."""
+    fix_in = np.setdiff1d(np.flatnonzero(no_better(bound_out, incumbent, integral)), fixed_in)
+    fix_out = np.setdiff1d(np.flatnonzero(no_better(bound_in, incumbent, integral)), fixed_out)
+    return fix_in, fix_out
+
+
 def trivial_bound(problem: SelectionProblem) -> float:
     """Every positive term counted, every negative one dropped (forced items respected): always valid."""
     out = np.zeros(problem.n, bool)

@@ -54,7 +54,7 @@ from typing import Any
 
 import numpy as np
 
-from optimizer.algorithms.bounds import PROOF_TOLERANCE
+from optimizer.algorithms.bounds import PROOF_TOLERANCE, fixings
 from optimizer.core.problem import SelectionProblem
 
 #: SCS's eps (absolute and relative): measured at 150-300 candidates, 1e-6 puts the bound within 1e-7 of
@@ -368,14 +368,13 @@ class _Lifting:
             self.bound_in, self.bound_out = bound_in, bound_out
         else:
             self.bound_in, self.bound_out = np.minimum(self.bound_in, bound_in), np.minimum(self.bound_out, bound_out)
-        fix_out = np.setdiff1d(np.flatnonzero(self.bound_in <= self.target), problem.forced_out)
-        fix_in = np.setdiff1d(np.flatnonzero(self.bound_out <= self.target), problem.forced_in)
+        fix_in, fix_out = fixings(self.bound_in, self.bound_out, self.target, False, problem.forced_in,
+                                  problem.forced_out)
         if fix_in.size + fix_out.size == 0 or fix_in.size + fix_out.size < REBUILD * problem.n_free:
             return None
         # what the portfolios these fixings exclude are worth at most (the incumbent's value or less)
         self.floor = max(self.floor, float(np.max(np.r_[self.bound_in[fix_out], self.bound_out[fix_in]])))
-        return problem.replace(forced_in=np.union1d(problem.forced_in, fix_in),
-                               forced_out=np.union1d(problem.forced_out, fix_out))
+        return problem.with_fixed(fix_in, fix_out)
 
     def result(self) -> SemidefiniteBound:
         return SemidefiniteBound(self.bound, min(self.others, self.bound), time.perf_counter() - self.t0,

@@ -257,6 +257,13 @@ class SelectionProblem:
         """Number of items neither forced in nor forced out: what a search still chooses."""
         return self.n - int(self.forced_in.size) - int(self.forced_out.size)
 
+    def with_fixed(self, fix_in: Sequence[int] | np.ndarray, fix_out: Sequence[int] | np.ndarray) -> SelectionProblem:
+        """The problem with more items forced in and out (itself when there are none)."""
+        if not (len(fix_in) or len(fix_out)):
+            return self
+        return self.replace(forced_in=np.union1d(self.forced_in, np.asarray(fix_in, dtype=np.int64)),
+                            forced_out=np.union1d(self.forced_out, np.asarray(fix_out, dtype=np.int64)))
+
     @property
     def n_pairs(self) -> int:
         """Number of pair terms stored (zeros included)."""

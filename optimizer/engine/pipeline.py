@@ -56,6 +56,7 @@ from optimizer.algorithms.bounds import (
     BOUND_ITERATIONS,
     PROOF_TOLERANCE,
     best_bound,
+    fixings,
     lagrangian_bound,
     no_better,
     trivial_bound,
@@ -175,16 +176,14 @@ class _Pipeline:
         while lag is not None and self.incumbent is not None and rounds < REDUCTION_ROUNDS:
             # fixings tighten the next bound, which may fix more: repeat while it pays
             rounds += 1
-            new_out = np.setdiff1d(np.flatnonzero(no_better(lag.bound_in, self.value, self.integral)),
-                                   np.union1d(problem.forced_out, fix_out))
-            new_in = np.setdiff1d(np.flatnonzero(no_better(lag.bound_out, self.value, self.integral)),
-                                  np.union1d(problem.forced_in, fix_in))
+            new_in, new_out = fixings(lag.bound_in, lag.bound_out, self.value, self.integral,
+                                      np.union1d(problem.forced_in, fix_in), np.union1d(problem.forced_out, fix_out))
             fix_out, fix_in = np.union1d(fix_out, new_out), np.union1d(fix_in, new_in)
             if not (new_in.size or new_out.size) or self.contradiction(fix_in, fix_out):
                 break
             if bound_limit is not None and time.perf_counter() - t1 > bound_limit:
                 break
-            lag = lagrangian_bound(self.fixed(fix_in, fix_out), self.value, iterations=BOUND_ITERATIONS,
+            lag = lagrangian_bound(self.problem.with_fixed(fix_in, fix_out), self.value, iterations=BOUND_ITERATIONS,
                                    time_limit=bound_limit)
             if lag is not None:  # portfolios the fixings exclude are worth at most the incumbent
                 bound = min(bound, max(lag.bound, self.value))
@@ -193,7 +192,7 @@ class _Pipeline:
             "rounds": rounds}))
         if problem.concave is not None and self.incumbent is not None and not self.contradiction(fix_in, fix_out) \
                 and not no_better(bound, self.value, self.integral):
-            found = concave_bound(self.fixed(fix_in, fix_out), time_limit=self.clock.share("concave"))
+            found = concave_bound(self.problem.with_fixed(fix_in, fix_out), time_limit=self.clock.share("concave"))
             self.relaxed = found
             if found is not None:
                 # on what the fixings keep; the portfolios they exclude are worth at most the incumbent
@@ -236,15 +235,12 @@ class _Pipeline:
             tighter = self.value
         fix_in = fix_out = np.zeros(0, dtype=np.int64)
         if found.bound_in is not None and found.bound_out is not None:
-            fix_out = np.setdiff1d(np.flatnonzero(no_better(found.bound_in, self.value, self.integral)),
-                                   reduced.forced_out)
-            fix_in = np.setdiff1d(np.flatnonzero(no_better(found.bound_out, self.value, self.integral)),
-                                  reduced.forced_in)
+            fix_in, fix_out = fixings(found.bound_in, found.bound_out, self.value, self.integral, reduced.forced_in,
+                                      reduced.forced_out)
         if np.intersect1d(fix_in, fix_out).size:       # no portfolio beats the incumbent
             tighter = self.value
-        elif fix_in.size or fix_out.size:
-            reduced = reduced.replace(forced_in=np.union1d(reduced.forced_in, fix_in),
-                                      forced_out=np.union1d(reduced.forced_out, fix_out))
+        else:
+            reduced = reduced.with_fixed(fix_in, fix_out)
         self.stages.append(Stage("semidefinite bound", found.seconds, {
             "bound": float(min(bound, tighter)), "relaxation": found.bound, "others": found.others,
             "iterations": found.iterations, "status": found.status, "fixed_in": int(fix_in.size),
@@ -258,12 +254,6 @@ class _Pipeline:
         p = self.problem
         return bool(np.intersect1d(fix_in, fix_out).size or np.intersect1d(fix_in, p.forced_out).size
                     or np.intersect1d(fix_out, p.forced_in).size)
-
-    def fixed(self, fix_in: np.ndarray, fix_out: np.ndarray) -> SelectionProblem:
-        if not (fix_in.size or fix_out.size):
-            return self.problem
-        return self.problem.replace(forced_in=np.union1d(self.problem.forced_in, fix_in),
-                                    forced_out=np.union1d(self.problem.forced_out, fix_out))
 
     def searched(self) -> bool:
         """Whether the branch and bound takes the whole problem (a classic QKP): its compiled root optimizes
@@ -291,7 +281,7 @@ class _Pipeline:
         gap = None if self.incumbent is None else relative_gap(self.value, bound)     # no incumbent: value -inf
         if mip_gap is not None and gap is not None and gap <= mip_gap:
             return self.finish(Termination.OPTIMAL, bound, f"within mip_gap={mip_gap} by the {method} bound")
-        reduced = self.fixed(fix_in, fix_out)
+        reduced = self.problem.with_fixed(fix_in, fix_out)
         start = self.incumbent if self.incumbent is not None and self.respects(reduced, self.incumbent) else None
         if not self.mip_only and mip_gap is None and self.problem.n <= BNB_ITEMS and applies(reduced) is None \
                 and available()[0]:          # without numba the MIP proves it instead

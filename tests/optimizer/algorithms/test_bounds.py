@@ -10,7 +10,13 @@ from hypothesis import strategies as st
 
 from instances import generate_qkp
 from optimizer import SelectionProblem
-from optimizer.algorithms.bounds import QkpBound, fractional_knapsack, grouped_fractional_knapsack, lagrangian_bound
+from optimizer.algorithms.bounds import (
+    QkpBound,
+    fixings,
+    fractional_knapsack,
+    grouped_fractional_knapsack,
+    lagrangian_bound,
+)
 from optimizer.solvers.bruteforce import feasible_mask
 from tests.problem_strategies import enumerate_optimum, problems
 
@@ -234,3 +240,12 @@ def test_bound_with_minus_infinity_incumbent_is_valid(make):
     assert result is not None
     assert not np.any(np.isnan(result.bound_in)) and not np.any(np.isnan(result.bound_out))
     assert_valid(problem, result)
+
+
+def test_fixings_keep_the_incumbents_side_of_items_whose_other_side_is_no_better():
+    bound_in = np.array([9.0, 11.0, 10.0, 12.0])     # with each item
+    bound_out = np.array([12.0, 9.5, 12.0, 10.4])    # without it
+    fix_in, fix_out = fixings(bound_in, bound_out, 10.0, False, np.array([], int), np.array([2]))
+    assert list(fix_in) == [1] and list(fix_out) == [0]        # item 2 is out already
+    fix_in, _ = fixings(bound_in, bound_out, 10.0, True, np.array([], int), np.array([], int))
+    assert list(fix_in) == [1, 3]                              # integral gains: 10.4 cannot beat 10

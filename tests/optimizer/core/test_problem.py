@@ -195,3 +195,6 @@ def test_free_items_are_the_ones_neither_forced_in_nor_out():
     problem = SelectionProblem(c=[1.0, 2.0, 3.0, 4.0, 5.0], forced_in=[0], forced_out=[3, 4])
     assert problem.n_free == 2
     assert problem.replace(forced_in=[], forced_out=[]).n_free == 5
+    assert problem.with_fixed([], []) is problem
+    more = problem.with_fixed([1], [2, 3])
+    assert list(more.forced_in) == [0, 1] and list(more.forced_out) == [2, 3, 4] and more.n_free == 0
